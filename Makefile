@@ -1,0 +1,75 @@
+# ward: build, test, install. `make` builds, `make check` runs every test,
+# `make install PREFIX=DIR` installs, `make bench` measures.
+
+PREFIX  ?= /usr/local
+BUILD   ?= build
+CC      ?= cc
+VERSION := 0.1.0
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
+CFLAGS  ?= -O2 -g
+BASE    := -std=gnu11 $(WARN) -Ilib -D_FORTIFY_SOURCE=2
+# The library: position independent, nothing exported but what says so,
+# TLS that never allocates, and no compiler-made calls back into malloc.
+LIBFLAGS := -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+            -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc \
+            -fno-builtin-free -fno-strict-aliasing
+
+LIB_SRC     := $(wildcard lib/*.c)
+PRELOAD_SRC := $(wildcard preload/*.c)
+CLI_SRC     := $(wildcard viewer/*.c)
+CLI_SHARED  := lib/options.c lib/fmt.c lib/prim.c
+
+LIB_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC) $(PRELOAD_SRC))
+CLI_OBJ     := $(patsubst %.c,$(BUILD)/cli/%.o,$(CLI_SRC) $(CLI_SHARED))
+
+SO   := $(BUILD)/lib/libward.so
+CORE := $(BUILD)/lib/libward_core.a
+BIN  := $(BUILD)/bin/ward
+
+all: $(SO) $(BIN) $(BUILD)/lib/pkgconfig/ward.pc
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(LIBFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/cli/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(SO): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -o $@ $^ -Wl,-soname,libward.so -Wl,-z,nodelete -Wl,--no-undefined -ldl -lpthread
+
+# The core as a static archive, for unit tests that call internals.
+$(CORE): $(filter $(BUILD)/obj/lib/%,$(LIB_OBJ))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -ldl
+
+$(BUILD)/lib/pkgconfig/ward.pc: scripts/ward.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(abspath $(BUILD))|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@INCLUDEDIR@|$(abspath lib)|' $< > $@
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	           $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ward
+	install -m 755 $(SO) $(DESTDIR)$(PREFIX)/lib/libward.so
+	install -m 644 lib/ward.h $(DESTDIR)$(PREFIX)/include/ward.h
+	install -m 644 docs/ward.1 $(DESTDIR)$(PREFIX)/share/man/man1/ward.1
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@INCLUDEDIR@|$(PREFIX)/include|' scripts/ward.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ward.pc
+
+include tests/tests.mk
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all install clean check bench
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,66 @@
+/* The arena: one large reservation of address space, cut into 4 MiB
+ * segments. Every block ward hands out lies in it, so "is this ours?" is a
+ * range check, and the segment table (out of band, indexed by address)
+ * finds any block's slot and metadata in constant time, even from an
+ * interior pointer. */
+#ifndef WARD_ARENA_H
+#define WARD_ARENA_H
+
+#include "common.h"
+#include "meta.h"
+
+#define SEG_SHIFT 22
+#define SEG_SIZE  (1UL << SEG_SHIFT)
+
+enum seg_kind {
+    SEG_UNUSED = 0,
+    SEG_SMALL,      /* equal slots of one size class, read-write */
+    SEG_PAGES,      /* equal slots of 2^k pages, guarded; cls = k */
+    SEG_HUGE,       /* part of one multi-segment slot, guarded */
+};
+
+struct wd_seg {
+    uintptr_t slot_base;    /* first slot; for SEG_HUGE the span's start */
+    uint64_t  slot_size;    /* bytes per slot; for SEG_HUGE the span */
+    struct wd_meta *meta;   /* one entry per slot */
+    uint64_t  huge_size;    /* SEG_HUGE: the block's size (meta.size is 32-bit) */
+    uint32_t  nslots;
+    uint8_t   kind;
+    uint8_t   cls;
+};
+
+struct wd_arena {
+    uintptr_t base;
+    size_t    size;
+    struct wd_seg *segs;
+    size_t    nsegs;
+};
+
+extern struct wd_arena wd_arena;
+
+bool arena_init(void);
+
+static inline bool arena_contains(const void *p)
+{
+    return (uintptr_t)p - wd_arena.base < wd_arena.size;
+}
+
+static inline struct wd_seg *arena_seg(const void *p)
+{
+    return &wd_arena.segs[((uintptr_t)p - wd_arena.base) >> SEG_SHIFT];
+}
+
+/* n contiguous segments, still inaccessible; returns the first index or
+ * -1 when the arena is exhausted. */
+long arena_take(size_t n);
+void arena_give_back(size_t first, size_t n);
+static inline uintptr_t arena_seg_addr(size_t idx)
+{
+    return wd_arena.base + (idx << SEG_SHIFT);
+}
+
+void arena_atfork_prepare(void);
+void arena_atfork_parent(void);
+void arena_atfork_child(void);
+
+#endif

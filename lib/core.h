@@ -1,0 +1,30 @@
+/* The core: every allocation call the interposers see comes here and is
+ * checked (bad frees), recorded (stacks, thread) and placed (heap,
+ * quarantine) in one place. */
+#ifndef WARD_CORE_H
+#define WARD_CORE_H
+
+#include "common.h"
+#include "heap.h"
+
+enum wd_state {
+    WD_UNINIT = 0,
+    WD_ACTIVE,
+    WD_INERT,       /* bad options, setuid, or out of address space: plain libc */
+};
+
+extern int wd_state;
+
+/* Starts ward if it has not started; safe to call from the first malloc,
+ * before libc or the program is initialised. */
+void core_init(void);
+
+void  *core_alloc(size_t size, size_t align, bool zero, void *caller);
+void   core_free(void *p, const char *op, void *caller);
+void  *core_realloc(void *p, size_t size, void *caller);
+size_t core_usable_size(const void *p);
+
+/* A block leaves the quarantine: its memory may be reused. */
+void core_evict(struct wd_block *b);
+
+#endif

@@ -1,0 +1,372 @@
+/* Size classes, page slots and per-thread caches (see heap.h).
+ *
+ * A small slot of class c is cls_slot[c] bytes: a 16-byte left redzone,
+ * the block, and at least 16 bytes of right redzone. Classes step by 16
+ * bytes up to 512, then by quarters of a power of two, so the rounding
+ * waste stays under 25%.
+ *
+ * A page slot of class k is 2^k pages. Only the pages the block touches
+ * are made accessible; everything else in the slot stays PROT_NONE and is
+ * the block's guard on both sides. */
+#include "heap.h"
+#include "imem.h"
+#include "prim.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+#define NPCLS     10                /* 2^1 .. 2^10 pages: 8 KiB to a segment */
+#define TC_REFILL 16
+
+struct pool {
+    wd_lock   lock;
+    uintptr_t *free;                /* reusable slots, LIFO */
+    size_t    nfree, cap;
+    uintptr_t bump, bump_end;       /* untouched slots in the newest segment */
+};
+
+static struct {
+    uint32_t    cls_slot[HEAP_NCLS];
+    struct pool small[HEAP_NCLS];
+    struct pool pages[NPCLS];
+    _Atomic long guarded_live;
+    long        guard_budget;
+} hp;
+
+static uint32_t class_slot_size(unsigned c)
+{
+    if (c < 30)
+        return 48 + 16 * c;
+    unsigned lg = 9 + (c - 30) / 4, q = (c - 30) % 4 + 1;
+    return (1u << lg) + q * (1u << (lg - 2));
+}
+
+static unsigned class_of(size_t need)
+{
+    if (need <= 512)
+        return need <= 48 ? 0 : (unsigned)((need - 48 + 15) / 16);
+    unsigned lg = 63 - (unsigned)__builtin_clzl(need - 1);
+    size_t quarter = (1UL << lg) / 4;
+    unsigned q = (unsigned)((need - (1UL << lg) + quarter - 1) / quarter);
+    return 30 + (lg - 9) * 4 + (q - 1);
+}
+
+bool heap_init(void)
+{
+    for (unsigned c = 0; c < HEAP_NCLS; c++)
+        hp.cls_slot[c] = class_slot_size(c);
+    /* Leave a quarter of the kernel's map budget to the program. */
+    hp.guard_budget = prim_max_map_count() * 3 / 8;
+    return hp.cls_slot[HEAP_NCLS - 1] == HEAP_SMALL_MAX;
+}
+
+/* A new segment for a pool; called with the pool locked. */
+static bool pool_new_segment(struct pool *p, uint8_t kind, uint8_t cls,
+                             uint64_t slot_size)
+{
+    long idx = arena_take(1);
+    if (idx < 0)
+        return false;
+    uintptr_t base = arena_seg_addr((size_t)idx);
+    uint32_t nslots = (uint32_t)(SEG_SIZE / slot_size);
+    struct wd_meta *meta = imem_alloc(nslots * sizeof *meta);
+    if (!meta || (kind == SEG_SMALL && !prim_commit((void *)base, SEG_SIZE))) {
+        imem_free(meta, nslots * sizeof *meta);
+        arena_give_back((size_t)idx, 1);
+        return false;
+    }
+    struct wd_seg *s = &wd_arena.segs[idx];
+    s->slot_base = base;
+    s->slot_size = slot_size;
+    s->meta = meta;
+    s->nslots = nslots;
+    s->cls = cls;
+    atomic_store_explicit((_Atomic uint8_t *)&s->kind, kind, memory_order_release);
+    p->bump = base;
+    p->bump_end = base + (uint64_t)nslots * slot_size;
+    return true;
+}
+
+/* Take up to want slots from a pool into out; returns how many. */
+static unsigned pool_take(struct pool *p, uint8_t kind, uint8_t cls,
+                          uint64_t slot_size, uintptr_t *out, unsigned want)
+{
+    unsigned got = 0;
+    prim_lock(&p->lock);
+    while (got < want && p->nfree)
+        out[got++] = p->free[--p->nfree];
+    while (got < want) {
+        if (p->bump + slot_size > p->bump_end &&
+            !pool_new_segment(p, kind, cls, slot_size))
+            break;
+        out[got++] = p->bump;
+        p->bump += slot_size;
+    }
+    prim_unlock(&p->lock);
+    return got;
+}
+
+static void pool_put(struct pool *p, uintptr_t slot)
+{
+    prim_lock(&p->lock);
+    if (p->nfree == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        uintptr_t *f = imem_grow(p->free, p->cap * sizeof *f, cap * sizeof *f);
+        if (!f) {                   /* cannot track it: the slot is lost */
+            prim_unlock(&p->lock);
+            return;
+        }
+        p->free = f;
+        p->cap = cap;
+    }
+    p->free[p->nfree++] = slot;
+    prim_unlock(&p->lock);
+}
+
+static void fill_block(struct wd_block *b, uintptr_t slot)
+{
+    struct wd_seg *s = arena_seg((void *)slot);
+    b->seg = s;
+    b->slot = slot;
+    b->slot_size = s->slot_size;
+    b->m = &s->meta[(slot - s->slot_base) / s->slot_size];
+}
+
+static uintptr_t small_alloc(struct wd_tcache *tc, size_t size, size_t align,
+                             struct wd_block *b)
+{
+    size_t need = size + 2 * HEAP_REDZONE + (align - 16);
+    unsigned c = class_of(need);
+    uintptr_t slot;
+    if (tc) {
+        if (tc->n[c] == 0)
+            tc->n[c] = pool_take(&hp.small[c], SEG_SMALL, (uint8_t)c,
+                                 hp.cls_slot[c], tc->slot[c], TC_REFILL);
+        if (tc->n[c] == 0)
+            return 0;
+        slot = tc->slot[c][--tc->n[c]];
+    } else if (!pool_take(&hp.small[c], SEG_SMALL, (uint8_t)c, hp.cls_slot[c],
+                          &slot, 1)) {
+        return 0;
+    }
+    fill_block(b, slot);
+    uintptr_t user = WD_ALIGN_UP(slot + HEAP_REDZONE, align);
+    b->m->off = (uint32_t)(user - slot);
+    b->m->size = (uint32_t)size;
+    b->m->flags = 0;
+    return user;
+}
+
+/* Where a guarded block goes in a slot of slot_size bytes at address 0
+ * (slots are aligned to their size, so this holds for any slot), or 0 if
+ * it does not fit with a guard page on each side. */
+static uintptr_t guarded_offset(uint64_t slot_size, size_t size, size_t align,
+                                bool below)
+{
+    if (slot_size < 3 * WD_PAGE || size > slot_size - 2 * WD_PAGE)
+        return 0;
+    uint64_t off = below ? WD_ALIGN_UP(WD_PAGE, align)
+                         : WD_ALIGN_DOWN(slot_size - WD_PAGE - size, align);
+    if (off < WD_PAGE || off + size > slot_size - WD_PAGE)
+        return 0;
+    return off;
+}
+
+static bool guard_commit(uintptr_t user, size_t size)
+{
+    uintptr_t lo = WD_ALIGN_DOWN(user, WD_PAGE), hi = WD_ALIGN_UP(user + size, WD_PAGE);
+    return hi == lo || prim_commit((void *)lo, hi - lo);
+}
+
+static uintptr_t huge_alloc(size_t size, size_t align, bool below, struct wd_block *b)
+{
+    size_t nsegs = (size + align + 2 * WD_PAGE + SEG_SIZE - 1) >> SEG_SHIFT;
+    long idx = arena_take(nsegs);
+    if (idx < 0)
+        return 0;
+    uintptr_t base = arena_seg_addr((size_t)idx);
+    uint64_t span = (uint64_t)nsegs << SEG_SHIFT;
+    struct wd_meta *meta = imem_alloc(sizeof *meta);
+    uintptr_t user = below ? WD_ALIGN_UP(base + WD_PAGE, align)
+                           : WD_ALIGN_DOWN(base + span - WD_PAGE - size, align);
+    if (!meta || !guard_commit(user, size)) {
+        imem_free(meta, sizeof *meta);
+        arena_give_back((size_t)idx, nsegs);
+        return 0;
+    }
+    for (size_t i = 0; i < nsegs; i++) {
+        struct wd_seg *s = &wd_arena.segs[idx + (long)i];
+        s->slot_base = base;
+        s->slot_size = span;
+        s->meta = meta;
+        s->nslots = 1;
+        s->huge_size = size;
+        atomic_store_explicit((_Atomic uint8_t *)&s->kind, SEG_HUGE, memory_order_release);
+    }
+    b->seg = &wd_arena.segs[idx];
+    b->m = meta;
+    b->slot = base;
+    b->slot_size = span;
+    meta->off = (uint32_t)(user - base);
+    meta->size = (uint32_t)size;
+    return user;
+}
+
+static uintptr_t guarded_alloc(size_t size, size_t align, bool below,
+                               struct wd_block *b)
+{
+    for (unsigned k = 1; k <= NPCLS; k++) {
+        uint64_t slot_size = WD_PAGE << k;
+        if (slot_size > SEG_SIZE)
+            break;
+        uintptr_t off = slot_size >= align ? guarded_offset(slot_size, size, align, below) : 0;
+        if (!off)
+            continue;
+        uintptr_t slot;
+        if (!pool_take(&hp.pages[k - 1], SEG_PAGES, (uint8_t)k, slot_size, &slot, 1))
+            return 0;
+        if (!guard_commit(slot + off, size)) {
+            pool_put(&hp.pages[k - 1], slot);
+            return 0;
+        }
+        fill_block(b, slot);
+        b->m->off = (uint32_t)off;
+        b->m->size = (uint32_t)size;
+        b->m->flags = 0;
+        return slot + off;
+    }
+    return huge_alloc(size, align, below, b);
+}
+
+uintptr_t heap_alloc(struct wd_tcache *tc, size_t size, size_t align,
+                     bool guarded, bool below, struct wd_block *b)
+{
+    uintptr_t user;
+    if (!guarded && size + 2 * HEAP_REDZONE + (align - 16) <= HEAP_SMALL_MAX)
+        return small_alloc(tc, size, align, b);
+    if (size > (1UL << 46))         /* more than the arena could ever hold */
+        return 0;
+    user = guarded_alloc(size, align, below, b);
+    if (user) {
+        b->m->flags |= BF_GUARDED;
+        atomic_fetch_add_explicit(&hp.guarded_live, 1, memory_order_relaxed);
+    }
+    return user;
+}
+
+bool heap_find(const void *p, struct wd_block *b)
+{
+    if (!arena_contains(p))
+        return false;
+    struct wd_seg *s = arena_seg(p);
+    uint8_t kind = atomic_load_explicit((_Atomic uint8_t *)&s->kind, memory_order_acquire);
+    if (kind == SEG_UNUSED)
+        return false;
+    uint64_t i = ((uintptr_t)p - s->slot_base) / s->slot_size;
+    if (i >= s->nslots)
+        return false;               /* the tail of a segment no slot covers */
+    b->seg = s;
+    b->m = &s->meta[i];
+    b->slot = s->slot_base + i * s->slot_size;
+    b->slot_size = s->slot_size;
+    return true;
+}
+
+void heap_span(const struct wd_block *b, uintptr_t *lo, uintptr_t *hi)
+{
+    if (b->seg->kind == SEG_SMALL) {
+        *lo = b->slot;
+        *hi = b->slot + b->slot_size;
+    } else {
+        uintptr_t user = blk_user(b);
+        *lo = WD_ALIGN_DOWN(user, WD_PAGE);
+        *hi = WD_ALIGN_UP(user + blk_size(b), WD_PAGE);
+    }
+}
+
+void heap_retire(const struct wd_block *b)
+{
+    uintptr_t lo, hi;
+    if (b->seg->kind == SEG_SMALL)
+        return;
+    heap_span(b, &lo, &hi);
+    if (hi > lo)
+        prim_discard((void *)lo, hi - lo);
+}
+
+void heap_release(struct wd_tcache *tc, const struct wd_block *b)
+{
+    struct wd_seg *s = b->seg;
+    if (s->kind == SEG_SMALL) {
+        unsigned c = s->cls;
+        if (tc && tc->n[c] < TC_MAX)
+            tc->slot[c][tc->n[c]++] = b->slot;
+        else
+            pool_put(&hp.small[c], b->slot);
+        return;
+    }
+    atomic_fetch_sub_explicit(&hp.guarded_live, 1, memory_order_relaxed);
+    if (s->kind == SEG_PAGES) {
+        pool_put(&hp.pages[s->cls - 1], b->slot);
+        return;
+    }
+    size_t first = (b->slot - wd_arena.base) >> SEG_SHIFT;
+    imem_free(b->m, sizeof *b->m);
+    arena_give_back(first, b->slot_size >> SEG_SHIFT);
+}
+
+void heap_tcache_flush(struct wd_tcache *tc)
+{
+    for (unsigned c = 0; c < HEAP_NCLS; c++)
+        while (tc->n[c])
+            pool_put(&hp.small[c], tc->slot[c][--tc->n[c]]);
+}
+
+void heap_foreach(void (*fn)(struct wd_block *b, void *arg), void *arg)
+{
+    for (size_t i = 0; i < wd_arena.nsegs; i++) {
+        struct wd_seg *s = &wd_arena.segs[i];
+        if (s->kind == SEG_UNUSED || (s->kind == SEG_HUGE && s->slot_base != arena_seg_addr(i)))
+            continue;
+        for (uint32_t k = 0; k < s->nslots; k++) {
+            struct wd_block b = { s, &s->meta[k], s->slot_base + k * s->slot_size, s->slot_size };
+            if (b.m->state != BS_FREE)
+                fn(&b, arg);
+        }
+    }
+}
+
+bool heap_guard_budget_left(void)
+{
+    return atomic_load_explicit(&hp.guarded_live, memory_order_relaxed) < hp.guard_budget;
+}
+
+long heap_guarded_live(void)
+{
+    return atomic_load_explicit(&hp.guarded_live, memory_order_relaxed);
+}
+
+/* Pool locks are taken in one fixed order so that fork can hold them all. */
+void heap_atfork_prepare(void)
+{
+    for (unsigned c = 0; c < HEAP_NCLS; c++)
+        prim_lock(&hp.small[c].lock);
+    for (unsigned k = 0; k < NPCLS; k++)
+        prim_lock(&hp.pages[k].lock);
+}
+
+void heap_atfork_parent(void)
+{
+    for (unsigned k = NPCLS; k-- > 0;)
+        prim_unlock(&hp.pages[k].lock);
+    for (unsigned c = HEAP_NCLS; c-- > 0;)
+        prim_unlock(&hp.small[c].lock);
+}
+
+void heap_atfork_child(void)
+{
+    for (unsigned c = 0; c < HEAP_NCLS; c++)
+        prim_lock_reset(&hp.small[c].lock);
+    for (unsigned k = 0; k < NPCLS; k++)
+        prim_lock_reset(&hp.pages[k].lock);
+}

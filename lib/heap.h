@@ -1,0 +1,85 @@
+/* Where blocks live. Small blocks sit in slots of fixed size classes with a
+ * redzone on each side; guarded blocks get pages of their own with an
+ * inaccessible page on each side. The heap knows nothing of stacks, owners
+ * or reports: it places blocks and finds them again by address. */
+#ifndef WARD_HEAP_H
+#define WARD_HEAP_H
+
+#include "arena.h"
+
+#define HEAP_NCLS      66
+#define HEAP_SMALL_MAX (1UL << 18)      /* largest small slot */
+#define HEAP_REDZONE   16               /* minimum on each side */
+#define TC_MAX         32
+
+/* Per-thread free-slot caches, so most allocations take no lock. */
+struct wd_tcache {
+    uint32_t n[HEAP_NCLS];
+    uintptr_t slot[HEAP_NCLS][TC_MAX];
+};
+
+/* A block found by address. */
+struct wd_block {
+    struct wd_seg  *seg;
+    struct wd_meta *m;
+    uintptr_t slot;
+    uint64_t  slot_size;
+};
+
+bool heap_init(void);
+
+/* Place a block of size bytes aligned to align (a power of two >= 16).
+ * guarded: pages of its own; below: against the lower guard page instead
+ * of the upper one. Fills b and sets m->off and the size; the caller sets
+ * everything else. NULL when out of memory. */
+uintptr_t heap_alloc(struct wd_tcache *tc, size_t size, size_t align,
+                     bool guarded, bool below, struct wd_block *b);
+
+/* The slot containing p, live or not; false if p is not in any slot. */
+bool heap_find(const void *p, struct wd_block *b);
+
+static inline uintptr_t blk_user(const struct wd_block *b)
+{
+    return b->slot + b->m->off;
+}
+
+static inline uint64_t blk_size(const struct wd_block *b)
+{
+    return b->seg->kind == SEG_HUGE ? b->seg->huge_size : b->m->size;
+}
+
+static inline void blk_set_size(struct wd_block *b, uint64_t size)
+{
+    if (b->seg->kind == SEG_HUGE)
+        b->seg->huge_size = size;
+    b->m->size = (uint32_t)size;
+}
+
+/* The accessible bytes around the block, [lo, hi): its redzones are
+ * [lo, user) and [user + size, hi). */
+void heap_span(const struct wd_block *b, uintptr_t *lo, uintptr_t *hi);
+
+/* A guarded block that is freed loses its pages at once, so any access to
+ * it faults while it waits in quarantine. */
+void heap_retire(const struct wd_block *b);
+
+/* The slot may be reused. tc may be NULL. */
+void heap_release(struct wd_tcache *tc, const struct wd_block *b);
+
+/* Give a dying thread's cached slots back. */
+void heap_tcache_flush(struct wd_tcache *tc);
+
+/* Calls fn for every slot that has ever held a block. Not thread-safe:
+ * for the exit-time checks, with other threads stopped. */
+void heap_foreach(void (*fn)(struct wd_block *b, void *arg), void *arg);
+
+/* Guarded blocks each cost the kernel two mappings; past this budget
+ * (from vm.max_map_count) new small blocks are no longer guarded. */
+bool heap_guard_budget_left(void);
+long heap_guarded_live(void);
+
+void heap_atfork_prepare(void);
+void heap_atfork_parent(void);
+void heap_atfork_child(void);
+
+#endif

@@ -1,0 +1,139 @@
+/* Starting and stopping ward: the lazy start from the first allocation,
+ * the constructor that finishes it, fork handlers, and the exit-time
+ * checks. */
+#define _GNU_SOURCE
+#include "core.h"
+#include "deps.h"
+#include "imem.h"
+#include "leaks.h"
+#include "options.h"
+#include "quarantine.h"
+#include "report.h"
+#include "stacks.h"
+#include "threads.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+
+extern char **environ;
+
+static bool options_pending;     /* the first malloc came before environ */
+
+static const char *find_env(const char *name)
+{
+    size_t n = strlen(name);
+    for (char **e = environ; e && *e; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            return *e + n + 1;
+    return NULL;
+}
+
+static bool read_options(void)
+{
+    char err[1024];
+    const char *s = find_env("WARD_OPTIONS");
+    opt_defaults(&wd_opt);
+    if (s && opt_parse(&wd_opt, s, err, sizeof err) < 0) {
+        report_message(err);
+        report_message("ward: not checking this process; fix WARD_OPTIONS "
+                       "(see ward run --help)");
+        return false;
+    }
+    return true;
+}
+
+void core_init(void)
+{
+    static bool busy;
+    if (wd_state != WD_UNINIT || busy)
+        return;
+    busy = true;
+    opt_defaults(&wd_opt);
+    /* Options from the environment are not trusted in setuid programs
+     * (and the loader ignores LD_PRELOAD there anyway). */
+    if (getauxval(AT_SECURE)) {
+        wd_state = WD_INERT;
+        return;
+    }
+    if (!imem_init() || !arena_init() || !heap_init() || !stacks_init()) {
+        report_message("ward: cannot reserve address space for its heap "
+                       "(is it limited by ulimit -v?); not checking this process");
+        wd_state = WD_INERT;
+        return;
+    }
+    if (environ && !read_options()) {
+        wd_state = WD_INERT;
+        return;
+    }
+    options_pending = environ == NULL;
+    threads_init();
+    struct wd_thread *t = threads_new(STACK_NONE);
+    if (t)
+        threads_adopt(t);
+    wd_state = WD_ACTIVE;
+}
+
+static void fork_prepare(void)
+{
+    report_atfork_prepare();
+    quarantine_atfork_prepare();
+    threads_atfork_prepare();
+    stacks_atfork_prepare();
+    heap_atfork_prepare();
+    arena_atfork_prepare();
+    imem_atfork_prepare();
+}
+
+static void fork_parent(void)
+{
+    imem_atfork_parent();
+    arena_atfork_parent();
+    heap_atfork_parent();
+    stacks_atfork_parent();
+    threads_atfork_parent();
+    quarantine_atfork_parent();
+    report_atfork_parent();
+}
+
+static void fork_child(void)
+{
+    imem_atfork_child();
+    arena_atfork_child();
+    heap_atfork_child();
+    stacks_atfork_child();
+    threads_atfork_child();
+    quarantine_atfork_child();
+    report_atfork_child();
+}
+
+static void ward_exit(void)
+{
+    if (wd_state != WD_ACTIVE)
+        return;
+    if (wd_opt.leaks)
+        leaks_check();
+    report_exit_if_errors();
+}
+
+__attribute__((constructor(101))) static void ward_start(void)
+{
+    char err[512];
+    core_init();
+    if (wd_state != WD_ACTIVE)
+        return;
+    if (options_pending && !read_options()) {
+        wd_state = WD_INERT;
+        return;
+    }
+    wd_tls.in_ward++;
+    if (!deps_load_unwind(err, sizeof err)) {
+        report_message(err);
+        report_message("ward: install libunwind8; stacks will show only the "
+                       "calling function");
+    }
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+    atexit(ward_exit);
+    wd_tls.in_ward--;
+}

@@ -1,0 +1,331 @@
+/* The exit-time leak scan (see leaks.h).
+ *
+ * Marking is conservative: any aligned word that points into a live
+ * block's bytes (or at its start, for empty blocks) makes it reachable.
+ * Untouched pages are skipped with mincore, so large reserved but unused
+ * mappings cost nothing to scan. */
+#define _GNU_SOURCE
+#include "leaks.h"
+#include "heap.h"
+#include "imem.h"
+#include "maps.h"
+#include "options.h"
+#include "prim.h"
+#include "report.h"
+#include "threads.h"
+#include "world.h"
+
+#include <elf.h>
+#include <link.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+struct work {
+    uintptr_t *item;            /* user pointers of marked, unscanned blocks */
+    size_t n, cap;
+};
+
+static struct work wl;
+static uintptr_t own_lo, own_hi;    /* ward's own writable data */
+
+static void push(uintptr_t user)
+{
+    if (wl.n == wl.cap) {
+        size_t cap = wl.cap ? wl.cap * 2 : 4096;
+        uintptr_t *p = imem_grow(wl.item, wl.cap * sizeof *p, cap * sizeof *p);
+        if (!p)
+            return;                 /* out of memory: scan less, report less */
+        wl.item = p;
+        wl.cap = cap;
+    }
+    wl.item[wl.n++] = user;
+}
+
+static void mark(uintptr_t w, uint8_t flag)
+{
+    struct wd_block b;
+    if (!arena_contains((void *)w) || !heap_find((void *)w, &b))
+        return;
+    struct wd_meta *m = b.m;
+    if (m->state != BS_LIVE || (m->flags & (BF_INTERNAL | BF_MARK | flag)))
+        return;
+    uintptr_t user = blk_user(&b);
+    if (w != user && (w < user || w >= user + blk_size(&b)))
+        return;
+    m->flags |= flag;
+    push(user);
+}
+
+static void scan_words(uintptr_t lo, uintptr_t hi, uint8_t flag)
+{
+    lo = WD_ALIGN_UP(lo, sizeof(uintptr_t));
+    for (uintptr_t p = lo; p + sizeof(uintptr_t) <= hi; p += sizeof(uintptr_t))
+        mark(*(const uintptr_t *)p, flag);
+}
+
+/* Scans [lo, hi) page run by page run, skipping pages never touched. */
+static void scan_resident(uintptr_t lo, uintptr_t hi)
+{
+    unsigned char vec[256];
+    uintptr_t chunk = sizeof vec * WD_PAGE;
+    for (uintptr_t c = WD_ALIGN_DOWN(lo, WD_PAGE); c < hi; c += chunk) {
+        uintptr_t end = c + chunk < hi ? c + chunk : WD_ALIGN_UP(hi, WD_PAGE);
+        size_t pages = (end - c) / WD_PAGE;
+        if (mincore((void *)c, end - c, vec) != 0) {
+            scan_words(c > lo ? c : lo, end < hi ? end : hi, BF_MARK);
+            continue;
+        }
+        for (size_t i = 0; i < pages; i++) {
+            if (!(vec[i] & 1))
+                continue;
+            uintptr_t a = c + i * WD_PAGE, b = a + WD_PAGE;
+            scan_words(a > lo ? a : lo, b < hi ? b : hi, BF_MARK);
+        }
+    }
+}
+
+static void drain(uint8_t flag)
+{
+    while (wl.n) {
+        uintptr_t user = wl.item[--wl.n];
+        struct wd_block b;
+        if (heap_find((void *)user, &b))
+            scan_words(user, user + blk_size(&b), flag);
+    }
+}
+
+/* Which thread's stack a mapping holds, so only its live part is read. */
+static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi)
+{
+    uint32_t n = threads_count();
+    for (uint32_t i = 0; i < n; i++) {
+        struct wd_thread *t = threads_get(i);
+        if (t && atomic_load(&t->alive) && t->stack_hi > lo && t->stack_lo < hi)
+            return t;
+    }
+    return NULL;
+}
+
+static bool scan_mapping(const struct map_ent *e, void *arg)
+{
+    uintptr_t lo = e->lo, hi = e->hi, ilo, ihi;
+    uintptr_t *cur_sp = arg;
+    imem_range(&ilo, &ihi);
+    if (!e->r || !e->w || !e->priv || strcmp(e->path, "[vvar]") == 0 ||
+        strcmp(e->path, "[vdso]") == 0)
+        return true;
+    if (hi <= wd_arena.base + wd_arena.size && lo >= wd_arena.base)
+        return true;
+    if (lo >= ilo && hi <= ihi)
+        return true;
+    if (lo >= own_lo && hi <= own_hi)
+        return true;
+    struct wd_thread *t = stack_owner(lo, hi);
+    if (t) {
+        uintptr_t sp = t == wd_tls.self ? *cur_sp : (atomic_load(&t->parked) ? t->sp : 0);
+        /* Below the stack pointer is dead; above the stack (glibc puts the
+         * thread descriptor and static TLS there) is live. */
+        if (sp > lo && sp < hi)
+            lo = sp;
+    }
+    scan_resident(lo, hi);
+    return true;
+}
+
+static void find_own_data(void)
+{
+    extern const ElfW(Ehdr) __ehdr_start;
+    const ElfW(Ehdr) *eh = &__ehdr_start;
+    const ElfW(Phdr) *ph = (const void *)((const char *)eh + eh->e_phoff);
+    own_lo = UINTPTR_MAX;
+    own_hi = 0;
+    for (unsigned i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_W))
+            continue;
+        uintptr_t lo = WD_ALIGN_DOWN((uintptr_t)eh + ph[i].p_vaddr, WD_PAGE);
+        uintptr_t hi = WD_ALIGN_UP((uintptr_t)eh + ph[i].p_vaddr + ph[i].p_memsz, WD_PAGE);
+        own_lo = lo < own_lo ? lo : own_lo;
+        own_hi = hi > own_hi ? hi : own_hi;
+    }
+}
+
+static void scan_registers(void)
+{
+    uint32_t n = threads_count();
+    for (uint32_t i = 0; i < n; i++) {
+        struct wd_thread *t = threads_get(i);
+        if (t && atomic_load(&t->alive) && atomic_load(&t->parked))
+            scan_words((uintptr_t)t->regs, (uintptr_t)(t->regs + NGREG), BF_MARK);
+    }
+}
+
+static __attribute__((noinline)) void mark_roots(void)
+{
+    ucontext_t uc;
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    getcontext(&uc);                    /* our own registers */
+    scan_words((uintptr_t)&uc, (uintptr_t)(&uc + 1), BF_MARK);
+    scan_registers();
+    find_own_data();
+    maps_foreach(scan_mapping, &sp);
+    drain(BF_MARK);
+}
+
+/* ---- grouping and the report ---- */
+
+struct group {
+    uint32_t stack;
+    uint32_t ctx;
+    uint16_t owner;
+    bool     indirect;
+    bool     many_threads;
+    uint64_t bytes, blocks;
+};
+
+static struct {
+    struct group *g;
+    size_t n, cap;
+    struct leak_totals tot;
+} lk;
+
+static struct group *group_for(const struct wd_meta *m, bool indirect)
+{
+    /* Linear probing over a table kept at most half full. */
+    if (lk.n * 2 >= lk.cap) {
+        size_t cap = lk.cap ? lk.cap * 2 : 1024;
+        struct group *g = imem_alloc(cap * sizeof *g);
+        if (!g)
+            return NULL;
+        for (size_t i = 0; i < lk.cap; i++) {
+            if (!lk.g[i].blocks)
+                continue;
+            size_t j = (lk.g[i].stack * 2654435761u + lk.g[i].owner) & (cap - 1);
+            while (g[j].blocks)
+                j = (j + 1) & (cap - 1);
+            g[j] = lk.g[i];
+        }
+        imem_free(lk.g, lk.cap * sizeof *g);
+        lk.g = g;
+        lk.cap = cap;
+    }
+    size_t j = (m->alloc_stack * 2654435761u + m->owner) & (lk.cap - 1);
+    for (;; j = (j + 1) & (lk.cap - 1)) {
+        struct group *g = &lk.g[j];
+        if (!g->blocks) {
+            *g = (struct group){ m->alloc_stack, m->alloc_ctx, m->owner, indirect, false, 0, 0 };
+            lk.n++;
+            return g;
+        }
+        if (g->stack == m->alloc_stack && g->owner == m->owner && g->indirect == indirect)
+            return g;
+    }
+}
+
+static void find_indirect(struct wd_block *b, void *arg)
+{
+    (void)arg;
+    struct wd_meta *m = b->m;
+    if (m->state != BS_LIVE || (m->flags & (BF_INTERNAL | BF_MARK)))
+        return;
+    /* What a leaked block points to is leaked only indirectly. */
+    uintptr_t user = blk_user(b);
+    scan_words(user, user + blk_size(b), BF_INDIRECT);
+    wl.n = 0;
+}
+
+static void tally(struct wd_block *b, void *arg)
+{
+    (void)arg;
+    struct wd_meta *m = b->m;
+    uint64_t size = blk_size(b);
+    if (m->state != BS_LIVE || (m->flags & BF_INTERNAL))
+        return;
+    if (m->flags & BF_MARK) {
+        lk.tot.reachable_bytes += size;
+        lk.tot.reachable_blocks++;
+    } else {
+        struct group *g = group_for(m, m->flags & BF_INDIRECT);
+        if (g) {
+            g->bytes += size;
+            g->blocks++;
+            g->many_threads |= g->ctx != m->alloc_ctx;
+        }
+        lk.tot.leaked_bytes += size;
+        lk.tot.leaked_blocks++;
+    }
+    m->flags &= (uint8_t)~(BF_MARK | BF_INDIRECT);
+}
+
+/* Direct leaks first (fixing them often fixes the indirect ones), then by
+ * bytes and blocks, largest first. */
+static int by_bytes(const void *a, const void *b)
+{
+    const struct group *x = a, *y = b;
+    if (x->indirect != y->indirect)
+        return x->indirect ? 1 : -1;
+    if (x->bytes != y->bytes)
+        return x->bytes < y->bytes ? 1 : -1;
+    return x->blocks < y->blocks ? 1 : x->blocks > y->blocks ? -1 : 0;
+}
+
+static void print_group(fmt_t *f, const struct group *g)
+{
+    report_prefix(f);
+    fmt_str(f, "ERROR: leak of ");
+    fmt_u64(f, g->bytes);
+    fmt_str(f, g->bytes == 1 ? " byte in " : " bytes in ");
+    fmt_u64(f, g->blocks);
+    fmt_str(f, g->blocks == 1 ? " block" : " blocks");
+    fmt_str(f, g->indirect ? " (indirect: reachable only from other leaks)\n" : "\n");
+    fmt_str(f, "allocated by ");
+    report_ctx(f, g->ctx);
+    if (g->many_threads)
+        fmt_str(f, " and other threads");
+    fmt_str(f, " at:\n");
+    report_stack(f, g->stack);
+    fmt_str(f, "\n");
+    report_count_error();
+}
+
+static void print_report(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < lk.cap; i++)
+        if (lk.g[i].blocks)
+            lk.g[n++] = lk.g[i];
+    qsort(lk.g, n, sizeof *lk.g, by_bytes);
+    fmt_t *f = report_open();
+    for (size_t i = 0; i < n; i++)
+        print_group(f, &lk.g[i]);
+    report_prefix(f);
+    fmt_str(f, "SUMMARY: ");
+    fmt_u64(f, lk.tot.leaked_bytes);
+    fmt_str(f, " bytes leaked in ");
+    fmt_u64(f, lk.tot.leaked_blocks);
+    fmt_str(f, lk.tot.leaked_blocks == 1 ? " block (" : " blocks (");
+    fmt_u64(f, n);
+    fmt_str(f, n == 1 ? " report); " : " reports); ");
+    fmt_u64(f, lk.tot.reachable_bytes);
+    fmt_str(f, " bytes in ");
+    fmt_u64(f, lk.tot.reachable_blocks);
+    fmt_str(f, lk.tot.reachable_blocks == 1 ? " block still reachable\n"
+                                             : " blocks still reachable\n");
+    report_close(f);
+    lk.tot.groups = n;
+}
+
+struct leak_totals leaks_check(void)
+{
+    wd_tls.in_ward++;
+    world_stop();
+    mark_roots();
+    heap_foreach(find_indirect, NULL);
+    heap_foreach(tally, NULL);
+    world_resume();
+    if (lk.tot.leaked_blocks)
+        print_report();
+    wd_tls.in_ward--;
+    return lk.tot;
+}

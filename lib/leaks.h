@@ -1,0 +1,21 @@
+/* Leak detection at exit, as LeakSanitizer does it: stop the other
+ * threads, mark every live block reachable from the roots (writable static
+ * memory of every module, each thread's live stack, registers and TLS, and
+ * other writable private mappings, which is where custom arenas keep
+ * their pointers), then report the unmarked ones grouped by allocation
+ * stack, largest first. */
+#ifndef WARD_LEAKS_H
+#define WARD_LEAKS_H
+
+#include "common.h"
+
+struct leak_totals {
+    uint64_t leaked_bytes, leaked_blocks;
+    uint64_t reachable_bytes, reachable_blocks;
+    uint64_t groups;
+};
+
+/* Runs the scan and writes the report; returns the totals. */
+struct leak_totals leaks_check(void);
+
+#endif

@@ -1,0 +1,39 @@
+/* What ward knows about each block, kept out of band (never next to the
+ * block, where the program could overwrite it): 32 bytes a slot, so a
+ * segment's metadata stays dense and cache-friendly. */
+#ifndef WARD_META_H
+#define WARD_META_H
+
+#include <assert.h>
+#include "common.h"
+
+enum blk_state {
+    BS_FREE = 0,        /* never used, or back in the pool */
+    BS_LIVE,            /* handed to the program */
+    BS_QUAR,            /* freed, poisoned, waiting in quarantine */
+};
+
+enum blk_flag {
+    BF_INTERNAL = 1u << 0,   /* allocated by a library ward itself called */
+    BF_PINNED   = 1u << 1,   /* must not move (ward_pin, coroutine stack) */
+    BF_GUARDED  = 1u << 2,   /* has pages of its own between guard pages */
+    BF_MARK     = 1u << 3,   /* leak scan: reachable */
+    BF_INDIRECT = 1u << 4,   /* leak scan: reached only from leaked blocks */
+};
+
+struct wd_meta {
+    uint32_t size;          /* bytes requested (SEG_HUGE: see wd_seg) */
+    uint32_t alloc_stack;   /* stack ids, see stacks.h */
+    uint32_t free_stack;
+    uint32_t alloc_ctx;     /* thread and coroutine, see threads.h */
+    uint32_t free_ctx;
+    uint32_t free_epoch;    /* coroutine switch count when freed */
+    uint32_t off;           /* user pointer minus slot start */
+    uint16_t owner;         /* owner id */
+    uint8_t  state;         /* enum blk_state; changed atomically */
+    uint8_t  flags;         /* enum blk_flag */
+};
+
+static_assert(sizeof(struct wd_meta) == 32, "block metadata must stay 32 bytes");
+
+#endif

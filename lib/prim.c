@@ -1,0 +1,168 @@
+/* System calls behind one small interface (see prim.h). */
+#define _GNU_SOURCE
+#include "prim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+void *prim_reserve(size_t size, size_t align)
+{
+    /* Over-reserve, then trim, so the result is aligned without relying on
+     * the kernel's placement. */
+    size_t span = size + align;
+    char *p = mmap(NULL, span, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    uintptr_t start = WD_ALIGN_UP((uintptr_t)p, align);
+    size_t head = start - (uintptr_t)p;
+    if (head)
+        munmap(p, head);
+    size_t tail = span - head - size;
+    if (tail)
+        munmap((char *)start + size, tail);
+    return (void *)start;
+}
+
+int prim_commit(void *addr, size_t size)
+{
+    return mprotect(addr, size, PROT_READ | PROT_WRITE) == 0;
+}
+
+int prim_protect_none(void *addr, size_t size)
+{
+    return mprotect(addr, size, PROT_NONE) == 0;
+}
+
+int prim_discard(void *addr, size_t size)
+{
+    void *p = mmap(addr, size, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    return p == addr;
+}
+
+void *prim_map(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void prim_unmap(void *addr, size_t size)
+{
+    munmap(addr, size);
+}
+
+long prim_max_map_count(void)
+{
+    char buf[32];
+    long v = 0;
+    int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 65530;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+        v = v * 10 + (buf[i] - '0');
+    return v > 0 ? v : 65530;
+}
+
+ssize_t prim_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, p + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}
+
+int prim_open_excl(const char *path)
+{
+    return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+void prim_close(int fd)
+{
+    close(fd);
+}
+
+pid_t prim_getpid(void)
+{
+    return (pid_t)syscall(SYS_getpid);
+}
+
+pid_t prim_gettid(void)
+{
+    return (pid_t)syscall(SYS_gettid);
+}
+
+uint64_t prim_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void prim_exit(int code)
+{
+    syscall(SYS_exit_group, code);
+    __builtin_unreachable();
+}
+
+static long futex(int *addr, int op, int val, const struct timespec *ts)
+{
+    return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
+}
+
+/* state: 0 unlocked, 1 locked, 2 locked with waiters. */
+void prim_lock(wd_lock *l)
+{
+    int c = 0;
+    if (atomic_compare_exchange_strong_explicit((_Atomic int *)&l->state, &c, 1,
+                                                memory_order_acquire,
+                                                memory_order_relaxed))
+        return;
+    if (c != 2)
+        c = atomic_exchange_explicit((_Atomic int *)&l->state, 2, memory_order_acquire);
+    while (c != 0) {
+        futex(&l->state, FUTEX_WAIT_PRIVATE, 2, NULL);
+        c = atomic_exchange_explicit((_Atomic int *)&l->state, 2, memory_order_acquire);
+    }
+}
+
+bool prim_trylock(wd_lock *l)
+{
+    int c = 0;
+    return atomic_compare_exchange_strong_explicit((_Atomic int *)&l->state, &c, 1,
+                                                   memory_order_acquire,
+                                                   memory_order_relaxed);
+}
+
+void prim_unlock(wd_lock *l)
+{
+    if (atomic_exchange_explicit((_Atomic int *)&l->state, 0, memory_order_release) == 2)
+        futex(&l->state, FUTEX_WAKE_PRIVATE, 1, NULL);
+}
+
+void prim_futex_wait(int *addr, int expected, long timeout_ns)
+{
+    struct timespec ts = { timeout_ns / 1000000000L, timeout_ns % 1000000000L };
+    futex(addr, FUTEX_WAIT_PRIVATE, expected, timeout_ns > 0 ? &ts : NULL);
+}
+
+void prim_futex_wake(int *addr)
+{
+    futex(addr, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL);
+}

@@ -1,0 +1,45 @@
+/* The primitive layer: every system call ward makes (memory mappings,
+ * writes, time, thread ids) and the one lock type, so the rest of the code
+ * never depends on libc pieces that might allocate. */
+#ifndef WARD_PRIM_H
+#define WARD_PRIM_H
+
+#include "common.h"
+#include <sys/types.h>
+
+/* Address space. prim_reserve returns inaccessible, uncommitted space;
+ * prim_commit makes part of it read-write; prim_discard drops the pages
+ * and makes them inaccessible again in one call, so a freed range costs
+ * neither memory nor a separate mapping. All return 0 / NULL on failure. */
+void *prim_reserve(size_t size, size_t align);
+int   prim_commit(void *addr, size_t size);
+int   prim_protect_none(void *addr, size_t size);
+int   prim_discard(void *addr, size_t size);
+void *prim_map(size_t size);               /* read-write, zeroed */
+void  prim_unmap(void *addr, size_t size);
+
+/* The kernel's vm.max_map_count, read once; 65530 if unreadable. */
+long  prim_max_map_count(void);
+
+ssize_t prim_write_all(int fd, const void *buf, size_t len);
+int     prim_open_excl(const char *path);   /* O_CREAT|O_EXCL|O_NOFOLLOW, 0600 */
+void    prim_close(int fd);
+
+pid_t    prim_getpid(void);
+pid_t    prim_gettid(void);
+uint64_t prim_now_ns(void);                 /* CLOCK_MONOTONIC */
+void     prim_exit(int code) __attribute__((noreturn)); /* _exit, no handlers */
+
+/* A three-state futex mutex (Drepper, "Futexes are tricky"): one atomic
+ * exchange when uncontended, no allocation, valid when zeroed. */
+typedef struct { int state; } wd_lock;
+void prim_lock(wd_lock *l);
+void prim_unlock(wd_lock *l);
+bool prim_trylock(wd_lock *l);
+static inline void prim_lock_reset(wd_lock *l) { l->state = 0; }
+
+/* Wait on / wake an int, for the stop-the-world handshake. */
+void prim_futex_wait(int *addr, int expected, long timeout_ns);
+void prim_futex_wake(int *addr);
+
+#endif

@@ -1,0 +1,105 @@
+/* The quarantine (see quarantine.h). A batch is one 8 KiB internal chunk
+ * holding about a thousand block addresses; blocks are found again by
+ * address when they leave, so the batch needs no other bookkeeping. */
+#include "quarantine.h"
+#include "core.h"
+#include "imem.h"
+#include "options.h"
+#include "prim.h"
+#include "threads.h"
+
+#include <stdatomic.h>
+
+#define QB_CAP   1020
+#define QB_BYTES (1UL << 20)    /* a batch is handed over at 1 MiB */
+
+struct qbatch {
+    struct qbatch *next;
+    uint64_t bytes;
+    uint32_t n;
+    uintptr_t user[QB_CAP];
+};
+
+static struct {
+    wd_lock lock;
+    struct qbatch *head, *tail;
+    uint64_t bytes;
+} q;
+
+static void evict_batch(struct qbatch *b)
+{
+    for (uint32_t i = 0; i < b->n; i++) {
+        struct wd_block blk;
+        if (heap_find((void *)b->user[i], &blk))
+            core_evict(&blk);
+    }
+    imem_free(b, sizeof *b);
+}
+
+/* Queue a batch, and evict the oldest while over the limit. Eviction runs
+ * outside the lock: it touches every evicted block. */
+static void commit_batch(struct qbatch *b)
+{
+    struct qbatch *out = NULL, **tailp = &out;
+    uint64_t limit = (uint64_t)wd_opt.quarantine;
+    prim_lock(&q.lock);
+    b->next = NULL;
+    if (q.tail)
+        q.tail->next = b;
+    else
+        q.head = b;
+    q.tail = b;
+    q.bytes += b->bytes;
+    while (q.head && q.bytes > limit) {
+        struct qbatch *old = q.head;
+        q.head = old->next;
+        if (!q.head)
+            q.tail = NULL;
+        q.bytes -= old->bytes;
+        old->next = NULL;
+        *tailp = old;
+        tailp = &old->next;
+    }
+    prim_unlock(&q.lock);
+    while (out) {
+        struct qbatch *next = out->next;
+        evict_batch(out);
+        out = next;
+    }
+}
+
+void quarantine_push(const struct wd_block *blk, uint64_t bytes)
+{
+    struct qbatch *b = wd_tls.qbatch;
+    if (!b) {
+        b = imem_alloc(sizeof *b);
+        if (!b) {                       /* no memory to hold it: reuse now */
+            core_evict((struct wd_block *)blk);
+            return;
+        }
+        wd_tls.qbatch = b;
+    }
+    b->user[b->n++] = blk_user(blk);
+    b->bytes += bytes;
+    if (b->n == QB_CAP || b->bytes >= QB_BYTES) {
+        wd_tls.qbatch = NULL;
+        commit_batch(b);
+    }
+}
+
+void quarantine_flush_thread(void)
+{
+    struct qbatch *b = wd_tls.qbatch;
+    wd_tls.qbatch = NULL;
+    if (b)
+        commit_batch(b);
+}
+
+uint64_t quarantine_bytes(void)
+{
+    return q.bytes;
+}
+
+void quarantine_atfork_prepare(void) { prim_lock(&q.lock); }
+void quarantine_atfork_parent(void)  { prim_unlock(&q.lock); }
+void quarantine_atfork_child(void)   { prim_lock_reset(&q.lock); }

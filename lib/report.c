@@ -1,0 +1,395 @@
+/* Report formatting and output (see report.h). */
+#define _GNU_SOURCE
+#include "report.h"
+#include "options.h"
+#include "prim.h"
+#include "stacks.h"
+#include "symbols.h"
+#include "threads.h"
+
+#include <link.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DEDUP 1024
+
+static const char *const kind_names[] = {
+    [WK_DOUBLE_FREE]    = "double-free",
+    [WK_INVALID_FREE]   = "invalid-free",
+    [WK_USE_AFTER_FREE] = "use-after-free",
+    [WK_OVERFLOW]       = "heap-buffer-overflow",
+    [WK_UNDERFLOW]      = "heap-buffer-underflow",
+    [WK_LEAK]           = "leak",
+    [WK_PINNED_MOVE]    = "pinned-move",
+    [WK_MOVED_SELF_REF] = "moved-self-reference",
+    [WK_STACK_OVERFLOW] = "stack-overflow",
+};
+
+static struct {
+    wd_lock lock;
+    char buf[16384];
+    fmt_t out;
+    int fd;                         /* 0: not opened yet */
+    _Atomic unsigned long errors;
+    struct wd_symbolizer *sym;
+    unsigned long long sym_adds;    /* dl_iterate_phdr's count when opened */
+    uint64_t seen[DEDUP];           /* reports already written */
+    const char *warned[64];
+    unsigned nwarned;
+} rp;
+
+const char *report_kind_name(enum wd_kind k)
+{
+    return k < WD_ARRAY_LEN(kind_names) ? kind_names[k] : "unknown";
+}
+
+/* log_path with %p replaced by the pid. */
+static void expand_path(char *dst, size_t n, const char *src)
+{
+    fmt_t f;
+    fmt_init(&f, dst, n, -1);
+    for (; *src; src++) {
+        if (src[0] == '%' && src[1] == 'p') {
+            fmt_u64(&f, (uint64_t)prim_getpid());
+            src++;
+        } else {
+            fmt_char(&f, *src);
+        }
+    }
+    fmt_cstr(&f);
+}
+
+static int output_fd(void)
+{
+    char path[WD_OPT_STR_MAX + 32];
+    if (rp.fd)
+        return rp.fd;
+    rp.fd = 2;
+    if (wd_opt.log_path[0]) {
+        expand_path(path, sizeof path, wd_opt.log_path);
+        int fd = prim_open_excl(path);
+        if (fd >= 0) {
+            rp.fd = fd;
+        } else {
+            fmt_t f;
+            char msg[WD_OPT_STR_MAX + 160];
+            fmt_init(&f, msg, sizeof msg, 2);
+            report_prefix(&f);
+            fmt_str(&f, "cannot create log file '");
+            fmt_str(&f, path);
+            fmt_str(&f, "' (it exists, or its directory is not writable; use "
+                        "%p in log_path for one file per process); "
+                        "reporting to stderr\n");
+            fmt_flush(&f);
+        }
+    }
+    return rp.fd;
+}
+
+void report_prefix(fmt_t *f)
+{
+    fmt_str(f, "==");
+    fmt_u64(f, (uint64_t)prim_getpid());
+    fmt_str(f, "== ward: ");
+}
+
+fmt_t *report_open(void)
+{
+    wd_tls.in_ward++;
+    prim_lock(&rp.lock);
+    fmt_init(&rp.out, rp.buf, sizeof rp.buf, output_fd());
+    return &rp.out;
+}
+
+void report_close(fmt_t *f)
+{
+    fmt_flush(f);
+    prim_unlock(&rp.lock);
+    wd_tls.in_ward--;
+}
+
+static int count_adds(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    *(unsigned long long *)arg = info->dlpi_adds + info->dlpi_subs;
+    return 1;
+}
+
+/* The symbolizer, reopened when libraries were loaded or unloaded. */
+static struct wd_symbolizer *symbolizer(void)
+{
+    unsigned long long adds = 0;
+    dl_iterate_phdr(count_adds, &adds);
+    if (rp.sym && adds != rp.sym_adds) {
+        sym_close(rp.sym);
+        rp.sym = NULL;
+    }
+    if (!rp.sym) {
+        rp.sym = sym_open_self();
+        rp.sym_adds = adds;
+    }
+    return rp.sym;
+}
+
+static void frame_line(fmt_t *f, unsigned idx, uintptr_t pc, const struct sym_frame *sf)
+{
+    fmt_str(f, "    #");
+    fmt_u64(f, idx);
+    fmt_str(f, " ");
+    fmt_hex(f, pc);
+    fmt_str(f, " in ");
+    fmt_str(f, sf->func);
+    if (sf->file[0]) {
+        fmt_str(f, " ");
+        fmt_str(f, sf->file);
+        fmt_str(f, ":");
+        fmt_u64(f, sf->line);
+    } else if (sf->module) {
+        fmt_str(f, " (");
+        fmt_str(f, sf->module);
+        fmt_str(f, "+");
+        fmt_hex(f, sf->modoff);
+        fmt_str(f, ")");
+    }
+    fmt_str(f, "\n");
+}
+
+void report_stack(fmt_t *f, uint32_t stack)
+{
+    const uintptr_t *pcs;
+    unsigned n = stacks_get(stack, &pcs), idx = 0;
+    struct wd_symbolizer *s = n ? symbolizer() : NULL;
+    struct sym_frame frames[SYM_MAX_INLINE];
+    if (n == 0) {
+        fmt_str(f, stack == STACK_FULL ? "    <stack not recorded: the stack table is full>\n"
+                                       : "    <no stack recorded>\n");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        int k = 1;
+        if (s) {
+            k = sym_lookup(s, pcs[i], frames, SYM_MAX_INLINE);
+        } else {
+            memset(frames, 0, sizeof frames[0]);
+            strcpy(frames[0].func, "??");
+        }
+        for (int j = 0; j < k; j++)
+            frame_line(f, idx++, pcs[i], &frames[j]);
+    }
+}
+
+void report_ctx(fmt_t *f, uint32_t ctx)
+{
+    struct wd_thread *t = threads_get(ctx);
+    fmt_str(f, "thread T");
+    fmt_u64(f, ctx);
+    if (t && t->name[0]) {
+        fmt_str(f, " (");
+        fmt_str(f, t->name);
+        fmt_str(f, ")");
+    }
+}
+
+static void describe_block(fmt_t *f, uintptr_t a, const struct wd_block *b)
+{
+    uintptr_t user = blk_user(b);
+    uint64_t size = blk_size(b);
+    fmt_hex(f, a);
+    if (a == user) {
+        fmt_str(f, " is the start of a ");
+    } else if (a > user && a < user + size) {
+        fmt_str(f, " is ");
+        fmt_u64(f, a - user);
+        fmt_str(f, " bytes inside a ");
+    } else if (a >= user + size) {
+        fmt_str(f, " is ");
+        fmt_u64(f, a - (user + size));
+        fmt_str(f, " bytes after the end of a ");
+    } else {
+        fmt_str(f, " is ");
+        fmt_u64(f, user - a);
+        fmt_str(f, " bytes before the start of a ");
+    }
+    fmt_u64(f, size);
+    fmt_str(f, "-byte block [");
+    fmt_hex(f, user);
+    fmt_str(f, ", ");
+    fmt_hex(f, user + size);
+    fmt_str(f, b->m->state == BS_LIVE ? ")\n" : "), already freed\n");
+}
+
+static void describe_other(fmt_t *f, uintptr_t a)
+{
+    uint32_t n = threads_count();
+    fmt_hex(f, a);
+    for (uint32_t i = 0; i < n; i++) {
+        struct wd_thread *t = threads_get(i);
+        if (t && a >= t->stack_lo && a < t->stack_hi) {
+            fmt_str(f, " is on the stack of ");
+            report_ctx(f, t->id);
+            fmt_str(f, "\n");
+            return;
+        }
+    }
+    struct wd_symbolizer *s = symbolizer();
+    const struct sym_module *m = s ? sym_module_of(s, a) : NULL;
+    if (m) {
+        fmt_str(f, " is in the static memory of ");
+        fmt_str(f, m->path);
+        fmt_str(f, "\n");
+        return;
+    }
+    fmt_str(f, " was never returned by an allocation function\n");
+}
+
+/* Whether this error was already reported from the same place. */
+static bool seen_before(const struct wd_err *e)
+{
+    uint64_t key = (uint64_t)e->kind << 56 ^ (uint64_t)e->op_stack << 24 ^
+                   (e->blk ? e->blk->m->alloc_stack : 0);
+    if (e->op_stack < 2)
+        return false;
+    for (unsigned i = (unsigned)(key % DEDUP), k = 0; k < DEDUP; k++, i = (i + 1) % DEDUP) {
+        if (rp.seen[i] == key + 1)
+            return true;
+        if (rp.seen[i] == 0) {
+            rp.seen[i] = key + 1;
+            return false;
+        }
+    }
+    return false;
+}
+
+static void summary(fmt_t *f, enum wd_kind kind, uint32_t stack)
+{
+    const uintptr_t *pcs;
+    struct sym_frame frames[SYM_MAX_INLINE];
+    report_prefix(f);
+    fmt_str(f, "SUMMARY: ");
+    fmt_str(f, report_kind_name(kind));
+    if (stacks_get(stack, &pcs) && symbolizer()) {
+        sym_lookup(symbolizer(), pcs[0], frames, SYM_MAX_INLINE);
+        fmt_str(f, " in ");
+        fmt_str(f, frames[0].func);
+        if (frames[0].file[0]) {
+            fmt_str(f, " ");
+            fmt_str(f, frames[0].file);
+            fmt_str(f, ":");
+            fmt_u64(f, frames[0].line);
+        }
+    }
+    fmt_str(f, "\n");
+}
+
+void report_error(const struct wd_err *e)
+{
+    fmt_t *f = report_open();
+    if (seen_before(e)) {
+        if (!e->warning)
+            report_count_error();
+        report_close(f);
+        return;
+    }
+    report_prefix(f);
+    fmt_str(f, e->warning ? "WARNING: " : "ERROR: ");
+    fmt_str(f, report_kind_name(e->kind));
+    fmt_str(f, " on ");
+    fmt_hex(f, e->addr);
+    fmt_str(f, " (");
+    fmt_str(f, e->op);
+    fmt_str(f, ") in ");
+    report_ctx(f, e->op_ctx);
+    fmt_str(f, "\n");
+    report_stack(f, e->op_stack);
+    if (e->blk && e->blk->m->state != BS_FREE)
+        describe_block(f, e->addr, e->blk);
+    else
+        describe_other(f, e->addr);
+    if (e->note) {
+        fmt_str(f, e->note);
+        fmt_str(f, "\n");
+    }
+    if (e->blk && e->blk->m->alloc_stack) {
+        fmt_str(f, "allocated by ");
+        report_ctx(f, e->blk->m->alloc_ctx);
+        fmt_str(f, " at:\n");
+        report_stack(f, e->blk->m->alloc_stack);
+    }
+    if (e->blk && e->blk->m->state != BS_LIVE && e->blk->m->free_stack) {
+        fmt_str(f, "freed by ");
+        report_ctx(f, e->blk->m->free_ctx);
+        fmt_str(f, " at:\n");
+        report_stack(f, e->blk->m->free_stack);
+    }
+    summary(f, e->kind, e->op_stack);
+    if (!e->warning)
+        report_count_error();
+    report_close(f);
+    if (!e->warning && wd_opt.halt_on_error)
+        prim_exit((int)wd_opt.exitcode);
+}
+
+void report_warning_once(const char *msg)
+{
+    fmt_t *f = report_open();
+    for (unsigned i = 0; i < rp.nwarned; i++)
+        if (rp.warned[i] == msg) {
+            report_close(f);
+            return;
+        }
+    if (rp.nwarned < WD_ARRAY_LEN(rp.warned))
+        rp.warned[rp.nwarned++] = msg;
+    report_prefix(f);
+    fmt_str(f, "WARNING: ");
+    fmt_str(f, msg);
+    fmt_str(f, "\n");
+    report_close(f);
+}
+
+void report_message(const char *msg)
+{
+    char buf[2048];
+    fmt_t f;
+    fmt_init(&f, buf, sizeof buf, 2);
+    report_prefix(&f);
+    /* Messages that already say "ward:" keep a single prefix. */
+    if (strncmp(msg, "ward: ", 6) == 0)
+        msg += 6;
+    fmt_str(&f, msg);
+    fmt_str(&f, "\n");
+    fmt_flush(&f);
+}
+
+void report_count_error(void)
+{
+    atomic_fetch_add(&rp.errors, 1);
+}
+
+unsigned long report_error_count(void)
+{
+    return atomic_load(&rp.errors);
+}
+
+void report_exit_if_errors(void)
+{
+    if (report_error_count() == 0)
+        return;
+    fflush(NULL);
+    prim_exit((int)wd_opt.exitcode);
+}
+
+void report_atfork_prepare(void) { prim_lock(&rp.lock); }
+void report_atfork_parent(void)  { prim_unlock(&rp.lock); }
+
+/* A child counts its own errors and writes its own log (%p names a new
+ * file). */
+void report_atfork_child(void)
+{
+    prim_lock_reset(&rp.lock);
+    atomic_store(&rp.errors, 0);
+    if (rp.fd > 2 && strstr(wd_opt.log_path, "%p")) {
+        prim_close(rp.fd);
+        rp.fd = 0;
+    }
+}

@@ -1,0 +1,75 @@
+/* Error reports. Every report has one skeleton, which other tools parse:
+ *
+ *   ==PID== ward: ERROR: KIND on ADDR in thread T0 (main)
+ *       #0 0xADDR in function file:line        (the bad operation)
+ *   ADDR is ... (where the address lies)
+ *   allocated by thread T0 (main) at:
+ *       #0 ...
+ *   freed by thread T0 (main) at:              (where known)
+ *       #0 ...
+ *   ==PID== ward: SUMMARY: KIND in function file:line
+ *
+ * Reports are formatted into a fixed buffer and written with write(2), one
+ * at a time, to stderr or log_path: they may be written from inside malloc
+ * or a signal handler. */
+#ifndef WARD_REPORT_H
+#define WARD_REPORT_H
+
+#include "common.h"
+#include "fmt.h"
+#include "heap.h"
+
+enum wd_kind {
+    WK_DOUBLE_FREE,
+    WK_INVALID_FREE,
+    WK_USE_AFTER_FREE,
+    WK_OVERFLOW,
+    WK_UNDERFLOW,
+    WK_LEAK,
+    WK_PINNED_MOVE,
+    WK_MOVED_SELF_REF,
+    WK_STACK_OVERFLOW,
+};
+
+const char *report_kind_name(enum wd_kind k);
+
+struct wd_err {
+    enum wd_kind kind;
+    bool     warning;       /* WARNING: instead of ERROR: (heuristics) */
+    uintptr_t addr;         /* the address the operation used */
+    const char *op;         /* "free", "realloc", ... */
+    uint32_t op_stack;
+    uint32_t op_ctx;
+    const struct wd_block *blk; /* the block involved, or NULL */
+    const char *note;       /* more explanation (may hold newlines), or NULL */
+};
+
+/* Writes the report, counts the error and, with halt_on_error, exits. */
+void report_error(const struct wd_err *e);
+
+/* "==PID== ward: WARNING: msg", once per message (by address). */
+void report_warning_once(const char *msg);
+
+/* "==PID== ward: msg" on stderr; for messages before options are known. */
+void report_message(const char *msg);
+
+/* For reports written in parts (the leak report): report_open takes the
+ * report lock and returns the output; the helpers append to it. */
+fmt_t *report_open(void);
+void report_close(fmt_t *f);
+void report_prefix(fmt_t *f);                   /* "==PID== ward: " */
+void report_stack(fmt_t *f, uint32_t stack);    /* "    #N 0x... in f file:line" */
+void report_ctx(fmt_t *f, uint32_t ctx);        /* "thread T0 (main)" */
+void report_count_error(void);
+
+/* Errors reported so far (warnings excluded). */
+unsigned long report_error_count(void);
+
+/* Called at exit: exits with exitcode if any error was reported. */
+void report_exit_if_errors(void);
+
+void report_atfork_prepare(void);
+void report_atfork_parent(void);
+void report_atfork_child(void);
+
+#endif

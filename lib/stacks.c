@@ -1,0 +1,239 @@
+/* Stack capture and the interning table (see stacks.h).
+ *
+ * Layout: stacks are records {offset, depth} indexed by id; their frames
+ * sit back to back in one frame store; the hash table maps a 32-bit hash
+ * and the id in one 64-bit word, so a probe is a single atomic load. All
+ * live in ward's uncommitted internal region and cost memory only as they
+ * fill.
+ *
+ * Lookups take no lock. Insertions are rare (a new stack) and take one: the
+ * inserter looks again under the lock, and doubles the table when it is
+ * half full. A reader still holding the old table may miss a stack added
+ * since; it then takes the insertion path and finds it there. Old tables
+ * are never freed, so readers never see freed memory (they total less than
+ * the current one). */
+#define _GNU_SOURCE
+#include "stacks.h"
+#include "deps.h"
+#include "imem.h"
+#include "options.h"
+#include "prim.h"
+#include "report.h"
+
+#include <elf.h>
+#include <link.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#define TAB_MIN_BITS 12
+#define MAX_STACKS   (1u << 23)
+#define STORE_WORDS  (1UL << 27)                /* 1 GiB of frames, uncommitted */
+
+struct stack_rec {
+    uint64_t offset;
+    uint32_t depth;
+    uint32_t hash;
+};
+
+struct table {
+    uint32_t mask;
+    uint64_t slot[];                            /* hash << 32 | id; 0 = empty */
+};
+
+static struct {
+    _Atomic(struct table *) tab;
+    wd_lock lock;                               /* insertions */
+    uint32_t used;
+    struct stack_rec *recs;
+    uintptr_t *store;
+    uint64_t next_word;
+    _Atomic uint32_t next_id;
+    uintptr_t ward_lo, ward_hi;                 /* ward's executable code */
+} st;
+
+extern const ElfW(Ehdr) __ehdr_start;            /* our own ELF header */
+
+static void find_own_text(void)
+{
+    const ElfW(Ehdr) *eh = &__ehdr_start;
+    const ElfW(Phdr) *ph = (const void *)((const char *)eh + eh->e_phoff);
+    uintptr_t load = (uintptr_t)eh;
+    for (unsigned i = 0; i < eh->e_phnum; i++)
+        if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X)) {
+            st.ward_lo = load + ph[i].p_vaddr;
+            st.ward_hi = st.ward_lo + ph[i].p_memsz;
+        }
+}
+
+static struct table *new_table(unsigned bits)
+{
+    struct table *t = imem_alloc(sizeof *t + (sizeof(uint64_t) << bits));
+    if (t)
+        t->mask = (1u << bits) - 1;
+    return t;
+}
+
+bool stacks_init(void)
+{
+    find_own_text();
+    atomic_store(&st.tab, new_table(TAB_MIN_BITS));
+    st.recs = imem_alloc(MAX_STACKS * sizeof *st.recs);
+    st.store = imem_alloc(STORE_WORDS * sizeof *st.store);
+    atomic_store(&st.next_id, 2);               /* 0 and 1 are reserved */
+    return atomic_load(&st.tab) && st.recs && st.store;
+}
+
+bool stacks_is_ward_pc(uintptr_t pc)
+{
+    return pc - st.ward_lo < st.ward_hi - st.ward_lo;
+}
+
+static uint32_t hash_frames(const uintptr_t *pcs, unsigned n)
+{
+    uint64_t h = n * 0x9E3779B97F4A7C15ull;
+    for (unsigned i = 0; i < n; i++) {
+        h ^= pcs[i];
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+    }
+    uint32_t r = (uint32_t)(h ^ (h >> 32));
+    return r ? r : 1;
+}
+
+static bool same_frames(uint32_t id, const uintptr_t *pcs, unsigned n)
+{
+    const struct stack_rec *r = &st.recs[id];
+    return r->depth == n && memcmp(st.store + r->offset, pcs, n * sizeof *pcs) == 0;
+}
+
+/* The id of the stack in table t, or 0; *slot gets the empty bucket where
+ * it would go. */
+static uint32_t find(struct table *t, uint32_t h, const uintptr_t *pcs, unsigned n,
+                     uint32_t *slot)
+{
+    for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        uint64_t e = atomic_load_explicit((_Atomic uint64_t *)&t->slot[i],
+                                          memory_order_acquire);
+        if (e == 0) {
+            *slot = i;
+            return 0;
+        }
+        if ((uint32_t)(e >> 32) == h && same_frames((uint32_t)e, pcs, n))
+            return (uint32_t)e;
+    }
+}
+
+/* Doubles the table; called with the lock held. */
+static struct table *grow(struct table *old)
+{
+    unsigned bits = (unsigned)__builtin_popcount(old->mask) + 1;
+    struct table *t = new_table(bits);
+    if (!t)
+        return old;
+    for (uint32_t i = 0; i <= old->mask; i++) {
+        uint64_t e = old->slot[i];
+        if (!e)
+            continue;
+        uint32_t j = (uint32_t)(e >> 32) & t->mask;
+        while (t->slot[j])
+            j = (j + 1) & t->mask;
+        t->slot[j] = e;
+    }
+    atomic_store_explicit(&st.tab, t, memory_order_release);
+    return t;
+}
+
+static uint32_t insert(uint32_t h, const uintptr_t *pcs, unsigned n)
+{
+    uint32_t slot, id;
+    prim_lock(&st.lock);
+    struct table *t = atomic_load_explicit(&st.tab, memory_order_acquire);
+    if ((id = find(t, h, pcs, n, &slot)) != 0)
+        goto out;
+    id = atomic_load_explicit(&st.next_id, memory_order_relaxed);
+    if (id >= MAX_STACKS || st.next_word + n > STORE_WORDS) {
+        prim_unlock(&st.lock);
+        report_warning_once("the stack table is full; later stacks are not "
+                            "recorded (lower stack_depth to fit more)");
+        return STACK_FULL;
+    }
+    memcpy(st.store + st.next_word, pcs, n * sizeof *pcs);
+    st.recs[id] = (struct stack_rec){ st.next_word, n, h };
+    st.next_word += n;
+    atomic_store_explicit(&st.next_id, id + 1, memory_order_release);
+    if (++st.used * 2 > t->mask) {
+        t = grow(t);
+        find(t, h, pcs, n, &slot);
+    }
+    atomic_store_explicit((_Atomic uint64_t *)&t->slot[slot], (uint64_t)h << 32 | id,
+                          memory_order_release);
+out:
+    prim_unlock(&st.lock);
+    return id;
+}
+
+uint32_t stacks_intern(const uintptr_t *pcs, unsigned n)
+{
+    uint32_t slot, id;
+    struct table *t = atomic_load_explicit(&st.tab, memory_order_acquire);
+    if (n == 0 || !t)
+        return STACK_NONE;
+    uint32_t h = hash_frames(pcs, n);
+    if ((id = find(t, h, pcs, n, &slot)) != 0)
+        return id;
+    return insert(h, pcs, n);
+}
+
+uint32_t stacks_capture(void *caller)
+{
+    void *raw[STACK_MAX_DEPTH + 16];
+    uintptr_t pcs[STACK_MAX_DEPTH];
+    unsigned depth = (unsigned)wd_opt.stack_depth, n = 0;
+    int (*bt)(void **, int) = __atomic_load_n(&wd_unw.backtrace, __ATOMIC_ACQUIRE);
+    if (!bt) {
+        pcs[0] = (uintptr_t)caller;
+        return stacks_intern(pcs, 1);
+    }
+    int got = bt(raw, (int)WD_ARRAY_LEN(raw));
+    int i = 0;
+    while (i < got && stacks_is_ward_pc((uintptr_t)raw[i]))
+        i++;
+    for (; i < got && n < depth; i++)
+        pcs[n++] = (uintptr_t)raw[i];
+    return stacks_intern(pcs, n);
+}
+
+uint32_t stacks_capture_context(void *ucontext)
+{
+    uintptr_t pcs[STACK_MAX_DEPTH];
+    unsigned depth = (unsigned)wd_opt.stack_depth, n = 0;
+    unw_cursor_t cur;
+    if (!wd_unw.init_local2 ||
+        wd_unw.init_local2(&cur, ucontext, UNW_INIT_SIGNAL_FRAME) < 0)
+        return STACK_NONE;
+    do {
+        unw_word_t ip;
+        if (wd_unw.get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
+            break;
+        pcs[n] = (uintptr_t)ip + (n == 0);      /* see stacks.h */
+        n++;
+    } while (n < depth && wd_unw.step(&cur) > 0);
+    return stacks_intern(pcs, n);
+}
+
+unsigned stacks_get(uint32_t id, const uintptr_t **pcs)
+{
+    if (id < 2 || id >= atomic_load_explicit(&st.next_id, memory_order_acquire))
+        return 0;
+    *pcs = st.store + st.recs[id].offset;
+    return st.recs[id].depth;
+}
+
+uint32_t stacks_count(void)
+{
+    return atomic_load(&st.next_id);
+}
+
+void stacks_atfork_prepare(void) { prim_lock(&st.lock); }
+void stacks_atfork_parent(void)  { prim_unlock(&st.lock); }
+void stacks_atfork_child(void)   { prim_lock_reset(&st.lock); }

@@ -1,0 +1,67 @@
+/* Threads as ward sees them: a record per thread ever seen (numbered T0,
+ * T1, ... in creation order, as in ASan reports, and never freed, since a
+ * report may name a thread long gone), and each thread's own state in one
+ * small initial-exec TLS block. */
+#ifndef WARD_THREADS_H
+#define WARD_THREADS_H
+
+#include <sys/types.h>
+#include <stdatomic.h>
+#include <ucontext.h>
+
+#include "common.h"
+#include "heap.h"
+
+#define THREAD_NONE UINT32_MAX
+
+struct wd_thread {
+    uint32_t  id;               /* T number */
+    uint32_t  parent;           /* creator's T number, or THREAD_NONE */
+    uint32_t  create_stack;
+    pid_t     tid;              /* kernel thread id */
+    _Atomic int alive;
+    char      name[16];         /* "" until named */
+    uintptr_t stack_lo, stack_hi;   /* 0 when unknown */
+    uintptr_t tp;               /* thread pointer (pthread_self) */
+    struct wd_tcache *tc;
+    /* Stop-the-world for the leak scan: the thread parks in a signal
+     * handler with its registers saved here. */
+    _Atomic int parked;
+    uintptr_t   sp;
+    greg_t      regs[NGREG];
+};
+
+struct wd_tls {
+    struct wd_thread *self;     /* NULL until the thread is registered */
+    uint32_t ctx;               /* current execution context, see meta.h */
+    int      in_ward;           /* >0 inside ward: nested calls are internal */
+    bool     exiting;           /* past our TSD destructor */
+    struct wd_tcache *tc;
+    struct qbatch *qbatch;      /* this thread's share of the quarantine */
+};
+
+extern WD_TLS struct wd_tls wd_tls;
+
+void threads_init(void);
+
+/* Registers the calling thread if it is not yet; false if ward's memory
+ * is exhausted (the thread then runs without a cache). */
+struct wd_thread *threads_self(void);
+
+/* pthread_create support: a record made by the parent, adopted by the
+ * child when it starts. */
+struct wd_thread *threads_new(uint32_t create_stack);
+void threads_adopt(struct wd_thread *t);
+
+struct wd_thread *threads_get(uint32_t id);
+uint32_t threads_count(void);
+
+/* Names come from pthread_setname_np and prctl(PR_SET_NAME), which ward
+ * interposes; the main thread starts as "main", others unnamed. */
+void threads_set_name(struct wd_thread *t, const char *name);
+
+void threads_atfork_prepare(void);
+void threads_atfork_parent(void);
+void threads_atfork_child(void);
+
+#endif

@@ -1,0 +1,82 @@
+/* Stop-the-world with a real-time signal (see world.h). */
+#define _GNU_SOURCE
+#include "world.h"
+#include "prim.h"
+#include "threads.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define WAIT_NS 200000000L      /* per thread */
+
+static _Atomic int stopped;
+static struct sigaction saved;      /* the program's handler, if any */
+static bool installed;
+
+static int park_signal(void)
+{
+    return SIGRTMAX - 2;
+}
+
+static void park(int sig, siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+    struct wd_thread *t = wd_tls.self;
+    int saved_errno = errno;
+    if (!atomic_load(&stopped)) {
+        /* Late delivery, or the program's own use of this signal. */
+        if ((saved.sa_flags & SA_SIGINFO) && saved.sa_sigaction)
+            saved.sa_sigaction(sig, si, ucv);
+        else if (saved.sa_handler != SIG_DFL && saved.sa_handler != SIG_IGN)
+            saved.sa_handler(sig);
+        return;
+    }
+    if (!t)
+        return;
+    memcpy(t->regs, uc->uc_mcontext.gregs, sizeof t->regs);
+    t->sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+    atomic_store(&t->parked, 1);
+    prim_futex_wake((int *)&t->parked);
+    while (atomic_load(&stopped))
+        prim_futex_wait((int *)&stopped, 1, 0);
+    atomic_store(&t->parked, 0);
+    errno = saved_errno;
+}
+
+void world_stop(void)
+{
+    struct sigaction sa;
+    uint32_t n = threads_count();
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = park;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigfillset(&sa.sa_mask);
+    /* The handler stays installed: a thread with the signal blocked may
+     * take it long after the scan, and must not die of it. */
+    if (!installed)
+        installed = sigaction(park_signal(), &sa, &saved) == 0;
+    atomic_store(&stopped, 1);
+    for (uint32_t i = 0; i < n; i++) {
+        struct wd_thread *t = threads_get(i);
+        if (t && t != wd_tls.self && atomic_load(&t->alive) && t->tid > 0)
+            syscall(SYS_tgkill, prim_getpid(), t->tid, park_signal());
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        struct wd_thread *t = threads_get(i);
+        if (!t || t == wd_tls.self || !atomic_load(&t->alive))
+            continue;
+        uint64_t deadline = prim_now_ns() + WAIT_NS;
+        while (!atomic_load(&t->parked) && prim_now_ns() < deadline)
+            prim_futex_wait((int *)&t->parked, 0, 10000000L);
+    }
+}
+
+void world_resume(void)
+{
+    atomic_store(&stopped, 0);
+    prim_futex_wake((int *)&stopped);
+}

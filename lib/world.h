@@ -1,0 +1,13 @@
+/* Stopping the world: every other thread ward knows is sent a signal whose
+ * handler saves its registers and waits, so that the leak scan sees stacks
+ * and registers that hold still. A thread that does not answer in time
+ * (signals blocked) is left running and has its whole stack scanned. */
+#ifndef WARD_WORLD_H
+#define WARD_WORLD_H
+
+#include "common.h"
+
+void world_stop(void);
+void world_resume(void);
+
+#endif

@@ -1,0 +1,186 @@
+/* The malloc family, interposed. Each function checks its arguments the
+ * way glibc documents, then hands the call to the core. While ward is inert
+ * (bad options, setuid), calls go to glibc, except for blocks ward placed
+ * before it went inert, which it still frees itself. */
+#define _GNU_SOURCE
+#include "core.h"
+#include "threads.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CALLER __builtin_return_address(0)
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+extern void  __libc_free(void *);
+
+static inline bool active(void)
+{
+    if (WD_LIKELY(wd_state == WD_ACTIVE))
+        return true;
+    core_init();
+    return wd_state == WD_ACTIVE;
+}
+
+/* A block of ward's reached while ward is inert: handled quietly. */
+static inline bool quiet_ours(const void *p)
+{
+    return p && arena_contains(p);
+}
+
+static bool is_pow2(size_t x)
+{
+    return x && !(x & (x - 1));
+}
+
+static void *aligned(size_t align, size_t size, void *caller)
+{
+    if (size > PTRDIFF_MAX) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return core_alloc(size, align < 16 ? 16 : align, false, caller);
+}
+
+WD_EXPORT void *malloc(size_t size)
+{
+    if (!active())
+        return __libc_malloc(size);
+    return aligned(16, size, CALLER);
+}
+
+WD_EXPORT void free(void *p)
+{
+    if (WD_UNLIKELY(wd_state != WD_ACTIVE)) {
+        if (!quiet_ours(p)) {
+            __libc_free(p);
+            return;
+        }
+        wd_tls.in_ward++;
+        core_free(p, "free", CALLER);
+        wd_tls.in_ward--;
+        return;
+    }
+    core_free(p, "free", CALLER);
+}
+
+WD_EXPORT void *calloc(size_t n, size_t size)
+{
+    size_t total;
+    if (!active())
+        return __libc_calloc(n, size);
+    if (__builtin_mul_overflow(n, size, &total) || total > PTRDIFF_MAX) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return core_alloc(total, 16, true, CALLER);
+}
+
+WD_EXPORT void *realloc(void *p, size_t size)
+{
+    if (WD_UNLIKELY(wd_state != WD_ACTIVE)) {
+        if (wd_state == WD_UNINIT && !p)
+            return malloc(size);
+        if (!quiet_ours(p))
+            return __libc_realloc(p, size);
+        wd_tls.in_ward++;
+        void *q = core_realloc(p, size, CALLER);
+        wd_tls.in_ward--;
+        return q;
+    }
+    if (size > PTRDIFF_MAX) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return core_realloc(p, size, CALLER);
+}
+
+WD_EXPORT void *reallocarray(void *p, size_t n, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return realloc(p, total);
+}
+
+/* glibc rounds an alignment that is not a power of two up to one. */
+WD_EXPORT void *memalign(size_t align, size_t size)
+{
+    if (!active())
+        return __libc_memalign(align, size);
+    if (align > SIZE_MAX / 2 + 1) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (!is_pow2(align))
+        align = align < 2 ? 1 : 1UL << (64 - __builtin_clzl(align - 1));
+    return aligned(align, size, CALLER);
+}
+
+WD_EXPORT void *aligned_alloc(size_t align, size_t size)
+{
+    if (!active())
+        return __libc_memalign(align, size);
+    if (!is_pow2(align)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return aligned(align, size, CALLER);
+}
+
+WD_EXPORT int posix_memalign(void **out, size_t align, size_t size)
+{
+    void *p;
+    if (!is_pow2(align) || align % sizeof(void *))
+        return EINVAL;
+    if (!active()) {
+        p = __libc_memalign(align, size);
+    } else {
+        int saved = errno;
+        p = aligned(align, size, CALLER);
+        errno = saved;
+    }
+    if (!p)
+        return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+WD_EXPORT void *valloc(size_t size)
+{
+    if (!active())
+        return __libc_memalign(4096, size);
+    return aligned((size_t)sysconf(_SC_PAGESIZE), size, CALLER);
+}
+
+WD_EXPORT void *pvalloc(size_t size)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t rounded = size ? (size + page - 1) & ~(page - 1) : page;
+    if (rounded < size) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (!active())
+        return __libc_memalign(page, rounded);
+    return aligned(page, rounded, CALLER);
+}
+
+WD_EXPORT size_t malloc_usable_size(void *p)
+{
+    if (WD_UNLIKELY(wd_state != WD_ACTIVE) && !quiet_ours(p)) {
+        size_t (*libc_usable)(void *) = dlsym(RTLD_NEXT, "malloc_usable_size");
+        return p && libc_usable ? libc_usable(p) : 0;
+    }
+    return core_usable_size(p);
+}

@@ -1,0 +1,120 @@
+/* Thread and process lifecycle, interposed: pthread_create (so reports can
+ * say which thread created which, and each thread is known from its first
+ * instruction), thread names (the default owner), and _exit (so a process
+ * in which ward reported an error exits with exitcode however it exits). */
+#define _GNU_SOURCE
+#include "core.h"
+#include "imem.h"
+#include "options.h"
+#include "prim.h"
+#include "report.h"
+#include "stacks.h"
+#include "threads.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sys/prctl.h>
+
+typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+struct start {
+    void *(*fn)(void *);
+    void *arg;
+    struct wd_thread *t;
+};
+
+static void *next(const char *name)
+{
+    wd_tls.in_ward++;
+    void *f = dlsym(RTLD_NEXT, name);
+    wd_tls.in_ward--;
+    return f;
+}
+
+static void *thread_start(void *p)
+{
+    struct start s = *(struct start *)p;
+    imem_free(p, sizeof s);
+    wd_tls.in_ward++;
+    threads_adopt(s.t);
+    wd_tls.in_ward--;
+    return s.fn(s.arg);
+}
+
+WD_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
+                             void *(*fn)(void *), void *arg)
+{
+    static create_fn real;
+    if (!real)
+        real = (create_fn)next("pthread_create");
+    if (wd_state != WD_ACTIVE)
+        return real(th, attr, fn, arg);
+    wd_tls.in_ward++;
+    threads_self();
+    struct wd_thread *t = threads_new(stacks_capture(__builtin_return_address(0)));
+    struct start *s = t ? imem_alloc(sizeof *s) : NULL;
+    wd_tls.in_ward--;
+    if (!s)
+        return real(th, attr, fn, arg);
+    *s = (struct start){ fn, arg, t };
+    int rc = real(th, attr, thread_start, s);
+    if (rc)
+        imem_free(s, sizeof *s);
+    return rc;
+}
+
+static void set_name(pthread_t th, const char *name)
+{
+    uint32_t n = threads_count();
+    for (uint32_t i = 0; i < n; i++) {
+        struct wd_thread *t = threads_get(i);
+        if (t && t->tp == (uintptr_t)th && atomic_load(&t->alive))
+            threads_set_name(t, name);
+    }
+}
+
+WD_EXPORT int pthread_setname_np(pthread_t th, const char *name)
+{
+    static int (*real)(pthread_t, const char *);
+    if (!real)
+        real = (int (*)(pthread_t, const char *))next("pthread_setname_np");
+    int rc = real(th, name);
+    if (rc == 0 && wd_state == WD_ACTIVE)
+        set_name(th, name);
+    return rc;
+}
+
+WD_EXPORT int prctl(int option, ...)
+{
+    static int (*real)(int, ...);
+    va_list ap;
+    unsigned long a[4];
+    va_start(ap, option);
+    for (int i = 0; i < 4; i++)
+        a[i] = va_arg(ap, unsigned long);
+    va_end(ap);
+    if (!real)
+        real = (int (*)(int, ...))next("prctl");
+    int rc = real(option, a[0], a[1], a[2], a[3]);
+    if (rc == 0 && option == PR_SET_NAME && wd_state == WD_ACTIVE && wd_tls.self)
+        threads_set_name(wd_tls.self, (const char *)a[0]);
+    return rc;
+}
+
+static __attribute__((noreturn)) void exit_now(int status)
+{
+    if (wd_state == WD_ACTIVE && report_error_count())
+        status = (int)wd_opt.exitcode;
+    prim_exit(status);
+}
+
+WD_EXPORT void _exit(int status)
+{
+    exit_now(status);
+}
+
+WD_EXPORT void _Exit(int status)
+{
+    exit_now(status);
+}

@@ -1,0 +1,10 @@
+/* The ward command: one entry point per subcommand. */
+#ifndef WARD_CLI_H
+#define WARD_CLI_H
+
+int cmd_run(int argc, char **argv);
+
+/* Prints "ward: msg" and a newline to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,116 @@
+/* `ward run [OPTIONS] -- PROG [ARGS]`: validates the options against the
+ * same table the library parses, then execs PROG with libward.so preloaded
+ * and WARD_OPTIONS set. Exec, not fork: PROG keeps ward's pid, signals and
+ * exit status, and the library itself changes the status on error. */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "options.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void run_usage(FILE *out)
+{
+    char buf[8192];
+    fmt_t f;
+    fmt_init(&f, buf, sizeof buf, -1);
+    opt_help(&f);
+    fprintf(out,
+            "usage: ward run [--OPTION=VALUE ...] [--] PROG [ARGS...]\n"
+            "\n"
+            "Runs PROG (and the programs it starts) with ward's checks. Exits with\n"
+            "PROG's status, or with exitcode if ward reported an error.\n"
+            "Options may also be given as WARD_OPTIONS=key=value:key=value;\n"
+            "those on the command line win. A boolean option alone (--leaks) means 1.\n"
+            "\n"
+            "options:\n%s",
+            fmt_cstr(&f));
+}
+
+/* <dir of this executable>/../lib/libward.so */
+static int find_library(char *out, size_t n)
+{
+    char self[PATH_MAX];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (k <= 0)
+        return -1;
+    self[k] = '\0';
+    snprintf(out, n, "%s/../lib/libward.so", dirname(self));
+    char *real = realpath(out, NULL);
+    if (!real)
+        return -1;
+    snprintf(out, n, "%s", real);
+    free(real);
+    return access(out, R_OK);
+}
+
+/* Appends "--key=value" (or "--key" for booleans) to the option string. */
+static int add_option(struct wd_options *o, char *opts, size_t n, const char *arg)
+{
+    char kv[WD_OPT_STR_MAX + 64], err[1024];
+    const char *body = arg + 2;
+    if (!strchr(body, '=') && opt_is_bool(body, strlen(body)))
+        snprintf(kv, sizeof kv, "%s=1", body);
+    else
+        snprintf(kv, sizeof kv, "%s", body);
+    if (opt_parse_one(o, kv, strlen(kv), err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    if (strchr(kv, ':')) {
+        cli_error("option values cannot contain ':' (%s)", kv);
+        return -1;
+    }
+    size_t len = strlen(opts);
+    snprintf(opts + len, n - len, "%s%s", len ? ":" : "", kv);
+    return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct wd_options o;
+    char opts[16384] = "", err[1024], lib[PATH_MAX], preload[2 * PATH_MAX + 16];
+    int i = 1;
+    opt_defaults(&o);
+    const char *env = getenv("WARD_OPTIONS");
+    if (env && opt_parse(&o, env, err, sizeof err) < 0) {
+        fprintf(stderr, "%s (in WARD_OPTIONS)\n", err);
+        return 2;
+    }
+    if (env)
+        snprintf(opts, sizeof opts, "%s", env);
+    for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+        if (!strcmp(argv[i], "--")) {
+            i++;
+            break;
+        }
+        if (!strcmp(argv[i], "--help")) {
+            run_usage(stdout);
+            return 0;
+        }
+        if (add_option(&o, opts, sizeof opts, argv[i]) < 0)
+            return 2;
+    }
+    if (i >= argc) {
+        run_usage(stderr);
+        return 2;
+    }
+    if (find_library(lib, sizeof lib) < 0) {
+        cli_error("cannot find libward.so next to this ward command "
+                  "(expected in ../lib/ beside it); reinstall ward");
+        return 2;
+    }
+    const char *old = getenv("LD_PRELOAD");
+    snprintf(preload, sizeof preload, "%s%s%s", lib, old && *old ? ":" : "",
+             old ? old : "");
+    setenv("LD_PRELOAD", preload, 1);
+    setenv("WARD_OPTIONS", opts, 1);
+    execvp(argv[i], argv + i);
+    cli_error("cannot run '%s': %s", argv[i], strerror(errno));
+    return errno == ENOENT ? 127 : 126;
+}
