@@ -113,8 +113,9 @@ WD_EXPORT void *reallocarray(void *p, size_t n, size_t size)
     return realloc(p, total);
 }
 
-/* glibc rounds an alignment that is not a power of two up to one. */
-WD_EXPORT void *memalign(size_t align, size_t size)
+/* glibc (2.36) rounds an alignment that is not a power of two up to one,
+ * in memalign and aligned_alloc alike. */
+static void *round_aligned(size_t align, size_t size, void *caller)
 {
     if (!active())
         return __libc_memalign(align, size);
@@ -124,18 +125,17 @@ WD_EXPORT void *memalign(size_t align, size_t size)
     }
     if (!is_pow2(align))
         align = align < 2 ? 1 : 1UL << (64 - __builtin_clzl(align - 1));
-    return aligned(align, size, CALLER);
+    return aligned(align, size, caller);
+}
+
+WD_EXPORT void *memalign(size_t align, size_t size)
+{
+    return round_aligned(align, size, CALLER);
 }
 
 WD_EXPORT void *aligned_alloc(size_t align, size_t size)
 {
-    if (!active())
-        return __libc_memalign(align, size);
-    if (!is_pow2(align)) {
-        errno = EINVAL;
-        return NULL;
-    }
-    return aligned(align, size, CALLER);
+    return round_aligned(align, size, CALLER);
 }
 
 WD_EXPORT int posix_memalign(void **out, size_t align, size_t size)

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian packages ward needs to build and test, if missing.
+# Uses sudo when not run as root.
+set -e
+PKGS="build-essential pkg-config libunwind-dev libdw-dev libzstd-dev zstd
+libcmocka-dev libncurses-dev python3 perl git sqlite3 man-db"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "ward: installing$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq $missing >/dev/null

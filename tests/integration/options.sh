@@ -1,0 +1,53 @@
+#!/bin/bash
+# Options: ward run --key=value and WARD_OPTIONS, one-line errors for bad
+# ones, --help and --version.
+. "$(dirname "$0")/../lib.sh"
+build double_free
+
+run "$WARD" run --bogus=1 -- touch "$TMP/started"
+expect_rc 2
+[ ! -e "$TMP/started" ] || fail "program started despite a bad option"
+[ "$(wc -l < "$TMP/err")" -eq 1 ] || fail "error is not one line"
+expect_err "unknown option 'bogus'; valid options are log_path, exitcode, halt_on_error, leaks"
+
+run "$WARD" run --exitcode=abc -- true
+expect_rc 2
+expect_err "bad value 'abc' for option 'exitcode': expected an integer from 0 to 255"
+
+WARD_OPTIONS=leaks=maybe run "$WARD" run -- true
+expect_rc 2
+expect_err "bad value 'maybe' for option 'leaks': expected 0 or 1"
+
+# Bare preload with a bad option: one message, then the program runs
+# unchecked (its leaks unreported) and keeps its own exit status.
+build leaky
+LD_PRELOAD=$LIBWARD WARD_OPTIONS=nope=1 run "$TMP/leaky"
+expect_rc 0
+expect_err "unknown option 'nope'"
+expect_no_report
+
+# Options from the environment and the command line combine.
+WARD_OPTIONS=exitcode=9 ward_run -- "$TMP/double_free"
+expect_rc 9
+WARD_OPTIONS=exitcode=9 ward_run --exitcode=11 -- "$TMP/double_free"
+expect_rc 11
+
+# log_path: reports go to the file (%p is the pid), not to stderr.
+ward_run --log_path="$TMP/log.%p" -- "$TMP/double_free"
+expect_rc 23
+expect_no_report
+ls "$TMP"/log.* >/dev/null 2>&1 || fail "no log file"
+grep -q "ERROR: double-free" "$TMP"/log.* || fail "log lacks the report"
+[ "$(stat -c %a "$TMP"/log.*)" = 600 ] || fail "log file is not private"
+
+run "$WARD" run --help
+expect_rc 0
+for o in log_path exitcode halt_on_error leaks stack_depth quarantine; do
+    expect_out "^  $o "
+done
+run "$WARD" --version
+expect_out "^ward [0-9]+\.[0-9]+\.[0-9]+$"
+run "$WARD" run -- /nonexistent/prog
+expect_rc 127
+expect_err "cannot run '/nonexistent/prog'"
+pass

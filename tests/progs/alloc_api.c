@@ -1,0 +1,82 @@
+/* Every allocation function, checked against what glibc documents:
+ * alignment, zeroing, errno, and the return values of bad calls. Prints
+ * "ok" and exits 0 when all hold. */
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHECK(c) do { if (!(c)) { printf("check failed line %d: %s\n", __LINE__, #c); return 1; } } while (0)
+
+int main(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    for (size_t n = 0; n < 70000; n = n * 3 + 1) {
+        char *p = malloc(n);
+        CHECK(p && ((uintptr_t)p & 15) == 0);
+        CHECK(malloc_usable_size(p) >= n);
+        memset(p, 0xab, n);
+        free(p);
+        char *z = calloc(n, 1);
+        CHECK(z);
+        for (size_t i = 0; i < n; i++)
+            CHECK(z[i] == 0);
+        free(z);
+    }
+    for (size_t a = 16; a <= 65536; a *= 2) {
+        void *p = NULL;
+        CHECK(posix_memalign(&p, a, 100) == 0 && ((uintptr_t)p & (a - 1)) == 0);
+        free(p);
+        p = aligned_alloc(a, a * 2);
+        CHECK(p && ((uintptr_t)p & (a - 1)) == 0);
+        free(p);
+        p = memalign(a, 3);
+        CHECK(p && ((uintptr_t)p & (a - 1)) == 0);
+        free(p);
+    }
+    void *p = (void *)1;
+    CHECK(posix_memalign(&p, 24, 10) == EINVAL && p == (void *)1);
+    CHECK(posix_memalign(&p, 4, 10) == EINVAL && p == (void *)1);
+    CHECK(posix_memalign(&p, 64, SIZE_MAX / 2) == ENOMEM && p == (void *)1);
+    p = aligned_alloc(24, 48);              /* glibc 2.36: like memalign */
+    CHECK(p && ((uintptr_t)p & 31) == 0);
+    free(p);
+    p = memalign(24, 10);                   /* rounded up to 32 */
+    CHECK(p && ((uintptr_t)p & 31) == 0);
+    free(p);
+    p = valloc(10);
+    CHECK(p && ((uintptr_t)p & (page - 1)) == 0);
+    free(p);
+    p = pvalloc(10);
+    CHECK(p && ((uintptr_t)p & (page - 1)) == 0 && malloc_usable_size(p) >= (size_t)page);
+    free(p);
+    errno = 0;
+    CHECK(calloc(SIZE_MAX / 2, 4) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK(malloc(SIZE_MAX - 100) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK(malloc((size_t)1 << 50) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK(reallocarray(NULL, SIZE_MAX / 2, 3) == NULL && errno == ENOMEM);
+    char *r = malloc(10);
+    strcpy(r, "123456789");
+    errno = 0;
+    CHECK(realloc(r, SIZE_MAX - 10) == NULL && errno == ENOMEM);
+    CHECK(strcmp(r, "123456789") == 0);     /* the old block survives */
+    r = reallocarray(r, 100, 2);
+    CHECK(r && strcmp(r, "123456789") == 0);
+    CHECK(realloc(r, 0) == NULL);          /* glibc: frees it */
+    CHECK(malloc_usable_size(NULL) == 0);
+    free(NULL);
+    char *big = malloc(10 << 20);
+    CHECK(big);
+    memset(big, 1, 10 << 20);
+    big = realloc(big, 20 << 20);
+    CHECK(big && big[(10 << 20) - 1] == 1);
+    free(big);
+    printf("ok\n");
+    return 0;
+}

@@ -1,0 +1,161 @@
+/* The block table: placement, redzones, lookup by any address, guarded
+ * blocks and reuse. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "heap.h"
+#include "imem.h"
+#include "maps.h"
+
+static struct wd_tcache *tc;
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!imem_init() || !arena_init() || !heap_init())
+        return -1;
+    tc = imem_alloc(sizeof *tc);
+    return 0;
+}
+
+static void test_small_placement(void **state)
+{
+    static const size_t sizes[] = { 0, 1, 15, 16, 17, 100, 1000, 4096, 100000,
+                                    HEAP_SMALL_MAX - 2 * HEAP_REDZONE };
+    (void)state;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        struct wd_block b, f;
+        uintptr_t u = heap_alloc(tc, sizes[i], 16, false, false, &b);
+        assert_true(u != 0);
+        assert_int_equal(u & 15, 0);
+        assert_int_equal(blk_size(&b), sizes[i]);
+        assert_int_equal(blk_user(&b), u);
+        uintptr_t lo, hi;
+        heap_span(&b, &lo, &hi);
+        assert_true(u - lo >= HEAP_REDZONE);
+        assert_true(hi - (u + sizes[i]) >= HEAP_REDZONE);
+        memset((void *)lo, 0x5a, hi - lo);              /* all of it writable */
+        /* Any address in the slot finds the same metadata. */
+        for (uintptr_t a = lo; a < hi; a += (hi - lo) / 7 + 1) {
+            assert_true(heap_find((void *)a, &f));
+            assert_ptr_equal(f.m, b.m);
+        }
+    }
+}
+
+static void test_alignment(void **state)
+{
+    (void)state;
+    for (size_t a = 16; a <= (1 << 20); a *= 2) {
+        struct wd_block b;
+        uintptr_t u = heap_alloc(tc, 40, a, false, false, &b);
+        assert_true(u != 0);
+        assert_int_equal(u & (a - 1), 0);
+        assert_int_equal(blk_user(&b), u);
+    }
+}
+
+static void test_not_ours(void **state)
+{
+    struct wd_block b;
+    int local;
+    (void)state;
+    assert_false(heap_find(&local, &b));
+    assert_false(heap_find(test_not_ours, &b));
+    assert_false(heap_find(NULL, &b));
+}
+
+struct prot { uintptr_t addr; int found; bool readable; };
+
+static bool find_prot(const struct map_ent *e, void *arg)
+{
+    struct prot *p = arg;
+    if (p->addr < e->lo || p->addr >= e->hi)
+        return true;
+    p->found = 1;
+    p->readable = e->r;
+    return false;
+}
+
+static bool readable(uintptr_t a)
+{
+    struct prot p = { a, 0, false };
+    maps_foreach(find_prot, &p);
+    return p.found && p.readable;
+}
+
+static void test_guarded(void **state)
+{
+    static const size_t sizes[] = { 1, 4096, 5000, 65536, 3 << 20, 20 << 20 };
+    (void)state;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        for (int below = 0; below <= 1; below++) {
+            struct wd_block b;
+            uintptr_t u = heap_alloc(tc, sizes[i], 16, true, below, &b);
+            assert_true(u != 0);
+            assert_true(b.m->flags & BF_GUARDED);
+            memset((void *)u, 1, sizes[i]);
+            uintptr_t end = u + sizes[i];
+            assert_true(readable(u) && readable(end - 1));
+            /* The page past the end (or before the start) is a guard. */
+            if (below)
+                assert_false(readable(WD_ALIGN_DOWN(u, WD_PAGE) - 1));
+            else
+                assert_false(readable(WD_ALIGN_UP(end, WD_PAGE)));
+            assert_true(end - u == sizes[i] && (below || WD_ALIGN_UP(end, 16) - end < 16 ||
+                                                 WD_ALIGN_UP(end, WD_PAGE) - end < 16));
+            heap_retire(&b);
+            assert_false(readable(u));
+            b.m->state = BS_FREE;
+            heap_release(NULL, &b);
+        }
+    }
+}
+
+static void test_reuse(void **state)
+{
+    struct wd_block b, c;
+    (void)state;
+    uintptr_t u = heap_alloc(tc, 200, 16, false, false, &b);
+    heap_release(tc, &b);
+    uintptr_t v = heap_alloc(tc, 200, 16, false, false, &c);
+    assert_int_equal(u, v);             /* the cache hands the slot back */
+    assert_ptr_equal(b.m, c.m);
+}
+
+static int count;
+static void count_live(struct wd_block *b, void *arg)
+{
+    (void)arg;
+    if (b->m->state == BS_LIVE && b->m->size == 12345)
+        count++;
+}
+
+static void test_foreach(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 100; i++) {
+        struct wd_block b;
+        heap_alloc(tc, 12345, 16, i % 3 == 0, false, &b);
+        b.m->state = BS_LIVE;
+    }
+    heap_foreach(count_live, NULL);
+    assert_int_equal(count, 100);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_small_placement),
+        cmocka_unit_test(test_alignment),
+        cmocka_unit_test(test_not_ours),
+        cmocka_unit_test(test_guarded),
+        cmocka_unit_test(test_reuse),
+        cmocka_unit_test(test_foreach),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
