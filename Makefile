@@ -73,3 +73,6 @@ clean:
 
 .PHONY: all install clean check bench
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+bench: all
+	scripts/bench.py --markdown $(BUILD)/bench/results.md

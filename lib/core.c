@@ -65,30 +65,27 @@ static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t
     return (void *)user;
 }
 
-void *core_alloc(size_t size, size_t align, bool zero, void *caller)
+void *core_alloc(size_t size, size_t align, bool zero, uint32_t stack)
 {
     if (wd_tls.in_ward)
         return place(size, align, zero, STACK_NONE, BF_INTERNAL);
     enter();
-    void *p = place(size, align, zero, stacks_capture(caller), 0);
+    void *p = place(size, align, zero, stack, 0);
     leave();
     return p;
 }
 
 /* Why p cannot be freed: never allocated, inside a block, or freed
- * already (in quarantine, or even reused since). */
+ * already. */
 static void bad_free(void *p, const char *op, uint32_t stack)
 {
     struct wd_block b;
     struct wd_err e = { .addr = (uintptr_t)p, .op = op, .op_stack = stack,
                         .op_ctx = wd_tls.ctx, .kind = WK_INVALID_FREE };
-    if (heap_find(p, &b) && (b.m->state != BS_FREE || b.m->alloc_stack)) {
+    if (heap_find(p, &b) && b.m->state != BS_FREE) {
         e.blk = &b;
-        if (blk_user(&b) == (uintptr_t)p && b.m->state != BS_LIVE)
+        if (blk_user(&b) == (uintptr_t)p && b.m->state == BS_QUAR)
             e.kind = WK_DOUBLE_FREE;
-        if (b.m->state == BS_FREE)
-            e.note = "the block was freed long enough ago to have left the quarantine "
-                     "(raise quarantine=SIZE to keep its history)";
     }
     report_error(&e);
 }
@@ -112,7 +109,7 @@ static bool claim_block(void *p, struct wd_block *b)
     return heap_find(p, b) && blk_user(b) == (uintptr_t)p && claim(b->m, BS_LIVE, BS_QUAR);
 }
 
-void core_free(void *p, const char *op, void *caller)
+void core_free(void *p, const char *op, uint32_t stack)
 {
     struct wd_block b;
     if (!p)
@@ -125,7 +122,6 @@ void core_free(void *p, const char *op, void *caller)
         return;
     }
     enter();
-    uint32_t stack = stacks_capture(caller);
     if (claim_block(p, &b))
         retire(&b, stack);
     else
@@ -133,19 +129,18 @@ void core_free(void *p, const char *op, void *caller)
     leave();
 }
 
-void *core_realloc(void *p, size_t size, void *caller)
+void *core_realloc(void *p, size_t size, uint32_t stack)
 {
     struct wd_block b;
     if (!p)
-        return core_alloc(size, 16, false, caller);
+        return core_alloc(size, 16, false, stack);
     if (size == 0) {                    /* glibc: free it, return NULL */
-        core_free(p, "realloc", caller);
+        core_free(p, "realloc", stack);
         return NULL;
     }
     bool internal = wd_tls.in_ward > 0;
     if (!internal)
         enter();
-    uint32_t stack = internal ? STACK_NONE : stacks_capture(caller);
     void *q = place(size, 16, false, stack, internal ? BF_INTERNAL : 0);
     if (q && claim_block(p, &b)) {
         uint64_t old = blk_size(&b);
@@ -174,9 +169,11 @@ size_t core_usable_size(const void *p)
     return 0;
 }
 
+/* The slot goes back to the heap without its metadata being touched: it
+ * is cold by now, and the next allocation of the slot overwrites it
+ * anyway. Until then it keeps saying BS_QUAR, with the block's history,
+ * which is what a late double free should be told. */
 void core_evict(struct wd_block *b)
 {
-    if (!claim(b->m, BS_QUAR, BS_FREE))
-        return;
     heap_release(wd_tls.exiting ? NULL : wd_tls.tc, b);
 }

@@ -19,9 +19,11 @@ extern int wd_state;
  * before libc or the program is initialised. */
 void core_init(void);
 
-void  *core_alloc(size_t size, size_t align, bool zero, void *caller);
-void   core_free(void *p, const char *op, void *caller);
-void  *core_realloc(void *p, size_t size, void *caller);
+/* The interposers capture the stack of the call themselves (see
+ * stacks_capture) and pass it in; STACK_NONE for ward's own calls. */
+void  *core_alloc(size_t size, size_t align, bool zero, uint32_t stack);
+void   core_free(void *p, const char *op, uint32_t stack);
+void  *core_realloc(void *p, size_t size, uint32_t stack);
 size_t core_usable_size(const void *p);
 
 /* A block leaves the quarantine: its memory may be reused. */

@@ -8,9 +8,10 @@
 #include "common.h"
 
 enum blk_state {
-    BS_FREE = 0,        /* never used, or back in the pool */
+    BS_FREE = 0,        /* never used */
     BS_LIVE,            /* handed to the program */
-    BS_QUAR,            /* freed, poisoned, waiting in quarantine */
+    BS_QUAR,            /* freed: in quarantine, or since back in the pool
+                           (the history stays until the slot is reused) */
 };
 
 enum blk_flag {

@@ -184,18 +184,15 @@ uint32_t stacks_intern(const uintptr_t *pcs, unsigned n)
     return insert(h, pcs, n);
 }
 
-uint32_t stacks_capture(void *caller)
+uint32_t stacks_from_raw(void **raw, int got, void *caller)
 {
-    void *raw[STACK_MAX_DEPTH + 16];
     uintptr_t pcs[STACK_MAX_DEPTH];
     unsigned depth = (unsigned)wd_opt.stack_depth, n = 0;
-    int (*bt)(void **, int) = __atomic_load_n(&wd_unw.backtrace, __ATOMIC_ACQUIRE);
-    if (!bt) {
+    int i = 0;
+    if (got <= 0) {
         pcs[0] = (uintptr_t)caller;
         return stacks_intern(pcs, 1);
     }
-    int got = bt(raw, (int)WD_ARRAY_LEN(raw));
-    int i = 0;
     while (i < got && stacks_is_ward_pc((uintptr_t)raw[i]))
         i++;
     for (; i < got && n < depth; i++)

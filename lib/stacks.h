@@ -6,10 +6,13 @@
 #define WARD_STACKS_H
 
 #include "common.h"
+#include "deps.h"
+#include "options.h"
 
 #define STACK_NONE 0u       /* nothing recorded */
 #define STACK_FULL 1u       /* the table was full */
 #define STACK_MAX_DEPTH 64
+#define STACK_OWN_FRAMES 8      /* at most this many of ward's frames on top */
 
 /* Frames hold return addresses, so a frame's call site is pc - 1. A stack
  * taken from a signal context stores its first frame (the faulting
@@ -17,10 +20,22 @@
 
 bool stacks_init(void);
 
-/* Interns the current call stack, without ward's own frames. `caller` is
- * the interposed function's return address, recorded alone while
- * libunwind is not loaded yet (allocations before ward's constructor). */
-uint32_t stacks_capture(void *caller);
+/* Interns the frames unw_backtrace returned (got of them; 0 when it is not
+ * loaded yet), without ward's own frames. `caller` is the interposed
+ * function's return address, recorded alone when there is nothing else
+ * (allocations before ward's constructor loaded libunwind). */
+uint32_t stacks_from_raw(void **raw, int got, void *caller);
+
+/* Interns the current call stack. Always inlined, so that the unwinding
+ * starts in the interposed function itself: every frame of ward's own
+ * unwound costs time and is then thrown away. */
+static inline __attribute__((always_inline)) uint32_t stacks_capture(void *caller)
+{
+    void *raw[STACK_MAX_DEPTH + STACK_OWN_FRAMES];
+    int (*bt)(void **, int) = __atomic_load_n(&wd_unw.backtrace, __ATOMIC_ACQUIRE);
+    int got = bt ? bt(raw, (int)wd_opt.stack_depth + STACK_OWN_FRAMES) : 0;
+    return stacks_from_raw(raw, got, caller);
+}
 
 /* Interns the stack of an interrupted context (a signal's ucontext). */
 uint32_t stacks_capture_context(void *ucontext);

@@ -4,6 +4,7 @@
  * before it went inert, which it still frees itself. */
 #define _GNU_SOURCE
 #include "core.h"
+#include "stacks.h"
 #include "threads.h"
 
 #include <dlfcn.h>
@@ -15,6 +16,18 @@
 #include <unistd.h>
 
 #define CALLER __builtin_return_address(0)
+
+/* The stack of the current call, captured here in the interposed function
+ * (see stacks_capture). Nested calls from ward's own libraries get none. */
+#define HERE() (WD_UNLIKELY(wd_tls.in_ward) ? STACK_NONE : capture(CALLER))
+
+static inline __attribute__((always_inline)) uint32_t capture(void *caller)
+{
+    wd_tls.in_ward++;           /* libunwind may allocate */
+    uint32_t s = stacks_capture(caller);
+    wd_tls.in_ward--;
+    return s;
+}
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -41,20 +54,20 @@ static bool is_pow2(size_t x)
     return x && !(x & (x - 1));
 }
 
-static void *aligned(size_t align, size_t size, void *caller)
+static void *aligned(size_t align, size_t size, uint32_t stack)
 {
     if (size > PTRDIFF_MAX) {
         errno = ENOMEM;
         return NULL;
     }
-    return core_alloc(size, align < 16 ? 16 : align, false, caller);
+    return core_alloc(size, align < 16 ? 16 : align, false, stack);
 }
 
 WD_EXPORT void *malloc(size_t size)
 {
     if (!active())
         return __libc_malloc(size);
-    return aligned(16, size, CALLER);
+    return aligned(16, size, HERE());
 }
 
 WD_EXPORT void free(void *p)
@@ -65,11 +78,11 @@ WD_EXPORT void free(void *p)
             return;
         }
         wd_tls.in_ward++;
-        core_free(p, "free", CALLER);
+        core_free(p, "free", STACK_NONE);
         wd_tls.in_ward--;
         return;
     }
-    core_free(p, "free", CALLER);
+    core_free(p, "free", HERE());
 }
 
 WD_EXPORT void *calloc(size_t n, size_t size)
@@ -81,7 +94,7 @@ WD_EXPORT void *calloc(size_t n, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    return core_alloc(total, 16, true, CALLER);
+    return core_alloc(total, 16, true, HERE());
 }
 
 WD_EXPORT void *realloc(void *p, size_t size)
@@ -92,7 +105,7 @@ WD_EXPORT void *realloc(void *p, size_t size)
         if (!quiet_ours(p))
             return __libc_realloc(p, size);
         wd_tls.in_ward++;
-        void *q = core_realloc(p, size, CALLER);
+        void *q = core_realloc(p, size, STACK_NONE);
         wd_tls.in_ward--;
         return q;
     }
@@ -100,7 +113,7 @@ WD_EXPORT void *realloc(void *p, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    return core_realloc(p, size, CALLER);
+    return core_realloc(p, size, HERE());
 }
 
 WD_EXPORT void *reallocarray(void *p, size_t n, size_t size)
@@ -115,7 +128,7 @@ WD_EXPORT void *reallocarray(void *p, size_t n, size_t size)
 
 /* glibc (2.36) rounds an alignment that is not a power of two up to one,
  * in memalign and aligned_alloc alike. */
-static void *round_aligned(size_t align, size_t size, void *caller)
+static void *round_aligned(size_t align, size_t size, uint32_t stack)
 {
     if (!active())
         return __libc_memalign(align, size);
@@ -125,17 +138,17 @@ static void *round_aligned(size_t align, size_t size, void *caller)
     }
     if (!is_pow2(align))
         align = align < 2 ? 1 : 1UL << (64 - __builtin_clzl(align - 1));
-    return aligned(align, size, caller);
+    return aligned(align, size, stack);
 }
 
 WD_EXPORT void *memalign(size_t align, size_t size)
 {
-    return round_aligned(align, size, CALLER);
+    return round_aligned(align, size, HERE());
 }
 
 WD_EXPORT void *aligned_alloc(size_t align, size_t size)
 {
-    return round_aligned(align, size, CALLER);
+    return round_aligned(align, size, HERE());
 }
 
 WD_EXPORT int posix_memalign(void **out, size_t align, size_t size)
@@ -147,7 +160,7 @@ WD_EXPORT int posix_memalign(void **out, size_t align, size_t size)
         p = __libc_memalign(align, size);
     } else {
         int saved = errno;
-        p = aligned(align, size, CALLER);
+        p = aligned(align, size, HERE());
         errno = saved;
     }
     if (!p)
@@ -160,7 +173,7 @@ WD_EXPORT void *valloc(size_t size)
 {
     if (!active())
         return __libc_memalign(4096, size);
-    return aligned((size_t)sysconf(_SC_PAGESIZE), size, CALLER);
+    return aligned((size_t)sysconf(_SC_PAGESIZE), size, HERE());
 }
 
 WD_EXPORT void *pvalloc(size_t size)
@@ -173,7 +186,7 @@ WD_EXPORT void *pvalloc(size_t size)
     }
     if (!active())
         return __libc_memalign(page, rounded);
-    return aligned(page, rounded, CALLER);
+    return aligned(page, rounded, HERE());
 }
 
 WD_EXPORT size_t malloc_usable_size(void *p)
