@@ -1,15 +1,19 @@
 /* Allocation, free and realloc as ward sees them (see core.h).
  *
- * A block's life: heap_alloc places it, its metadata records the stack and
- * context, and its state turns BS_LIVE. free() claims it with one
- * compare-and-swap BS_LIVE -> BS_QUAR, so of two racing frees exactly one
- * wins and the other is a double free; the block then waits in quarantine
- * and turns BS_FREE when it leaves.
+ * A block's life: heap_take finds a slot, the poison of the slot's previous
+ * block is checked (a write after free shows there), heap_place places the
+ * block, its redzones are filled and its metadata records the stack and
+ * context; it turns BS_LIVE. free() claims it with one compare-and-swap
+ * BS_LIVE -> BS_QUAR, so of two racing frees exactly one wins and the other
+ * is a double free; the redzones are checked, the block poisoned, and it
+ * waits in quarantine until its slot is handed out again.
  *
  * Calls made while ward itself is running (libunwind, libdw, dlopen) are
  * "internal": placed in the same heap, flagged, never checked or reported. */
 #include "core.h"
+#include "imem.h"
 #include "options.h"
+#include "patterns.h"
 #include "quarantine.h"
 #include "report.h"
 #include "stacks.h"
@@ -45,11 +49,107 @@ static void leave(void)
     wd_tls.in_ward--;
 }
 
+/* ---- reports about damaged bytes ---- */
+
+/* Left-redzone damage that continues the right redzone of the slot below
+ * is that block running over its end, not this one running under its
+ * start. */
+static bool blame_block_below(const struct wd_block *b, struct wd_block *below)
+{
+    if (b->seg->kind != SEG_SMALL || b->slot == b->seg->slot_base)
+        return false;
+    if (!heap_find((void *)(b->slot - 1), below) || below->m->state != BS_LIVE)
+        return false;
+    return *(const uint8_t *)(below->slot + below->slot_size - 1) != PAT_REDZONE;
+}
+
+static void report_damage(const struct wd_block *b, const struct pat_damage *d,
+                          enum wd_kind kind, const char *op, uint32_t stack)
+{
+    char note[256];
+    fmt_t f;
+    uintptr_t user = blk_user(b);
+    fmt_init(&f, note, sizeof note, -1);
+    fmt_u64(&f, d->count);
+    if (kind == WK_USE_AFTER_FREE)
+        fmt_str(&f, d->count == 1 ? " byte was written after the block was freed, at offset "
+                                  : " bytes were written after the block was freed, from offset ");
+    else if (kind == WK_OVERFLOW)
+        fmt_str(&f, d->count == 1 ? " byte past the end of the block was overwritten, at offset "
+                                  : " bytes past the end of the block were overwritten, from offset ");
+    else
+        fmt_str(&f, d->count == 1 ? " byte before the start of the block was overwritten, at offset -"
+                                  : " bytes before the start of the block were overwritten, from offset -");
+    fmt_u64(&f, d->first >= user ? d->first - user : user - d->first);
+    fmt_str(&f, ": ");
+    pat_describe_bytes(&f, d);
+    struct wd_err e = { .kind = kind, .addr = d->first, .op = op, .op_stack = stack,
+                        .op_ctx = wd_tls.ctx, .blk = b, .note = fmt_cstr(&f) };
+    report_error(&e);
+}
+
+/* Checks a block's redzones; reports what was overwritten. */
+static void check_redzones(const struct wd_block *b, const char *op, uint32_t stack)
+{
+    struct pat_damage d;
+    struct wd_block below;
+    if (!pat_check_redzones(b, &d))
+        return;
+    if (d.below && blame_block_below(b, &below) && pat_check_redzones(&below, &d))
+        report_damage(&below, &d, WK_OVERFLOW, op, stack);
+    else
+        report_damage(b, &d, d.below ? WK_UNDERFLOW : WK_OVERFLOW, op, stack);
+}
+
+/* The slot held a freed block: its poison must be intact. */
+static void check_reuse(const struct wd_block *b, uint32_t stack)
+{
+    struct pat_damage d;
+    if (b->m->state == BS_QUAR && !(b->m->flags & BF_INTERNAL) && pat_check_poison(b, &d))
+        report_damage(b, &d, WK_USE_AFTER_FREE, "write found when the memory was reused", stack);
+}
+
+/* ---- allocation ---- */
+
+static bool guard_allowed(void)
+{
+    if (heap_guard_budget_left())
+        return true;
+    report_warning_once("so many blocks are guarded that the kernel's limit on mappings "
+                        "(vm.max_map_count) is near; new blocks are not guarded until some "
+                        "are freed (raise the limit: sysctl vm.max_map_count=1048576)");
+    return false;
+}
+
+static bool want_guard(size_t size)
+{
+    if (size >= (size_t)wd_opt.guard_min)
+        return true;
+    if (wd_opt.guard == GUARD_ALL)
+        return guard_allowed();
+    if (wd_opt.sample && --wd_tls.sample_left <= 0) {
+        /* Pseudo-random gaps averaging sample, so patterns in the
+         * program's allocations do not hide from the sample. */
+        uint32_t x = wd_tls.sample_seed = wd_tls.sample_seed * 1103515245u + 12345u;
+        wd_tls.sample_left = 1 + (int)((x >> 8) % (uint32_t)(2 * wd_opt.sample));
+        return guard_allowed();
+    }
+    return false;
+}
+
 /* Places a block and records how it was made. */
 static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t flags)
 {
     struct wd_block b;
-    uintptr_t user = heap_alloc(wd_tls.tc, size, align, false, false, &b);
+    bool internal = flags & BF_INTERNAL;
+    bool guard = !internal && want_guard(size);
+    if (!heap_take(wd_tls.tc, size, align, guard, wd_opt.guard_below, &b)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (!internal)
+        check_reuse(&b, stack);
+    uintptr_t user = heap_place(&b, size, align, wd_opt.guard_below);
     if (!user) {
         errno = ENOMEM;
         return NULL;
@@ -59,6 +159,8 @@ static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t
     m->free_stack = STACK_NONE;
     m->alloc_ctx = wd_tls.ctx;
     m->flags |= flags;
+    if (!internal)
+        pat_fill_redzones(&b);
     if (zero && b.seg->kind == SEG_SMALL)
         memset((void *)user, 0, size);
     publish(m, BS_LIVE);
@@ -75,6 +177,8 @@ void *core_alloc(size_t size, size_t align, bool zero, uint32_t stack)
     return p;
 }
 
+/* ---- free ---- */
+
 /* Why p cannot be freed: never allocated, inside a block, or freed
  * already. */
 static void bad_free(void *p, const char *op, uint32_t stack)
@@ -90,12 +194,17 @@ static void bad_free(void *p, const char *op, uint32_t stack)
     report_error(&e);
 }
 
-/* Frees a block claimed by the caller (now BS_QUAR). */
-static void retire(struct wd_block *b, uint32_t stack)
+/* Frees a block claimed by the caller (now BS_QUAR): checks its redzones,
+ * poisons it and queues it. */
+static void retire(struct wd_block *b, const char *op, uint32_t stack)
 {
     struct wd_meta *m = b->m;
     m->free_stack = stack;
     m->free_ctx = wd_tls.ctx;
+    if (!(m->flags & BF_INTERNAL)) {
+        check_redzones(b, op, stack);
+        pat_poison(b);
+    }
     heap_retire(b);
     if (wd_opt.quarantine > 0 && !(m->flags & BF_INTERNAL))
         quarantine_push(b, blk_size(b));
@@ -118,17 +227,19 @@ void core_free(void *p, const char *op, uint32_t stack)
         /* Ward's libraries free what they allocated; anything else they
          * hand back is left alone rather than reported from inside ward. */
         if (claim_block(p, &b))
-            retire(&b, STACK_NONE);
+            retire(&b, "found at free", STACK_NONE);
         return;
     }
     enter();
     if (claim_block(p, &b))
-        retire(&b, stack);
+        retire(&b, "found at free", stack);
     else
         bad_free(p, op, stack);
     leave();
 }
 
+/* realloc always moves the block, as Valgrind and ASan do: a pointer kept
+ * to the old one then points to poisoned, quarantined memory. */
 void *core_realloc(void *p, size_t size, uint32_t stack)
 {
     struct wd_block b;
@@ -145,7 +256,7 @@ void *core_realloc(void *p, size_t size, uint32_t stack)
     if (q && claim_block(p, &b)) {
         uint64_t old = blk_size(&b);
         memcpy(q, p, old < size ? old : size);
-        retire(&b, stack);
+        retire(&b, "found at realloc", stack);
     } else if (q) {
         /* Not a live block: leave it alone and fail like an exhausted
          * heap; the caller keeps its pointer. */
@@ -176,4 +287,68 @@ size_t core_usable_size(const void *p)
 void core_evict(struct wd_block *b)
 {
     heap_release(wd_tls.exiting ? NULL : wd_tls.tc, b);
+}
+
+/* ---- at exit ---- */
+
+/* Damage found while the other threads are stopped is reported once they
+ * run again (writing a report may need locks they hold), from copies: by
+ * then the blocks may have changed. */
+struct finding {
+    struct wd_seg seg;
+    struct wd_meta meta;
+    uintptr_t slot;
+    uint64_t slot_size;
+    struct pat_damage d;
+    enum wd_kind kind;
+};
+
+static struct {
+    struct finding *f;
+    size_t n, cap;
+} found;
+
+static void keep(const struct wd_block *b, const struct pat_damage *d, enum wd_kind kind)
+{
+    if (found.n == found.cap) {
+        size_t cap = found.cap ? 2 * found.cap : 64;
+        struct finding *f = imem_grow(found.f, found.cap * sizeof *f, cap * sizeof *f);
+        if (!f)
+            return;
+        found.f = f;
+        found.cap = cap;
+    }
+    found.f[found.n++] = (struct finding){ *b->seg, *b->m, b->slot, b->slot_size, *d, kind };
+}
+
+static void check_at_exit(struct wd_block *b, void *arg)
+{
+    struct pat_damage d;
+    struct wd_block below;
+    (void)arg;
+    if (b->m->flags & BF_INTERNAL)
+        return;
+    if (b->m->state == BS_QUAR) {
+        if (pat_check_poison(b, &d))
+            keep(b, &d, WK_USE_AFTER_FREE);
+    } else if (b->m->state == BS_LIVE && pat_check_redzones(b, &d)) {
+        /* The block below is reported for its own damage, on its turn. */
+        if (!(d.below && blame_block_below(b, &below)))
+            keep(b, &d, d.below ? WK_UNDERFLOW : WK_OVERFLOW);
+    }
+}
+
+void core_check_all(void)
+{
+    heap_foreach(check_at_exit, NULL);
+}
+
+void core_report_found(uint32_t stack)
+{
+    for (size_t i = 0; i < found.n; i++) {
+        struct finding *f = &found.f[i];
+        struct wd_block b = { &f->seg, &f->meta, f->slot, f->slot_size };
+        report_damage(&b, &f->d, f->kind, "found at exit", stack);
+    }
+    found.n = 0;
 }

@@ -29,4 +29,10 @@ size_t core_usable_size(const void *p);
 /* A block leaves the quarantine: its memory may be reused. */
 void core_evict(struct wd_block *b);
 
+/* At exit: core_check_all, with the other threads stopped, checks every
+ * live block's redzones and every freed block's poison; core_report_found
+ * reports what it found once they run again. */
+void core_check_all(void);
+void core_report_found(uint32_t stack);
+
 #endif

@@ -132,10 +132,11 @@ static void fill_block(struct wd_block *b, uintptr_t slot)
     b->m = &s->meta[(slot - s->slot_base) / s->slot_size];
 }
 
-static uintptr_t small_alloc(struct wd_tcache *tc, size_t size, size_t align,
-                             struct wd_block *b)
+/* Small blocks: a slot of the class that fits size, alignment slack and
+ * both redzones. */
+static bool small_take(struct wd_tcache *tc, size_t size, size_t align, struct wd_block *b)
 {
-    size_t need = size + 2 * HEAP_REDZONE + (align - 16);
+    size_t need = size + 2 * HEAP_REDZONE + (align > 16 ? align - 16 : 0);
     unsigned c = class_of(need);
     uintptr_t slot;
     if (tc) {
@@ -143,25 +144,19 @@ static uintptr_t small_alloc(struct wd_tcache *tc, size_t size, size_t align,
             tc->n[c] = pool_take(&hp.small[c], SEG_SMALL, (uint8_t)c,
                                  hp.cls_slot[c], tc->slot[c], TC_REFILL);
         if (tc->n[c] == 0)
-            return 0;
+            return false;
         slot = tc->slot[c][--tc->n[c]];
-    } else if (!pool_take(&hp.small[c], SEG_SMALL, (uint8_t)c, hp.cls_slot[c],
-                          &slot, 1)) {
-        return 0;
+    } else if (!pool_take(&hp.small[c], SEG_SMALL, (uint8_t)c, hp.cls_slot[c], &slot, 1)) {
+        return false;
     }
     fill_block(b, slot);
-    uintptr_t user = WD_ALIGN_UP(slot + HEAP_REDZONE, align);
-    b->m->off = (uint32_t)(user - slot);
-    b->m->size = (uint32_t)size;
-    b->m->flags = 0;
-    return user;
+    return true;
 }
 
-/* Where a guarded block goes in a slot of slot_size bytes at address 0
- * (slots are aligned to their size, so this holds for any slot), or 0 if
- * it does not fit with a guard page on each side. */
-static uintptr_t guarded_offset(uint64_t slot_size, size_t size, size_t align,
-                                bool below)
+/* Where a guarded block goes in a slot of slot_size bytes, as an offset
+ * from the slot's start, or 0 if it does not fit with a guard page on each
+ * side. The slot's alignment must be at least align. */
+static uint64_t guarded_offset(uint64_t slot_size, size_t size, size_t align, bool below)
 {
     if (slot_size < 3 * WD_PAGE || size > slot_size - 2 * WD_PAGE)
         return 0;
@@ -172,85 +167,84 @@ static uintptr_t guarded_offset(uint64_t slot_size, size_t size, size_t align,
     return off;
 }
 
-static bool guard_commit(uintptr_t user, size_t size)
-{
-    uintptr_t lo = WD_ALIGN_DOWN(user, WD_PAGE), hi = WD_ALIGN_UP(user + size, WD_PAGE);
-    return hi == lo || prim_commit((void *)lo, hi - lo);
-}
-
-static uintptr_t huge_alloc(size_t size, size_t align, bool below, struct wd_block *b)
+static bool huge_take(size_t size, size_t align, struct wd_block *b)
 {
     size_t nsegs = (size + align + 2 * WD_PAGE + SEG_SIZE - 1) >> SEG_SHIFT;
     long idx = arena_take(nsegs);
     if (idx < 0)
-        return 0;
+        return false;
+    struct wd_meta *meta = imem_alloc(sizeof *meta);
+    if (!meta) {
+        arena_give_back((size_t)idx, nsegs);
+        return false;
+    }
     uintptr_t base = arena_seg_addr((size_t)idx);
     uint64_t span = (uint64_t)nsegs << SEG_SHIFT;
-    struct wd_meta *meta = imem_alloc(sizeof *meta);
-    uintptr_t user = below ? WD_ALIGN_UP(base + WD_PAGE, align)
-                           : WD_ALIGN_DOWN(base + span - WD_PAGE - size, align);
-    if (!meta || !guard_commit(user, size)) {
-        imem_free(meta, sizeof *meta);
-        arena_give_back((size_t)idx, nsegs);
-        return 0;
-    }
     for (size_t i = 0; i < nsegs; i++) {
         struct wd_seg *s = &wd_arena.segs[idx + (long)i];
         s->slot_base = base;
         s->slot_size = span;
         s->meta = meta;
         s->nslots = 1;
-        s->huge_size = size;
         atomic_store_explicit((_Atomic uint8_t *)&s->kind, SEG_HUGE, memory_order_release);
     }
     b->seg = &wd_arena.segs[idx];
     b->m = meta;
     b->slot = base;
     b->slot_size = span;
-    meta->off = (uint32_t)(user - base);
-    meta->size = (uint32_t)size;
-    return user;
+    return true;
 }
 
-static uintptr_t guarded_alloc(size_t size, size_t align, bool below,
-                               struct wd_block *b)
+/* Guarded blocks: the smallest page class whose slots fit the block and
+ * two guard pages, or a span of segments. */
+static bool guarded_take(size_t size, size_t align, bool below, struct wd_block *b)
 {
     for (unsigned k = 1; k <= NPCLS; k++) {
         uint64_t slot_size = WD_PAGE << k;
-        if (slot_size > SEG_SIZE)
-            break;
-        uintptr_t off = slot_size >= align ? guarded_offset(slot_size, size, align, below) : 0;
-        if (!off)
-            continue;
         uintptr_t slot;
+        if (slot_size < align || !guarded_offset(slot_size, size, align, below))
+            continue;
         if (!pool_take(&hp.pages[k - 1], SEG_PAGES, (uint8_t)k, slot_size, &slot, 1))
-            return 0;
-        if (!guard_commit(slot + off, size)) {
-            pool_put(&hp.pages[k - 1], slot);
-            return 0;
-        }
+            return false;
         fill_block(b, slot);
-        b->m->off = (uint32_t)off;
-        b->m->size = (uint32_t)size;
-        b->m->flags = 0;
-        return slot + off;
+        return true;
     }
-    return huge_alloc(size, align, below, b);
+    return huge_take(size, align, b);
 }
 
-uintptr_t heap_alloc(struct wd_tcache *tc, size_t size, size_t align,
-                     bool guarded, bool below, struct wd_block *b)
+bool heap_take(struct wd_tcache *tc, size_t size, size_t align, bool guarded,
+               bool below, struct wd_block *b)
 {
-    uintptr_t user;
-    if (!guarded && size + 2 * HEAP_REDZONE + (align - 16) <= HEAP_SMALL_MAX)
-        return small_alloc(tc, size, align, b);
+    if (!guarded && size + 2 * HEAP_REDZONE + (align > 16 ? align - 16 : 0) <= HEAP_SMALL_MAX)
+        return small_take(tc, size, align, b);
     if (size > (1UL << 46))         /* more than the arena could ever hold */
-        return 0;
-    user = guarded_alloc(size, align, below, b);
-    if (user) {
-        b->m->flags |= BF_GUARDED;
+        return false;
+    return guarded_take(size, align, below, b);
+}
+
+uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below)
+{
+    struct wd_meta *m = b->m;
+    uintptr_t user;
+    if (b->seg->kind == SEG_SMALL) {
+        user = WD_ALIGN_UP(b->slot + HEAP_REDZONE, align);
+        m->flags = 0;
+    } else {
+        /* A span is aligned to its segment only: place by address. */
+        uintptr_t end = b->slot + b->slot_size;
+        user = below ? WD_ALIGN_UP(b->slot + WD_PAGE, align)
+                     : WD_ALIGN_DOWN(end - WD_PAGE - size, align);
+        uintptr_t lo = WD_ALIGN_DOWN(user, WD_PAGE), hi = WD_ALIGN_UP(user + size, WD_PAGE);
+        m->flags = 0;
+        if (hi > lo && !prim_commit((void *)lo, hi - lo)) {
+            heap_release(NULL, b);
+            return 0;
+        }
+        m->flags = BF_GUARDED;
         atomic_fetch_add_explicit(&hp.guarded_live, 1, memory_order_relaxed);
     }
+    m->off = (uint32_t)(user - b->slot);
+    blk_set_size(b, size);
     return user;
 }
 
@@ -305,7 +299,8 @@ void heap_release(struct wd_tcache *tc, const struct wd_block *b)
             pool_put(&hp.small[c], b->slot);
         return;
     }
-    atomic_fetch_sub_explicit(&hp.guarded_live, 1, memory_order_relaxed);
+    if (b->m->flags & BF_GUARDED)
+        atomic_fetch_sub_explicit(&hp.guarded_live, 1, memory_order_relaxed);
     if (s->kind == SEG_PAGES) {
         pool_put(&hp.pages[s->cls - 1], b->slot);
         return;

@@ -28,12 +28,21 @@ struct wd_block {
 
 bool heap_init(void);
 
-/* Place a block of size bytes aligned to align (a power of two >= 16).
- * guarded: pages of its own; below: against the lower guard page instead
- * of the upper one. Fills b and sets m->off and the size; the caller sets
- * everything else. NULL when out of memory. */
-uintptr_t heap_alloc(struct wd_tcache *tc, size_t size, size_t align,
-                     bool guarded, bool below, struct wd_block *b);
+/* Allocation is two steps, so that the caller can look at what the slot
+ * held before (a freed block whose poison it may want to check) before it
+ * is overwritten.
+ *
+ * heap_take finds a slot for a block of size bytes aligned to align (a
+ * power of two >= 16): guarded, with pages of its own between guard pages,
+ * or small. Its metadata still describes the slot's previous block.
+ * heap_place then places the block (below: against the lower guard page
+ * instead of the upper one), making its pages accessible, and sets the
+ * metadata's offset, size and flags; the caller sets everything else.
+ * Each returns false / 0 when out of memory (heap_place gives the slot
+ * back). */
+bool heap_take(struct wd_tcache *tc, size_t size, size_t align, bool guarded,
+               bool below, struct wd_block *b);
+uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below);
 
 /* The slot containing p, live or not; false if p is not in any slot. */
 bool heap_find(const void *p, struct wd_block *b);

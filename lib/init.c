@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "core.h"
 #include "deps.h"
+#include "fault.h"
 #include "imem.h"
 #include "leaks.h"
 #include "options.h"
@@ -11,6 +12,7 @@
 #include "report.h"
 #include "stacks.h"
 #include "threads.h"
+#include "world.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -108,12 +110,22 @@ static void fork_child(void)
     report_atfork_child();
 }
 
+/* The exit-time checks: damaged redzones and poison, then leaks. */
 static void ward_exit(void)
 {
     if (wd_state != WD_ACTIVE)
         return;
+    wd_tls.in_ward++;
+    uint32_t stack = stacks_capture(__builtin_return_address(0));
+    world_stop();
+    core_check_all();
     if (wd_opt.leaks)
-        leaks_check();
+        leaks_scan();
+    world_resume();
+    core_report_found(stack);
+    if (wd_opt.leaks)
+        leaks_report();
+    wd_tls.in_ward--;
     report_exit_if_errors();
 }
 
@@ -133,6 +145,7 @@ __attribute__((constructor(101))) static void ward_start(void)
         report_message("ward: install libunwind8; stacks will show only the "
                        "calling function");
     }
+    fault_init();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     atexit(ward_exit);
     wd_tls.in_ward--;

@@ -13,7 +13,6 @@
 #include "prim.h"
 #include "report.h"
 #include "threads.h"
-#include "world.h"
 
 #include <elf.h>
 #include <link.h>
@@ -316,16 +315,16 @@ static void print_report(void)
     lk.tot.groups = n;
 }
 
-struct leak_totals leaks_check(void)
+void leaks_scan(void)
 {
-    wd_tls.in_ward++;
-    world_stop();
     mark_roots();
     heap_foreach(find_indirect, NULL);
     heap_foreach(tally, NULL);
-    world_resume();
+}
+
+struct leak_totals leaks_report(void)
+{
     if (lk.tot.leaked_blocks)
         print_report();
-    wd_tls.in_ward--;
     return lk.tot;
 }

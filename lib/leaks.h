@@ -15,7 +15,9 @@ struct leak_totals {
     uint64_t groups;
 };
 
-/* Runs the scan and writes the report; returns the totals. */
-struct leak_totals leaks_check(void);
+/* The scan runs with the other threads stopped (world_stop); the report,
+ * which may need locks they hold, once they run again. */
+void leaks_scan(void);
+struct leak_totals leaks_report(void);
 
 #endif

@@ -191,7 +191,15 @@ void report_ctx(fmt_t *f, uint32_t ctx)
     }
 }
 
-static void describe_block(fmt_t *f, uintptr_t a, const struct wd_block *b)
+/* Whether the block was freed before the operation being reported (not
+ * by it: damage found while freeing a block is about the live block). */
+static bool freed_before(const struct wd_err *e)
+{
+    const struct wd_meta *m = e->blk->m;
+    return m->state != BS_LIVE && !(m->free_stack == e->op_stack && m->free_ctx == e->op_ctx);
+}
+
+static void describe_block(fmt_t *f, uintptr_t a, const struct wd_block *b, bool freed)
 {
     uintptr_t user = blk_user(b);
     uint64_t size = blk_size(b);
@@ -216,7 +224,7 @@ static void describe_block(fmt_t *f, uintptr_t a, const struct wd_block *b)
     fmt_hex(f, user);
     fmt_str(f, ", ");
     fmt_hex(f, user + size);
-    fmt_str(f, b->m->state == BS_LIVE ? ")\n" : "), already freed\n");
+    fmt_str(f, freed ? "), already freed\n" : ")\n");
 }
 
 static void describe_other(fmt_t *f, uintptr_t a)
@@ -303,7 +311,7 @@ void report_error(const struct wd_err *e)
     fmt_str(f, "\n");
     report_stack(f, e->op_stack);
     if (e->blk && e->blk->m->state != BS_FREE)
-        describe_block(f, e->addr, e->blk);
+        describe_block(f, e->addr, e->blk, freed_before(e));
     else
         describe_other(f, e->addr);
     if (e->note) {
@@ -316,7 +324,7 @@ void report_error(const struct wd_err *e)
         fmt_str(f, " at:\n");
         report_stack(f, e->blk->m->alloc_stack);
     }
-    if (e->blk && e->blk->m->state != BS_LIVE && e->blk->m->free_stack) {
+    if (e->blk && freed_before(e) && e->blk->m->free_stack) {
         fmt_str(f, "freed by ");
         report_ctx(f, e->blk->m->free_ctx);
         fmt_str(f, " at:\n");

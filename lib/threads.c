@@ -2,6 +2,7 @@
  * chunks of 256 that are never freed, indexed by T number. */
 #define _GNU_SOURCE
 #include "threads.h"
+#include "fault.h"
 #include "imem.h"
 #include "maps.h"
 #include "prim.h"
@@ -82,9 +83,12 @@ void threads_adopt(struct wd_thread *t)
         pthread_attr_destroy(&attr);
     }
     atomic_store(&t->alive, 1);
+    if (t->id != 0)                 /* the main thread's comes with fault_init */
+        fault_thread_start();
     wd_tls.self = t;
     wd_tls.tc = t->tc;
     wd_tls.ctx = t->id;
+    wd_tls.sample_seed = (uint32_t)t->tid * 2654435761u;
     if (th.key_ok && t->id != 0)
         pthread_setspecific(th.key, t);
 }
@@ -110,6 +114,7 @@ static void thread_gone(void *arg)
         heap_tcache_flush(wd_tls.tc);
     wd_tls.tc = NULL;
     wd_tls.exiting = true;
+    fault_thread_end();
     atomic_store(&t->alive, 0);
     wd_tls.in_ward--;
 }

@@ -38,6 +38,8 @@ struct wd_tls {
     bool     exiting;           /* past our TSD destructor */
     struct wd_tcache *tc;
     struct qbatch *qbatch;      /* this thread's share of the quarantine */
+    int      sample_left;       /* allocations until the next guarded one */
+    uint32_t sample_seed;
 };
 
 extern WD_TLS struct wd_tls wd_tls;

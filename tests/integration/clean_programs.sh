@@ -4,16 +4,17 @@
 # exit status is the program's.
 . "$(dirname "$0")/../lib.sh"
 build threads_clean
-ward_run -- "$TMP/threads_clean"
-expect_rc 0
-expect_no_report
-expect_out "^done$"
-
 build alloc_api
 run "$TMP/alloc_api"
 expect_rc 0
-ward_run -- "$TMP/alloc_api"
-expect_rc 0
-expect_out "^ok$"
-expect_no_report
+for mode in --guard=auto --guard=all --guard_below=1 --sample=3; do
+    ward_run $mode -- "$TMP/threads_clean"
+    expect_rc 0
+    expect_no_err "ward: ERROR"
+    expect_out "^done$"
+    ward_run $mode -- "$TMP/alloc_api"
+    expect_rc 0
+    expect_out "^ok$"
+    expect_no_report
+done
 pass

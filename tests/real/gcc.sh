@@ -17,10 +17,12 @@ int main(void) {
 C
 run gcc -O2 -o "$TMP/plain" "$TMP/prog.c"
 expect_rc 0
-WARD_OPTIONS=leaks=0 run "$WARD" run -- gcc -O2 -o "$TMP/warded" "$TMP/prog.c"
-expect_rc 0
-expect_no_report
-cmp -s "$TMP/plain" "$TMP/warded" || fail "gcc built a different binary under ward"
+for mode in "" ":guard=all"; do
+    WARD_OPTIONS=leaks=0$mode run "$WARD" run -- gcc -O2 -o "$TMP/warded" "$TMP/prog.c"
+    expect_rc 0
+    expect_no_err "ward: ERROR"
+    cmp -s "$TMP/plain" "$TMP/warded" || fail "gcc built a different binary under ward$mode"
+done
 same_as_plain "$TMP/warded"
 expect_out "^1 one$"
 pass

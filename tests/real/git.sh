@@ -6,7 +6,7 @@ export GIT_AUTHOR_NAME=ward GIT_AUTHOR_EMAIL=ward@example.org
 export GIT_COMMITTER_NAME=ward GIT_COMMITTER_EMAIL=ward@example.org
 export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"
 export HOME=$TMP GIT_CONFIG_NOSYSTEM=1
-for side in plain ward; do
+for side in plain ward guard; do
     mkdir -p "$TMP/$side" && cd "$TMP/$side"
     for i in $(seq 1 200); do echo "line $i of file $((i % 20))" >> "f$((i % 20)).txt"; done
     cd "$ROOT"
@@ -17,10 +17,14 @@ git_all() {
 }
 cd "$TMP/plain" && run bash -c "$(declare -f git_all); git_all"
 plain_rc=$RC; cp "$TMP/out" "$TMP/plain.out"
-cd "$TMP/ward" && WARD_OPTIONS=leaks=0 run "$WARD" run -- bash -c "$(declare -f git_all); git_all"
-cd "$ROOT"
-[ "$RC" -eq "$plain_rc" ] && [ "$RC" -eq 0 ] || fail "git failed under ward (status $RC)"
-cmp -s "$TMP/out" "$TMP/plain.out" || fail "git log differs under ward"
-expect_no_report
-expect_out "second"
+for mode in ward guard; do
+    opts=leaks=0
+    [ $mode = guard ] && opts=leaks=0:guard=all
+    cd "$TMP/$mode" && WARD_OPTIONS=$opts run "$WARD" run -- bash -c "$(declare -f git_all); git_all"
+    cd "$ROOT"
+    [ "$RC" -eq "$plain_rc" ] && [ "$RC" -eq 0 ] || fail "git failed under ward $opts (status $RC)"
+    cmp -s "$TMP/out" "$TMP/plain.out" || fail "git log differs under ward $opts"
+    expect_no_err "ward: ERROR"
+    expect_out "second"
+done
 pass

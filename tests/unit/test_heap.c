@@ -13,6 +13,14 @@
 
 static struct wd_tcache *tc;
 
+static uintptr_t alloc(size_t size, size_t align, bool guarded, bool below,
+                       struct wd_block *b)
+{
+    if (!heap_take(tc, size, align, guarded, below, b))
+        return 0;
+    return heap_place(b, size, align, below);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -29,7 +37,7 @@ static void test_small_placement(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
         struct wd_block b, f;
-        uintptr_t u = heap_alloc(tc, sizes[i], 16, false, false, &b);
+        uintptr_t u = alloc(sizes[i], 16, false, false, &b);
         assert_true(u != 0);
         assert_int_equal(u & 15, 0);
         assert_int_equal(blk_size(&b), sizes[i]);
@@ -52,7 +60,7 @@ static void test_alignment(void **state)
     (void)state;
     for (size_t a = 16; a <= (1 << 20); a *= 2) {
         struct wd_block b;
-        uintptr_t u = heap_alloc(tc, 40, a, false, false, &b);
+        uintptr_t u = alloc(40, a, false, false, &b);
         assert_true(u != 0);
         assert_int_equal(u & (a - 1), 0);
         assert_int_equal(blk_user(&b), u);
@@ -95,7 +103,7 @@ static void test_guarded(void **state)
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
         for (int below = 0; below <= 1; below++) {
             struct wd_block b;
-            uintptr_t u = heap_alloc(tc, sizes[i], 16, true, below, &b);
+            uintptr_t u = alloc(sizes[i], 16, true, below, &b);
             assert_true(u != 0);
             assert_true(b.m->flags & BF_GUARDED);
             memset((void *)u, 1, sizes[i]);
@@ -120,11 +128,17 @@ static void test_reuse(void **state)
 {
     struct wd_block b, c;
     (void)state;
-    uintptr_t u = heap_alloc(tc, 200, 16, false, false, &b);
+    uintptr_t u = alloc(200, 16, false, false, &b);
+    b.m->alloc_stack = 77;
     heap_release(tc, &b);
-    uintptr_t v = heap_alloc(tc, 200, 16, false, false, &c);
-    assert_int_equal(u, v);             /* the cache hands the slot back */
+    /* Taking the slot again shows what it held, until it is placed. */
+    assert_true(heap_take(tc, 205, 16, false, false, &c));
     assert_ptr_equal(b.m, c.m);
+    assert_int_equal(c.m->size, 200);
+    assert_int_equal(c.m->alloc_stack, 77);
+    uintptr_t v = heap_place(&c, 205, 16, false);
+    assert_int_equal(u, v);             /* the cache handed the slot back */
+    assert_int_equal(c.m->size, 205);
 }
 
 static int count;
@@ -140,7 +154,7 @@ static void test_foreach(void **state)
     (void)state;
     for (int i = 0; i < 100; i++) {
         struct wd_block b;
-        heap_alloc(tc, 12345, 16, i % 3 == 0, false, &b);
+        alloc(12345, 16, i % 3 == 0, false, &b);
         b.m->state = BS_LIVE;
     }
     heap_foreach(count_live, NULL);

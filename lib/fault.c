@@ -1,0 +1,169 @@
+/* The SIGSEGV handler and its chaining (see fault.h). */
+#define _GNU_SOURCE
+#include "fault.h"
+#include "core.h"
+#include "heap.h"
+#include "imem.h"
+#include "options.h"
+#include "prim.h"
+#include "report.h"
+#include "stacks.h"
+#include "threads.h"
+
+#include <errno.h>
+#include <string.h>
+#include <ucontext.h>
+
+#define ALTSTACK_SIZE (256UL << 10)     /* symbolizing needs room */
+
+/* glibc's own entry point, which ward's sigaction interposer does not
+ * shadow. */
+extern int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+static struct {
+    bool installed;
+    struct sigaction program;       /* what the program believes is installed */
+    wd_lock lock;
+} ft;
+
+static WD_TLS void *altstack;
+
+/* The block a fault at a belongs to, if ward owns the page: the block in
+ * that slot, or for an empty slot the nearest neighbour's block. */
+static bool owning_block(uintptr_t a, struct wd_block *b)
+{
+    struct wd_block n;
+    if (!arena_contains((void *)a) || !heap_find((void *)a, b) || b->seg->kind == SEG_SMALL)
+        return false;
+    if (b->m->state != BS_FREE)
+        return true;
+    if (b->slot > b->seg->slot_base && heap_find((void *)(b->slot - 1), &n) &&
+        n.m->state != BS_FREE) {
+        *b = n;
+        return true;
+    }
+    if (heap_find((void *)(b->slot + b->slot_size), &n) && n.seg->kind != SEG_SMALL &&
+        n.m->state != BS_FREE) {
+        *b = n;
+        return true;
+    }
+    return false;
+}
+
+static bool report_fault(uintptr_t a, ucontext_t *uc)
+{
+    struct wd_block b;
+    if (!owning_block(a, &b))
+        return false;
+    uintptr_t user = blk_user(&b);
+    uint64_t size = blk_size(&b);
+    bool write = uc->uc_mcontext.gregs[REG_ERR] & 2;
+    struct wd_err e = { .addr = a, .op = write ? "write" : "read", .blk = &b,
+                        .op_ctx = wd_tls.ctx };
+    if (a >= user && a < user + size)
+        e.kind = WK_USE_AFTER_FREE;
+    else
+        e.kind = a < user ? WK_UNDERFLOW : WK_OVERFLOW;
+    if (b.m->state == BS_LIVE && e.kind == WK_USE_AFTER_FREE)
+        return false;               /* accessible memory cannot fault */
+    wd_tls.in_ward++;
+    e.op_stack = stacks_capture_context(uc);
+    report_error(&e);
+    prim_exit((int)wd_opt.exitcode);
+}
+
+/* Does for the program's handler what the kernel would have done. */
+static void chain(int sig, siginfo_t *si, void *uc)
+{
+    struct sigaction a = ft.program;
+    if (a.sa_handler == SIG_DFL || a.sa_handler == SIG_IGN) {
+        /* The kernel forces the default action for a fault. Restore it: a
+         * faulting instruction faults again on return; a signal sent by
+         * someone is raised again. */
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        __sigaction(sig, &dfl, NULL);
+        if (si->si_code <= 0)
+            raise(sig);
+        return;
+    }
+    sigset_t mask = a.sa_mask, old;
+    if (!(a.sa_flags & SA_NODEFER))
+        sigaddset(&mask, sig);
+    if (a.sa_flags & SA_RESETHAND)
+        ft.program.sa_handler = SIG_DFL;
+    pthread_sigmask(SIG_BLOCK, &mask, &old);
+    if (a.sa_flags & SA_SIGINFO)
+        a.sa_sigaction(sig, si, uc);
+    else
+        a.sa_handler(sig);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void on_segv(int sig, siginfo_t *si, void *ucv)
+{
+    int saved_errno = errno;
+    if (wd_state == WD_ACTIVE && si->si_code > 0 && report_fault((uintptr_t)si->si_addr, ucv))
+        return;
+    chain(sig, si, ucv);
+    errno = saved_errno;
+}
+
+void fault_init(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    ft.installed = __sigaction(SIGSEGV, &sa, &ft.program) == 0;
+    fault_thread_start();
+}
+
+bool fault_installed(void)
+{
+    return ft.installed;
+}
+
+int fault_program_action(const struct sigaction *act, struct sigaction *old)
+{
+    prim_lock(&ft.lock);
+    if (old)
+        *old = ft.program;
+    if (act)
+        ft.program = *act;
+    prim_unlock(&ft.lock);
+    return 0;
+}
+
+void fault_thread_start(void)
+{
+    stack_t ss, cur;
+    if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE))
+        return;                     /* the program has its own */
+    altstack = imem_alloc(ALTSTACK_SIZE);
+    if (!altstack)
+        return;
+    ss.ss_sp = altstack;
+    ss.ss_size = ALTSTACK_SIZE;
+    ss.ss_flags = 0;
+    if (sigaltstack(&ss, NULL) != 0) {
+        imem_free(altstack, ALTSTACK_SIZE);
+        altstack = NULL;
+    }
+}
+
+void fault_thread_end(void)
+{
+    stack_t ss, cur;
+    if (!altstack || sigaltstack(NULL, &cur) != 0 || cur.ss_sp != altstack)
+        return;
+    ss.ss_sp = NULL;
+    ss.ss_size = 0;
+    ss.ss_flags = SS_DISABLE;
+    if (sigaltstack(&ss, NULL) == 0) {
+        imem_free(altstack, ALTSTACK_SIZE);
+        altstack = NULL;
+    }
+}

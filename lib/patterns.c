@@ -1,0 +1,108 @@
+/* Filling and checking byte patterns (see patterns.h). Checks compare
+ * eight bytes at a time and look at single bytes only where a word
+ * differs. */
+#include "patterns.h"
+
+#include <string.h>
+
+#define WORD(c) (0x0101010101010101ull * (uint8_t)(c))
+
+void pat_fill_redzones(const struct wd_block *b)
+{
+    uintptr_t lo, hi, user = blk_user(b), end = user + blk_size(b);
+    heap_span(b, &lo, &hi);
+    memset((void *)lo, PAT_REDZONE, user - lo);
+    memset((void *)end, PAT_REDZONE, hi - end);
+}
+
+/* One page of each pattern, to compare against with libc's vectorised
+ * memcmp: intact memory, by far the common case, costs one pass. */
+static uint8_t page_redzone[WD_PAGE], page_freed[WD_PAGE];
+
+static bool intact(uintptr_t lo, uintptr_t hi, uint8_t c)
+{
+    const uint8_t *page = c == PAT_REDZONE ? page_redzone : page_freed;
+    if (!page[0]) {
+        memset(page_redzone, PAT_REDZONE, WD_PAGE);
+        memset(page_freed, PAT_FREED, WD_PAGE);
+    }
+    for (uintptr_t p = lo; p < hi; p += WD_PAGE) {
+        size_t n = hi - p < WD_PAGE ? hi - p : WD_PAGE;
+        if (memcmp((const void *)p, page, n) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Finds bytes in [lo, hi) that differ from c; merges them into d. */
+static void scan(uintptr_t lo, uintptr_t hi, uint8_t c, struct pat_damage *d)
+{
+    uint64_t w = WORD(c);
+    uintptr_t p = lo, last = 0;
+    if (intact(lo, hi, c))
+        return;
+    while (p < hi) {
+        if ((p & 7) == 0 && p + 8 <= hi) {
+            uint64_t v;
+            memcpy(&v, (const void *)p, 8);
+            if (v == w) {
+                p += 8;
+                continue;
+            }
+        }
+        if (*(const uint8_t *)p != c) {
+            if (!d->count) {
+                d->first = p;
+                size_t n = hi - p < sizeof d->bytes ? hi - p : sizeof d->bytes;
+                memcpy(d->bytes, (const void *)p, n);
+            }
+            d->count++;
+            last = p;
+        }
+        p++;
+    }
+    if (last)
+        d->span = last + 1 - d->first;
+}
+
+bool pat_check_redzones(const struct wd_block *b, struct pat_damage *d)
+{
+    uintptr_t lo, hi, user = blk_user(b);
+    heap_span(b, &lo, &hi);
+    memset(d, 0, sizeof *d);
+    scan(user + blk_size(b), hi, PAT_REDZONE, d);
+    if (d->count)
+        return true;
+    scan(lo, user, PAT_REDZONE, d);
+    d->below = d->count > 0;
+    return d->count > 0;
+}
+
+void pat_poison(const struct wd_block *b)
+{
+    if (b->seg->kind == SEG_SMALL)
+        memset((void *)blk_user(b), PAT_FREED, blk_size(b));
+}
+
+bool pat_check_poison(const struct wd_block *b, struct pat_damage *d)
+{
+    memset(d, 0, sizeof *d);
+    if (b->seg->kind != SEG_SMALL)
+        return false;
+    uintptr_t user = blk_user(b);
+    scan(user, user + blk_size(b), PAT_FREED, d);
+    return d->count > 0;
+}
+
+void pat_describe_bytes(fmt_t *f, const struct pat_damage *d)
+{
+    size_t len = d->span < sizeof d->bytes ? d->span : sizeof d->bytes;
+    for (size_t i = 0; i < len; i++) {
+        if (i)
+            fmt_char(f, ' ');
+        fmt_char(f, "0123456789abcdef"[d->bytes[i] >> 4]);
+        fmt_char(f, "0123456789abcdef"[d->bytes[i] & 15]);
+    }
+    if (d->span > len)
+        fmt_str(f, " ...");
+}

@@ -1,0 +1,58 @@
+#!/bin/bash
+# Default mode: damaged redzones and poison are found after the fact (at
+# free, realloc, reuse or exit) and reported with the allocation stack,
+# the stack where the damage was found, the offset and the bytes.
+. "$(dirname "$0")/../lib.sh"
+build bad_access
+
+ward_run -- "$TMP/bad_access" overflow
+expect_rc 23
+expect_report heap-buffer-overflow
+expect_err "heap-buffer-overflow on 0x[0-9a-f]+ \(found at free\)"
+expect_frame "ERROR: heap-buffer-overflow" main
+expect_frame "^allocated by thread T0" make
+expect_err "is 0 bytes after the end of a 24-byte block"
+expect_err "2 bytes past the end of the block were overwritten, from offset 24: 58 59"
+expect_no_err "^freed by"
+expect_out "survived overflow"
+
+ward_run -- "$TMP/bad_access" underflow
+expect_report heap-buffer-underflow
+expect_err "is 2 bytes before the start of a 24-byte block"
+expect_err "1 byte before the start of the block was overwritten, at offset -2: 55"
+
+ward_run -- "$TMP/bad_access" overflow-realloc
+expect_report heap-buffer-overflow
+expect_err "\(found at realloc\)"
+
+ward_run -- "$TMP/bad_access" overflow-exit
+expect_rc 23
+expect_report heap-buffer-overflow
+expect_err "\(found at exit\)"
+expect_frame "^allocated by thread T0" make
+
+# A write after free: the poison shows it at exit...
+ward_run -- "$TMP/bad_access" uaf-write
+expect_rc 23
+expect_report use-after-free
+expect_err "\(found at exit\)"
+expect_err "1 byte was written after the block was freed, at offset 8: 57"
+expect_frame "^allocated by thread T0" make
+expect_frame "^freed by thread T0" main
+
+# ... or when the memory is reused, with the stack that reused it.
+ward_run --quarantine=0 -- "$TMP/bad_access" uaf-write-reuse
+expect_rc 23
+expect_report use-after-free
+expect_err "\(write found when the memory was reused\)"
+expect_frame "ERROR: use-after-free" make
+[ "$(grep -c 'ERROR:' "$TMP/err")" -eq 1 ] || fail "reported more than once"
+
+# Every size class and alignment keeps its redzones: an overflow of one
+# byte is caught whatever the size.
+for n in 1 15 16 17 100 4000 70000; do
+    ward_run -- "$TMP/bad_access" overflow $n
+    expect_report heap-buffer-overflow
+    expect_err "is 0 bytes after the end of a $n-byte block"
+done
+pass

@@ -1,0 +1,68 @@
+/* Out-of-bounds and after-free accesses; argv[1] says which. Each mode's
+ * buggy access happens in a function named after it, so tests can look for
+ * that frame. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile char sink;
+
+__attribute__((noinline)) static void write_past_end(char *p, size_t n) { p[n] = 'X'; p[n + 1] = 'Y'; }
+__attribute__((noinline)) static void write_before_start(char *p) { p[-2] = 'U'; }
+__attribute__((noinline)) static void read_past_end(char *p, size_t n) { sink = p[n + 3]; }
+__attribute__((noinline)) static void read_before_start(char *p) { sink = p[-1]; }
+__attribute__((noinline)) static void write_after_free(char *p) { p[8] = 'W'; }
+__attribute__((noinline)) static void read_after_free(char *p) { sink = p[8]; }
+
+static char *make(size_t n)
+{
+    char *p = malloc(n);
+    memset(p, 'a', n);
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+    size_t n = argc > 2 ? strtoul(argv[2], NULL, 0) : 24;
+    char *p = make(n);
+    if (!strcmp(mode, "overflow")) {            /* found at free */
+        write_past_end(p, n);
+        free(p);
+    } else if (!strcmp(mode, "underflow")) {
+        write_before_start(p);
+        free(p);
+    } else if (!strcmp(mode, "overflow-realloc")) {
+        write_past_end(p, n);
+        p = realloc(p, n * 2);
+        free(p);
+    } else if (!strcmp(mode, "overflow-exit")) { /* never freed */
+        write_past_end(p, n);
+        exit(0);
+    } else if (!strcmp(mode, "uaf-write")) {    /* found at exit */
+        free(p);
+        write_after_free(p);
+    } else if (!strcmp(mode, "uaf-write-reuse")) { /* found when reused */
+        free(p);
+        write_after_free(p);
+        for (int i = 0; i < 1000; i++)
+            free(make(n));
+    } else if (!strcmp(mode, "read-overflow")) {  /* faults under guard */
+        read_past_end(p, n);
+        free(p);
+    } else if (!strcmp(mode, "read-underflow")) {
+        read_before_start(p);
+        free(p);
+    } else if (!strcmp(mode, "read-after-free")) {
+        free(p);
+        read_after_free(p);
+    } else if (!strcmp(mode, "write-after-free")) {
+        free(p);
+        write_after_free(p);
+    } else {
+        fprintf(stderr, "unknown mode %s\n", mode);
+        return 2;
+    }
+    printf("survived %s\n", mode);
+    return 0;
+}
