@@ -13,9 +13,12 @@
 #include "core.h"
 #include "imem.h"
 #include "options.h"
+#include "owners.h"
 #include "patterns.h"
+#include "pins.h"
 #include "quarantine.h"
 #include "report.h"
+#include "selfref.h"
 #include "stacks.h"
 #include "threads.h"
 
@@ -137,12 +140,13 @@ static bool want_guard(size_t size)
     return false;
 }
 
-/* Places a block and records how it was made. */
+/* Places a block and records how it was made. Pinned blocks are guarded
+ * in every mode. */
 static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t flags)
 {
     struct wd_block b;
     bool internal = flags & BF_INTERNAL;
-    bool guard = !internal && want_guard(size);
+    bool guard = !internal && ((flags & BF_PINNED) || want_guard(size));
     if (!heap_take(wd_tls.tc, size, align, guard, wd_opt.guard_below, &b)) {
         errno = ENOMEM;
         return NULL;
@@ -159,8 +163,11 @@ static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t
     m->free_stack = STACK_NONE;
     m->alloc_ctx = wd_tls.ctx;
     m->flags |= flags;
-    if (!internal)
+    if (!internal) {
+        m->owner = threads_owner();
+        owners_count_alloc(threads_owner_cache(), m->owner, size);
         pat_fill_redzones(&b);
+    }
     if (zero && b.seg->kind == SEG_SMALL)
         memset((void *)user, 0, size);
     publish(m, BS_LIVE);
@@ -203,6 +210,9 @@ static void retire(struct wd_block *b, const char *op, uint32_t stack)
     m->free_ctx = wd_tls.ctx;
     if (!(m->flags & BF_INTERNAL)) {
         check_redzones(b, op, stack);
+        owners_count_free(threads_owner_cache(), m->owner, blk_size(b));
+        if (m->flags & BF_PINNED)
+            pins_remove(blk_user(b));
         pat_poison(b);
     }
     heap_retire(b);
@@ -238,25 +248,94 @@ void core_free(void *p, const char *op, uint32_t stack)
     leave();
 }
 
-/* realloc always moves the block, as Valgrind and ASan do: a pointer kept
- * to the old one then points to poisoned, quarantined memory. */
-void *core_realloc(void *p, size_t size, uint32_t stack)
+/* A pinned block may only be resized where it is. */
+static void *realloc_pinned(struct wd_block *b, size_t size, uint32_t stack)
+{
+    uint64_t old = blk_size(b);
+    uintptr_t user = blk_user(b);
+    check_redzones(b, "found at realloc", stack);
+    if (heap_resize_in_place(b, size)) {
+        owners_count_resize(threads_owner_cache(), b->m->owner, old, size);
+        pat_fill_redzones(b);
+        return (void *)user;
+    }
+    char note[160];
+    fmt_t f;
+    fmt_init(&f, note, sizeof note, -1);
+    fmt_str(&f, "the block is pinned and cannot grow from ");
+    fmt_u64(&f, old);
+    fmt_str(&f, " to ");
+    fmt_u64(&f, size);
+    fmt_str(&f, " bytes where it is; realloc returned NULL and the block stays put");
+    struct wd_err e = { .kind = WK_PINNED_MOVE, .addr = user, .op = "realloc",
+                        .op_stack = stack, .op_ctx = wd_tls.ctx, .blk = b,
+                        .note = fmt_cstr(&f), .also = "pinned at:",
+                        .also_stack = pins_stack(user) };
+    report_error(&e);
+    errno = ENOMEM;
+    return NULL;
+}
+
+/* Words of the old block that pointed into it now point at the old copy. */
+static void report_self_references(const struct wd_block *old, uintptr_t moved_to,
+                                   const struct selfref *refs, size_t n, size_t shown,
+                                   uint32_t stack)
+{
+    char note[512];
+    fmt_t f;
+    fmt_init(&f, note, sizeof note, -1);
+    fmt_str(&f, "realloc moved the block to ");
+    fmt_hex(&f, moved_to);
+    fmt_str(&f, "; ");
+    fmt_u64(&f, n);
+    fmt_str(&f, n == 1 ? " word in it pointed into the block itself and now dangles:"
+                       : " words in it pointed into the block itself and now dangle:");
+    for (size_t i = 0; i < shown; i++) {
+        fmt_str(&f, i ? ", offset " : " offset ");
+        fmt_u64(&f, refs[i].offset);
+        fmt_str(&f, " (to offset ");
+        fmt_u64(&f, refs[i].target);
+        fmt_str(&f, ")");
+    }
+    if (shown < n)
+        fmt_str(&f, ", ...");
+    struct wd_err e = { .kind = WK_MOVED_SELF_REF, .warning = wd_opt.selfref != SELFREF_ERROR,
+                        .addr = blk_user(old), .op = "realloc", .op_stack = stack,
+                        .op_ctx = wd_tls.ctx, .blk = old, .note = fmt_cstr(&f) };
+    report_error(&e);
+}
+
+/* The moved block is the same object: it keeps its owner. */
+static void keep_owner(const struct wd_block *old, void *q, size_t size)
+{
+    struct wd_block nb;
+    if (heap_find(q, &nb) && nb.m->owner != old->m->owner) {
+        owners_count_transfer(threads_owner_cache(), nb.m->owner, old->m->owner, size);
+        nb.m->owner = old->m->owner;
+    }
+}
+
+/* realloc always moves a block that is not pinned, as Valgrind and ASan
+ * do: a pointer kept to the old one then points to poisoned, quarantined
+ * memory. */
+static void *realloc_move(void *p, size_t size, uint32_t stack, bool internal)
 {
     struct wd_block b;
-    if (!p)
-        return core_alloc(size, 16, false, stack);
-    if (size == 0) {                    /* glibc: free it, return NULL */
-        core_free(p, "realloc", stack);
-        return NULL;
-    }
-    bool internal = wd_tls.in_ward > 0;
-    if (!internal)
-        enter();
+    struct selfref refs[8];
+    size_t nrefs = 0;
     void *q = place(size, 16, false, stack, internal ? BF_INTERNAL : 0);
     if (q && claim_block(p, &b)) {
         uint64_t old = blk_size(&b);
         memcpy(q, p, old < size ? old : size);
+        if (!internal)
+            keep_owner(&b, q, size);
+        if (!internal && wd_opt.selfref != SELFREF_OFF)
+            nrefs = selfref_find(blk_user(&b), old, refs, WD_ARRAY_LEN(refs));
         retire(&b, "found at realloc", stack);
+        if (nrefs)
+            report_self_references(&b, (uintptr_t)q, refs, nrefs,
+                                   nrefs < WD_ARRAY_LEN(refs) ? nrefs : WD_ARRAY_LEN(refs),
+                                   stack);
     } else if (q) {
         /* Not a live block: leave it alone and fail like an exhausted
          * heap; the caller keeps its pointer. */
@@ -267,9 +346,97 @@ void *core_realloc(void *p, size_t size, uint32_t stack)
         errno = ENOMEM;
         q = NULL;
     }
-    if (!internal)
-        leave();
     return q;
+}
+
+void *core_realloc(void *p, size_t size, uint32_t stack)
+{
+    struct wd_block b;
+    if (!p)
+        return core_alloc(size, 16, false, stack);
+    if (size == 0) {                    /* glibc: free it, return NULL */
+        core_free(p, "realloc", stack);
+        return NULL;
+    }
+    if (wd_tls.in_ward)
+        return realloc_move(p, size, stack, true);
+    enter();
+    void *q;
+    if (heap_find(p, &b) && blk_user(&b) == (uintptr_t)p && b.m->state == BS_LIVE &&
+        (b.m->flags & BF_PINNED))
+        q = realloc_pinned(&b, size, stack);
+    else
+        q = realloc_move(p, size, stack, false);
+    leave();
+    return q;
+}
+
+/* ---- the ward.h API ---- */
+
+void *core_alloc_pinned(size_t size, uint32_t stack)
+{
+    enter();
+    void *p = place(size, 16, false, stack, BF_PINNED);
+    if (p)
+        pins_add((uintptr_t)p, stack);
+    leave();
+    return p;
+}
+
+/* The live block starting at p, for the API calls that take one. */
+static bool live_block(const void *p, struct wd_block *b)
+{
+    return p && heap_find(p, b) && blk_user(b) == (uintptr_t)p && b->m->state == BS_LIVE &&
+           !(b->m->flags & BF_INTERNAL);
+}
+
+int core_pin(void *p, uint32_t stack)
+{
+    struct wd_block b;
+    if (!live_block(p, &b))
+        return -1;
+    enter();
+    b.m->flags |= BF_PINNED;
+    pins_add((uintptr_t)p, stack);
+    leave();
+    return 0;
+}
+
+int core_unpin(void *p)
+{
+    struct wd_block b;
+    if (!live_block(p, &b))
+        return -1;
+    if (b.m->flags & BF_PINNED) {
+        b.m->flags &= (uint8_t)~BF_PINNED;
+        pins_remove((uintptr_t)p);
+    }
+    return 0;
+}
+
+int core_owner_set(void *p, const char *name)
+{
+    struct wd_block b;
+    if (!live_block(p, &b))
+        return -1;
+    enter();
+    uint16_t to = owners_intern(name), from = b.m->owner;
+    uint64_t size = blk_size(&b);
+    b.m->owner = to;
+    owners_count_transfer(threads_owner_cache(), from, to, size);
+    leave();
+    return 0;
+}
+
+const char *core_owner_of(const void *p)
+{
+    struct wd_block b;
+    if (!p || !heap_find(p, &b) || b.m->state != BS_LIVE || (b.m->flags & BF_INTERNAL))
+        return NULL;
+    uintptr_t user = blk_user(&b);
+    if ((uintptr_t)p < user || ((uintptr_t)p >= user + blk_size(&b) && (uintptr_t)p != user))
+        return NULL;
+    return owners_name(b.m->owner);
 }
 
 size_t core_usable_size(const void *p)

@@ -6,6 +6,8 @@
 
 #include "common.h"
 #include "heap.h"
+#include "stacks.h"
+#include "threads.h"
 
 enum wd_state {
     WD_UNINIT = 0,
@@ -19,12 +21,30 @@ extern int wd_state;
  * before libc or the program is initialised. */
 void core_init(void);
 
+/* The stack of the current call, for entry points that take one: inlined
+ * so the unwinding starts in the entry point itself (see stacks_capture),
+ * with allocations by libunwind kept internal. */
+static inline __attribute__((always_inline)) uint32_t core_capture(void *caller)
+{
+    wd_tls.in_ward++;
+    uint32_t s = stacks_capture(caller);
+    wd_tls.in_ward--;
+    return s;
+}
+
 /* The interposers capture the stack of the call themselves (see
  * stacks_capture) and pass it in; STACK_NONE for ward's own calls. */
 void  *core_alloc(size_t size, size_t align, bool zero, uint32_t stack);
 void   core_free(void *p, const char *op, uint32_t stack);
 void  *core_realloc(void *p, size_t size, uint32_t stack);
 size_t core_usable_size(const void *p);
+
+/* The ward.h calls (see lib/api.c). */
+void       *core_alloc_pinned(size_t size, uint32_t stack);
+int         core_pin(void *p, uint32_t stack);
+int         core_unpin(void *p);
+int         core_owner_set(void *p, const char *name);
+const char *core_owner_of(const void *p);
 
 /* A block leaves the quarantine: its memory may be reused. */
 void core_evict(struct wd_block *b);

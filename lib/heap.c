@@ -278,6 +278,32 @@ void heap_span(const struct wd_block *b, uintptr_t *lo, uintptr_t *hi)
     }
 }
 
+bool heap_resize_in_place(struct wd_block *b, uint64_t size)
+{
+    uintptr_t user = blk_user(b), end = b->slot + b->slot_size;
+    if (b->seg->kind == SEG_SMALL) {
+        if (user + size + HEAP_REDZONE > end)
+            return false;
+        blk_set_size(b, size);
+        return true;
+    }
+    if (user + size > end - WD_PAGE)
+        return false;
+    uintptr_t old_hi = WD_ALIGN_UP(user + blk_size(b), WD_PAGE);
+    uintptr_t new_hi = WD_ALIGN_UP(user + size, WD_PAGE);
+    uintptr_t lo = WD_ALIGN_DOWN(user, WD_PAGE);
+    if (new_hi > old_hi) {
+        uintptr_t from = old_hi > lo ? old_hi : lo;
+        if (new_hi > from && !prim_commit((void *)from, new_hi - from))
+            return false;
+    } else if (new_hi < old_hi) {
+        uintptr_t from = new_hi > lo ? new_hi : lo;
+        prim_discard((void *)from, old_hi - from);
+    }
+    blk_set_size(b, size);
+    return true;
+}
+
 void heap_retire(const struct wd_block *b)
 {
     uintptr_t lo, hi;

@@ -64,6 +64,11 @@ static inline void blk_set_size(struct wd_block *b, uint64_t size)
     b->m->size = (uint32_t)size;
 }
 
+/* Resizes a block where it is, if its slot has room (keeping a redzone or
+ * a guard page after it); false otherwise. The caller refills the
+ * redzones. */
+bool heap_resize_in_place(struct wd_block *b, uint64_t size);
+
 /* The accessible bytes around the block, [lo, hi): its redzones are
  * [lo, user) and [user + size, hi). */
 void heap_span(const struct wd_block *b, uintptr_t *lo, uintptr_t *hi);

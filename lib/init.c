@@ -8,6 +8,8 @@
 #include "imem.h"
 #include "leaks.h"
 #include "options.h"
+#include "owners.h"
+#include "pins.h"
 #include "quarantine.h"
 #include "report.h"
 #include "stacks.h"
@@ -59,7 +61,7 @@ void core_init(void)
         wd_state = WD_INERT;
         return;
     }
-    if (!imem_init() || !arena_init() || !heap_init() || !stacks_init()) {
+    if (!imem_init() || !arena_init() || !heap_init() || !stacks_init() || !owners_init()) {
         report_message("ward: cannot reserve address space for its heap "
                        "(is it limited by ulimit -v?); not checking this process");
         wd_state = WD_INERT;
@@ -82,7 +84,9 @@ static void fork_prepare(void)
     report_atfork_prepare();
     quarantine_atfork_prepare();
     threads_atfork_prepare();
+    owners_atfork_prepare();
     stacks_atfork_prepare();
+    pins_atfork_prepare();
     heap_atfork_prepare();
     arena_atfork_prepare();
     imem_atfork_prepare();
@@ -93,7 +97,9 @@ static void fork_parent(void)
     imem_atfork_parent();
     arena_atfork_parent();
     heap_atfork_parent();
+    pins_atfork_parent();
     stacks_atfork_parent();
+    owners_atfork_parent();
     threads_atfork_parent();
     quarantine_atfork_parent();
     report_atfork_parent();
@@ -104,10 +110,37 @@ static void fork_child(void)
     imem_atfork_child();
     arena_atfork_child();
     heap_atfork_child();
+    pins_atfork_child();
     stacks_atfork_child();
+    owners_atfork_child();
     threads_atfork_child();
     quarantine_atfork_child();
     report_atfork_child();
+}
+
+/* Every thread's unflushed owner counts: this thread's are flushed, the
+ * others' (stopped) read. */
+static void collect_owner_counts(void)
+{
+    uint32_t n = threads_count();
+    for (uint32_t i = 0; i < n; i++) {
+        struct wd_thread *t = threads_get(i);
+        if (!t || !atomic_load(&t->alive))
+            continue;
+        if (t == wd_tls.self)
+            owners_flush(&t->ocache);
+        else
+            owners_add_pending(&t->ocache);
+    }
+}
+
+static void print_stats(void)
+{
+    fmt_t *f = report_open();
+    report_prefix(f);
+    fmt_str(f, "owners at exit:\n");
+    owners_print_table(f);
+    report_close(f);
 }
 
 /* The exit-time checks: damaged redzones and poison, then leaks. */
@@ -121,10 +154,14 @@ static void ward_exit(void)
     core_check_all();
     if (wd_opt.leaks)
         leaks_scan();
+    if (wd_opt.stats)
+        collect_owner_counts();
     world_resume();
     core_report_found(stack);
     if (wd_opt.leaks)
         leaks_report();
+    if (wd_opt.stats)
+        print_stats();
     wd_tls.in_ward--;
     report_exit_if_errors();
 }

@@ -10,10 +10,12 @@
 #include "imem.h"
 #include "maps.h"
 #include "options.h"
+#include "owners.h"
 #include "prim.h"
 #include "report.h"
 #include "threads.h"
 
+#include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
 #include <stdlib.h>
@@ -95,14 +97,42 @@ static void drain(uint8_t flag)
     }
 }
 
-/* Which thread's stack a mapping holds, so only its live part is read. */
-static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi)
+/* Bytes of static TLS below each thread's descriptor (glibc's own count,
+ * as LeakSanitizer reads it; 64 KiB if it cannot be had). */
+static size_t static_tls_size(void)
+{
+    static size_t size;
+    if (!size) {
+        void (*info)(size_t *, size_t *) =
+            (void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
+        size_t align = 0;
+        if (info)
+            info(&size, &align);
+        if (!size)
+            size = 64 << 10;
+    }
+    return size;
+}
+
+/* Which thread's stack a mapping holds, so only its live part is read.
+ * *dead_from is set when it held the stack of a thread that has ended
+ * (glibc keeps such stacks for reuse): the stack itself is dead, but the
+ * thread's descriptor and static TLS at its top are still on glibc's lists
+ * (with the thread's TLS vector, for one). */
+static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi, uintptr_t *dead_from)
 {
     uint32_t n = threads_count();
+    *dead_from = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct wd_thread *t = threads_get(i);
-        if (t && atomic_load(&t->alive) && t->stack_hi > lo && t->stack_lo < hi)
+        if (!t || t->stack_hi <= lo || t->stack_lo >= hi)
+            continue;
+        if (atomic_load(&t->alive))
             return t;
+        if (t->tp > lo && t->tp < hi)
+            *dead_from = t->tp - static_tls_size() > lo ? t->tp - static_tls_size() : lo;
+        else
+            *dead_from = hi;
     }
     return NULL;
 }
@@ -121,7 +151,10 @@ static bool scan_mapping(const struct map_ent *e, void *arg)
         return true;
     if (lo >= own_lo && hi <= own_hi)
         return true;
-    struct wd_thread *t = stack_owner(lo, hi);
+    uintptr_t dead_from;
+    struct wd_thread *t = stack_owner(lo, hi, &dead_from);
+    if (!t && dead_from > lo)
+        lo = dead_from < hi ? dead_from : hi;
     if (t) {
         uintptr_t sp = t == wd_tls.self ? *cur_sp : (atomic_load(&t->parked) ? t->sp : 0);
         /* Below the stack pointer is dead; above the stack (glibc puts the
@@ -187,6 +220,8 @@ static struct {
     struct group *g;
     size_t n, cap;
     struct leak_totals tot;
+    uint64_t *owner_bytes;          /* leaked bytes by owner */
+    uint64_t *owner_blocks;
 } lk;
 
 static struct group *group_for(const struct wd_meta *m, bool indirect)
@@ -253,15 +288,26 @@ static void tally(struct wd_block *b, void *arg)
         }
         lk.tot.leaked_bytes += size;
         lk.tot.leaked_blocks++;
+        if (lk.owner_bytes) {
+            lk.owner_bytes[m->owner] += size;
+            lk.owner_blocks[m->owner]++;
+        }
     }
     m->flags &= (uint8_t)~(BF_MARK | BF_INDIRECT);
 }
 
-/* Direct leaks first (fixing them often fixes the indirect ones), then by
- * bytes and blocks, largest first. */
+/* By owner, the owner leaking most first; within an owner, direct leaks
+ * first (fixing them often fixes the indirect ones), then by bytes and
+ * blocks, largest first. */
 static int by_bytes(const void *a, const void *b)
 {
     const struct group *x = a, *y = b;
+    if (x->owner != y->owner && lk.owner_bytes) {
+        uint64_t bx = lk.owner_bytes[x->owner], by = lk.owner_bytes[y->owner];
+        if (bx != by)
+            return bx < by ? 1 : -1;
+        return x->owner < y->owner ? -1 : 1;
+    }
     if (x->indirect != y->indirect)
         return x->indirect ? 1 : -1;
     if (x->bytes != y->bytes)
@@ -269,15 +315,32 @@ static int by_bytes(const void *a, const void *b)
     return x->blocks < y->blocks ? 1 : x->blocks > y->blocks ? -1 : 0;
 }
 
+static void bytes_blocks(fmt_t *f, uint64_t bytes, uint64_t blocks)
+{
+    fmt_u64(f, bytes);
+    fmt_str(f, bytes == 1 ? " byte in " : " bytes in ");
+    fmt_u64(f, blocks);
+    fmt_str(f, blocks == 1 ? " block" : " blocks");
+}
+
+static void print_owner(fmt_t *f, uint16_t owner)
+{
+    report_prefix(f);
+    fmt_str(f, "leaks of owner \"");
+    fmt_str(f, owners_name(owner));
+    fmt_str(f, "\": ");
+    bytes_blocks(f, lk.owner_bytes[owner], lk.owner_blocks[owner]);
+    fmt_str(f, "\n");
+}
+
 static void print_group(fmt_t *f, const struct group *g)
 {
     report_prefix(f);
     fmt_str(f, "ERROR: leak of ");
-    fmt_u64(f, g->bytes);
-    fmt_str(f, g->bytes == 1 ? " byte in " : " bytes in ");
-    fmt_u64(f, g->blocks);
-    fmt_str(f, g->blocks == 1 ? " block" : " blocks");
-    fmt_str(f, g->indirect ? " (indirect: reachable only from other leaks)\n" : "\n");
+    bytes_blocks(f, g->bytes, g->blocks);
+    fmt_str(f, ", owner \"");
+    fmt_str(f, owners_name(g->owner));
+    fmt_str(f, g->indirect ? "\" (indirect: reachable only from other leaks)\n" : "\"\n");
     fmt_str(f, "allocated by ");
     report_ctx(f, g->ctx);
     if (g->many_threads)
@@ -296,8 +359,11 @@ static void print_report(void)
             lk.g[n++] = lk.g[i];
     qsort(lk.g, n, sizeof *lk.g, by_bytes);
     fmt_t *f = report_open();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (lk.owner_bytes && (i == 0 || lk.g[i].owner != lk.g[i - 1].owner))
+            print_owner(f, lk.g[i].owner);
         print_group(f, &lk.g[i]);
+    }
     report_prefix(f);
     fmt_str(f, "SUMMARY: ");
     fmt_u64(f, lk.tot.leaked_bytes);
@@ -317,6 +383,10 @@ static void print_report(void)
 
 void leaks_scan(void)
 {
+    lk.owner_bytes = imem_alloc((OWNER_MAX + 1) * sizeof *lk.owner_bytes);
+    lk.owner_blocks = imem_alloc((OWNER_MAX + 1) * sizeof *lk.owner_blocks);
+    if (!lk.owner_blocks)
+        lk.owner_bytes = NULL;
     mark_roots();
     heap_foreach(find_indirect, NULL);
     heap_foreach(tally, NULL);

@@ -21,7 +21,8 @@ struct wd_options {
 #undef WD_OPT
 };
 
-enum { GUARD_AUTO, GUARD_ALL };     /* values of the guard option */
+enum { GUARD_AUTO, GUARD_ALL };              /* values of guard */
+enum { SELFREF_OFF, SELFREF_WARN, SELFREF_ERROR }; /* values of selfref */
 
 /* The options in effect; valid (all defaults) before anything is parsed. */
 extern struct wd_options wd_opt;

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "report.h"
 #include "options.h"
+#include "owners.h"
 #include "prim.h"
 #include "stacks.h"
 #include "symbols.h"
@@ -224,7 +225,12 @@ static void describe_block(fmt_t *f, uintptr_t a, const struct wd_block *b, bool
     fmt_hex(f, user);
     fmt_str(f, ", ");
     fmt_hex(f, user + size);
-    fmt_str(f, freed ? "), already freed\n" : ")\n");
+    fmt_str(f, "), owner \"");
+    fmt_str(f, owners_name(b->m->owner));
+    fmt_str(f, "\"");
+    if (b->m->flags & BF_PINNED)
+        fmt_str(f, ", pinned");
+    fmt_str(f, freed ? ", already freed\n" : "\n");
 }
 
 static void describe_other(fmt_t *f, uintptr_t a)
@@ -323,6 +329,11 @@ void report_error(const struct wd_err *e)
         report_ctx(f, e->blk->m->alloc_ctx);
         fmt_str(f, " at:\n");
         report_stack(f, e->blk->m->alloc_stack);
+    }
+    if (e->also) {
+        fmt_str(f, e->also);
+        fmt_str(f, "\n");
+        report_stack(f, e->also_stack);
     }
     if (e->blk && freed_before(e) && e->blk->m->free_stack) {
         fmt_str(f, "freed by ");

@@ -42,6 +42,8 @@ struct wd_err {
     uint32_t op_ctx;
     const struct wd_block *blk; /* the block involved, or NULL */
     const char *note;       /* more explanation (may hold newlines), or NULL */
+    const char *also;       /* a further stack's title ("pinned by ward_pin at:") */
+    uint32_t also_stack;
 };
 
 /* Writes the report, counts the error and, with halt_on_error, exits. */

@@ -82,11 +82,13 @@ void threads_adopt(struct wd_thread *t)
         }
         pthread_attr_destroy(&attr);
     }
+    t->default_owner = OWNER_MAIN;
     atomic_store(&t->alive, 1);
     if (t->id != 0)                 /* the main thread's comes with fault_init */
         fault_thread_start();
     wd_tls.self = t;
     wd_tls.tc = t->tc;
+    wd_tls.owners = &t->owners;
     wd_tls.ctx = t->id;
     wd_tls.sample_seed = (uint32_t)t->tid * 2654435761u;
     if (th.key_ok && t->id != 0)
@@ -112,6 +114,7 @@ static void thread_gone(void *arg)
     quarantine_flush_thread();
     if (wd_tls.tc)
         heap_tcache_flush(wd_tls.tc);
+    owners_flush(&t->ocache);
     wd_tls.tc = NULL;
     wd_tls.exiting = true;
     fault_thread_end();
@@ -137,6 +140,7 @@ void threads_set_name(struct wd_thread *t, const char *name)
     size_t n = strnlen(name, sizeof t->name - 1);
     memcpy(t->name, name, n);
     t->name[n] = '\0';
+    t->default_owner = n ? owners_intern(t->name) : OWNER_MAIN;
 }
 
 void threads_atfork_prepare(void) { prim_lock(&th.lock); }

@@ -11,6 +11,7 @@
 
 #include "common.h"
 #include "heap.h"
+#include "owners.h"
 
 #define THREAD_NONE UINT32_MAX
 
@@ -24,6 +25,9 @@ struct wd_thread {
     uintptr_t stack_lo, stack_hi;   /* 0 when unknown */
     uintptr_t tp;               /* thread pointer (pthread_self) */
     struct wd_tcache *tc;
+    uint16_t  default_owner;    /* its name, or "main" */
+    struct owner_stack owners;  /* ward_owner_push on the thread's own stack */
+    struct owner_cache ocache;
     /* Stop-the-world for the leak scan: the thread parks in a signal
      * handler with its registers saved here. */
     _Atomic int parked;
@@ -37,6 +41,7 @@ struct wd_tls {
     int      in_ward;           /* >0 inside ward: nested calls are internal */
     bool     exiting;           /* past our TSD destructor */
     struct wd_tcache *tc;
+    struct owner_stack *owners; /* of what runs now (the thread, a coroutine) */
     struct qbatch *qbatch;      /* this thread's share of the quarantine */
     int      sample_left;       /* allocations until the next guarded one */
     uint32_t sample_seed;
@@ -59,8 +64,23 @@ struct wd_thread *threads_get(uint32_t id);
 uint32_t threads_count(void);
 
 /* Names come from pthread_setname_np and prctl(PR_SET_NAME), which ward
- * interposes; the main thread starts as "main", others unnamed. */
+ * interposes; the main thread starts as "main", others unnamed. A name is
+ * also the thread's default owner. */
 void threads_set_name(struct wd_thread *t, const char *name);
+
+/* The owner of what the calling thread allocates now. */
+static inline uint16_t threads_owner(void)
+{
+    uint16_t id;
+    if (wd_tls.owners && owners_top(wd_tls.owners, &id))
+        return id;
+    return wd_tls.self ? wd_tls.self->default_owner : OWNER_MAIN;
+}
+
+static inline struct owner_cache *threads_owner_cache(void)
+{
+    return wd_tls.self && !wd_tls.exiting ? &wd_tls.self->ocache : NULL;
+}
 
 void threads_atfork_prepare(void);
 void threads_atfork_parent(void);

@@ -19,15 +19,7 @@
 
 /* The stack of the current call, captured here in the interposed function
  * (see stacks_capture). Nested calls from ward's own libraries get none. */
-#define HERE() (WD_UNLIKELY(wd_tls.in_ward) ? STACK_NONE : capture(CALLER))
-
-static inline __attribute__((always_inline)) uint32_t capture(void *caller)
-{
-    wd_tls.in_ward++;           /* libunwind may allocate */
-    uint32_t s = stacks_capture(caller);
-    wd_tls.in_ward--;
-    return s;
-}
+#define HERE() (WD_UNLIKELY(wd_tls.in_ward) ? STACK_NONE : core_capture(CALLER))
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);

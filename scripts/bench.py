@@ -27,6 +27,8 @@ ru_maxrss), not their sum: for heaptrack that is the program, not
 heaptrack_interpret beside it. The heaptrack rows also give the size of
 its (zstd-compressed) trace per allocation it counted.
 
+WARD=PATH benchmarks that ward binary instead of build/bin/ward.
+
 Never used by the tests: timings are figures to record, not to assert.
 """
 import argparse
@@ -50,7 +52,8 @@ BENCH = os.path.join(BUILD, "bench")
 ASAN_DIR = os.path.join(BENCH, "asan")
 INPUTS = os.path.join(BENCH, "inputs")
 SRC_DIR = os.path.join(ROOT, "scripts", "bench")
-WARD = os.path.join(BUILD, "bin", "ward")
+# WARD=path/to/ward benchmarks another build (e.g. one of a fixed commit).
+WARD = os.environ.get("WARD", os.path.join(BUILD, "bin", "ward"))
 
 
 def _compile(compiler, flags, src, out):
@@ -58,28 +61,99 @@ def _compile(compiler, flags, src, out):
         subprocess.check_call([compiler] + flags + ["-o", out, src])
 
 
+# Runs a command and writes its wait status and peak RSS (KiB) to a file.
+# Started from this (large) Python process, the command's ru_maxrss would
+# count the RSS of the forked Python copy it was exec'd from; started from
+# this small program, it counts only its own tree.
+RUNNER_SRC = r"""
+#include <errno.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: runner RESULT PROG [ARGS...]\n");
+        return 125;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        return 125;
+    }
+    if (pid == 0) {
+        execvp(argv[2], argv + 2);
+        perror(argv[2]);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    while (wait4(pid, &status, 0, &ru) < 0)
+        if (errno != EINTR) {
+            perror("wait4");
+            return 125;
+        }
+    FILE *f = fopen(argv[1], "w");
+    if (!f) {
+        perror(argv[1]);
+        return 125;
+    }
+    fprintf(f, "%d %ld\n", status, ru.ru_maxrss);
+    return fclose(f) ? 125 : 0;
+}
+"""
+RUNNER = os.path.join(BENCH, "runner")
+
+
+def build_runner():
+    src = os.path.join(BENCH, "runner.c")
+    if not os.path.exists(src) or open(src).read() != RUNNER_SRC:
+        with open(src, "w") as f:
+            f.write(RUNNER_SRC)
+    _compile("cc", ["-O2"], src, RUNNER)
+
+
 def build_workloads(asan):
-    """Builds scripts/bench/*.c into build/bench/ (and, for the asan config,
-    with clang -fsanitize=address into build/bench/asan/). Returns a note
-    if the ASan build is not possible, else None."""
+    """Builds scripts/bench/*.c into build/bench/ and, for the asan config,
+    with clang -fsanitize=address into build/bench/asan/ (or with cc
+    -fsanitize=address where clang rejects the source). Returns (set of
+    programs built with ASan, notes)."""
     os.makedirs(BENCH, exist_ok=True)
+    build_runner()
     sources = sorted(n for n in os.listdir(SRC_DIR) if n.endswith(".c"))
     for name in sources:
         _compile("cc", ["-O2", "-g", "-pthread"], os.path.join(SRC_DIR, name),
                  os.path.join(BENCH, name[:-2]))
+    built, notes = set(), []
     if not asan:
-        return None
-    clang = shutil.which("clang")
-    if not clang:
-        return "clang not found (apt-get install clang)"
+        return built, notes
     os.makedirs(ASAN_DIR, exist_ok=True)
-    try:
-        for name in sources:
-            _compile(clang, ["-O2", "-g", "-fno-omit-frame-pointer", "-fsanitize=address", "-pthread"],
-                     os.path.join(SRC_DIR, name), os.path.join(ASAN_DIR, name[:-2]))
-    except subprocess.CalledProcessError as e:
-        return "clang -fsanitize=address failed (%s)" % e
-    return None
+    flags = ["-O2", "-g", "-fno-omit-frame-pointer", "-fsanitize=address", "-pthread", "-o"]
+    for name in sources:
+        src, out = os.path.join(SRC_DIR, name), os.path.join(ASAN_DIR, name[:-2])
+        marker = out + ".compiler"           # which compiler made out
+        used = None
+        if os.path.exists(out) and os.path.exists(marker) and os.path.getmtime(out) >= os.path.getmtime(src):
+            used = open(marker).read().strip()
+        else:
+            for cc in ("clang", "cc"):
+                if not shutil.which(cc):
+                    continue
+                r = subprocess.run([cc] + flags + [out, src], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+                if r.returncode == 0:
+                    used = cc
+                    with open(marker, "w") as f:
+                        f.write(cc + "\n")
+                    break
+        if used is None:
+            notes.append("asan: %s does not build with -fsanitize=address" % name)
+            continue
+        if used != "clang":
+            notes.append("asan: %s built with %s -fsanitize=address (clang rejects it)" % (name, used))
+        built.add(name[:-2])
+    return built, notes
 
 
 # --- inputs of the real-program workloads, written into build/bench/inputs/
@@ -247,7 +321,7 @@ def perl_argv(n):
 # name -> workload; full sizes run about a second under plain glibc.
 WORKLOADS = {
     "malloc_heavy": c_workload("malloc_heavy", [16000000, 2], [1000000, 2]),
-    "larson": c_workload("larson", [2000000, 20, 2], [200000, 4, 2]),
+    "larson": c_workload("larson", [2000000, 20, 2], [200000, 20, 2]),
     "xmalloc": c_workload("xmalloc", [10000000, 1, 1], [1000000, 1, 1]),
     "cache_scratch": c_workload("cache_scratch", [4000000, 50, 2], [400000, 50, 2]),
     "cfrac_like": c_workload("cfrac_like", [4000000], [400000]),
@@ -287,8 +361,6 @@ class Config:
             env["LD_PRELOAD"] = self.preload
         return self.prefix + argv, env
 
-    def start(self):
-        pass
 
     def finish(self, stderr_text):
         return None
@@ -308,17 +380,17 @@ class AsanConfig(Config):
     def __init__(self):
         # detect_leaks=0 to match ward's --leaks=0.
         super().__init__(env={"ASAN_OPTIONS": "detect_leaks=0"}, tool="clang", package="clang")
-        self.build_error = None
+        self.built = set()
 
     def check(self):
         super().check()
-        if self.build_error:
-            raise Unavailable(self.build_error)
+        if not self.built:
+            raise Unavailable("no workload builds with -fsanitize=address")
 
     def wrap(self, argv, workload):
         if workload is None:
             return argv, dict(self.env)          # the probe
-        if not workload.c_program:
+        if workload.c_program not in self.built:
             return None
         return [os.path.join(ASAN_DIR, workload.c_program)] + argv[1:], dict(self.env)
 
@@ -394,36 +466,44 @@ def summarize_stderr(err):
 def run_once(cmd, env, timeout):
     """Returns (seconds, peak RSS bytes, stderr text); raises RunFailed."""
     full_env = dict(os.environ, **env)
-    with tempfile.TemporaryFile() as errf:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errf, env=full_env,
-                                start_new_session=True)
-        timed_out = threading.Event()
+    fd, result = tempfile.mkstemp(prefix="run.", dir=BENCH)
+    os.close(fd)
+    try:
+        with tempfile.TemporaryFile() as errf:
+            start = time.perf_counter()
+            proc = subprocess.Popen([RUNNER, result] + cmd, stdout=subprocess.DEVNULL, stderr=errf,
+                                    env=full_env, start_new_session=True)
+            timed_out = threading.Event()
 
-        def kill():
-            timed_out.set()
+            def kill():
+                timed_out.set()
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+            timer = threading.Timer(timeout, kill)
+            timer.start()
             try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-        timer = threading.Timer(timeout, kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        elapsed = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        errf.seek(0)
-        err = errf.read().decode(errors="replace")
+                runner_code = proc.wait()
+            finally:
+                timer.cancel()
+            elapsed = time.perf_counter() - start
+            errf.seek(0)
+            err = errf.read().decode(errors="replace")
+        with open(result) as f:
+            fields = f.read().split()
+    finally:
+        os.unlink(result)
     if timed_out.is_set():
         raise RunFailed("timeout", "killed after %.0f s" % timeout)
-    code = os.waitstatus_to_exitcode(status)
+    if runner_code != 0 or len(fields) != 2:
+        raise RunFailed("failed", "runner exit status %d: %s" % (runner_code, summarize_stderr(err)))
+    code = os.waitstatus_to_exitcode(int(fields[0]))
     if code != 0:
         what = ("signal %s" % signal.Signals(-code).name) if code < 0 else ("exit status %d" % code)
         raise RunFailed("failed", "%s: %s" % (what, summarize_stderr(err)))
-    return elapsed, usage.ru_maxrss * 1024, err
+    return elapsed, int(fields[1]) * 1024, err
 
 
 def probe(config):
@@ -463,7 +543,7 @@ def fmt_table(workloads, configs, results, outcomes, traces, show_trace):
             extra = ""
             if show_trace:
                 tr = traces.get((w, c))
-                extra = " %s |" % ("%.1f" % (statistics.median(tr)) if tr else "-")
+                extra = " %s |" % ("%.2f" % (statistics.median(tr)) if tr else "-")
             if (w, c) in outcomes:
                 status, _ = outcomes[(w, c)]
                 lines.append("| %s | %s | %s | - | - | - |%s" % (w, c, status, extra))
@@ -509,9 +589,9 @@ def main():
         notes.append(text)
         print("note: " + text, file=sys.stderr)
 
-    asan_error = build_workloads("asan" in configs)
-    if "asan" in configs:
-        CONFIGS["asan"].build_error = asan_error
+    CONFIGS["asan"].built, build_notes = build_workloads("asan" in configs)
+    for n in build_notes:
+        note(n)
 
     # Configurations: probe each, drop those that cannot run.
     for c in list(configs):
@@ -545,8 +625,8 @@ def main():
             if CONFIGS[c].wrap(argvs[w], WORKLOADS[w]) is not None:
                 results[(w, c)] = []
     if "asan" in configs and any(not WORKLOADS[w].c_program for w in workloads):
-        notes.append("asan applies to the C workloads of scripts/bench/ only (built with clang; "
-                     "the others are gcc builds)")
+        notes.append("asan rows: the C workloads of scripts/bench/ only, rebuilt with "
+                     "-fsanitize=address (their other rows run the cc -O2 build)")
 
     for rep in range(reps):
         order = [key for key in results if key not in outcomes]
@@ -574,7 +654,7 @@ def main():
         notes.append("%s under %s: %s, %s" % (w, c, status, reason))
     lines = fmt_table(workloads, configs, results, outcomes, traces, "heaptrack" in configs)
     lines.append("")
-    lines.append("%d repetition%s, %s sizes." % (reps, "" if reps == 1 else "s", size))
+    lines.append("%d repetition%s, %s sizes; ward: %s." % (reps, "" if reps == 1 else "s", size, WARD))
     for n in notes:
         lines.append("- " + n.replace("|", "\\|"))
     table = "\n".join(lines)

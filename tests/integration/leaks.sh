@@ -5,13 +5,14 @@
 build leaky
 ward_run -- "$TMP/leaky"
 expect_rc 23
-expect_report "leak of 68 bytes in 4 blocks"
+expect_report "leak of 68 bytes in 4 blocks, owner \"main\""
 expect_frame "leak of 68 bytes" lose_string
-expect_report "leak of 48 bytes in 1 block"
+expect_report "leak of 48 bytes in 1 block, owner \"main\""
 expect_frame "leak of 48 bytes in 1 block" make_list
-expect_err "ERROR: leak of 96 bytes in 2 blocks \(indirect: reachable only from other leaks\)"
+expect_err "ERROR: leak of 96 bytes in 2 blocks, owner \"main\" \(indirect: reachable only from other leaks\)"
 expect_err "SUMMARY: 212 bytes leaked in 7 blocks \(3 reports\); 600 bytes in 3 blocks still reachable"
 [ "$(grep -c 'ERROR: leak' "$TMP/err")" -eq 3 ] || fail "wrong number of leak reports"
+expect_err "leaks of owner \"main\": 212 bytes in 7 blocks"
 # Direct leaks come first, largest first.
 order=$(grep -oE 'leak of [0-9]+' "$TMP/err" | awk '{print $3}' | tr '\n' ' ')
 [ "$order" = "68 48 96 " ] || fail "order is $order"

@@ -15,7 +15,7 @@ expect_out "after the double free"
 build leaky $flags
 run "$TMP/leaky"
 expect_rc 23
-expect_report "leak of 68 bytes in 4 blocks"
+expect_report "leak of 68 bytes in 4 blocks, owner \"main\""
 WARD_OPTIONS=leaks=0 run "$TMP/leaky"
 expect_rc 0
 expect_no_report

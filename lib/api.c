@@ -1,0 +1,72 @@
+/* ward.h's calls, behind the one symbol the library exports for them:
+ * the table "ward_api_v1" that the header's inline functions look up. */
+#include "ward.h"
+#include "core.h"
+#include "owners.h"
+#include "stacks.h"
+#include "threads.h"
+
+static bool ready(void)
+{
+    if (wd_state != WD_ACTIVE)
+        return false;
+    if (!wd_tls.self) {
+        wd_tls.in_ward++;
+        threads_self();
+        wd_tls.in_ward--;
+    }
+    return wd_tls.owners != NULL;
+}
+
+static void api_owner_push(const char *name)
+{
+    if (!ready())
+        return;
+    owners_push(wd_tls.owners, owners_intern(name));
+}
+
+static void api_owner_pop(void)
+{
+    if (ready())
+        owners_pop(wd_tls.owners);
+}
+
+static int api_owner_set(void *ptr, const char *name)
+{
+    return wd_state == WD_ACTIVE ? core_owner_set(ptr, name) : -1;
+}
+
+static const char *api_owner_of(const void *ptr)
+{
+    return wd_state == WD_ACTIVE ? core_owner_of(ptr) : NULL;
+}
+
+static int api_pin(void *ptr)
+{
+    if (wd_state != WD_ACTIVE)
+        return -1;
+    return core_pin(ptr, core_capture(__builtin_return_address(0)));
+}
+
+static int api_unpin(void *ptr)
+{
+    return wd_state == WD_ACTIVE ? core_unpin(ptr) : -1;
+}
+
+static void *api_malloc_pinned(size_t size)
+{
+    if (wd_state != WD_ACTIVE)
+        return malloc(size);
+    return core_alloc_pinned(size, core_capture(__builtin_return_address(0)));
+}
+
+WD_EXPORT const struct ward_api ward_api_v1 = {
+    .size = sizeof(struct ward_api),
+    .owner_push = api_owner_push,
+    .owner_pop = api_owner_pop,
+    .owner_set = api_owner_set,
+    .owner_of = api_owner_of,
+    .pin = api_pin,
+    .unpin = api_unpin,
+    .malloc_pinned = api_malloc_pinned,
+};
