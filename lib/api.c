@@ -2,6 +2,7 @@
  * the table "ward_api_v1" that the header's inline functions look up. */
 #include "ward.h"
 #include "core.h"
+#include "coro.h"
 #include "owners.h"
 #include "stacks.h"
 #include "threads.h"
@@ -60,6 +61,34 @@ static void *api_malloc_pinned(size_t size)
     return core_alloc_pinned(size, core_capture(__builtin_return_address(0)));
 }
 
+static int api_coro_register(const char *name, void *stack, size_t size)
+{
+    if (!ready())
+        return 0;
+    wd_tls.in_ward++;
+    uint32_t id = coro_create(name, stack, size, stacks_capture(__builtin_return_address(0)));
+    wd_tls.in_ward--;
+    return (int)id;
+}
+
+static void api_coro_switch(int id)
+{
+    if (ready() && id >= 0)
+        coro_switch((uint32_t)id, core_capture(__builtin_return_address(0)));
+}
+
+static void api_coro_exit(int id)
+{
+    if (ready() && id > 0)
+        coro_exit((uint32_t)id);
+}
+
+static void api_coro_name(const char *name)
+{
+    if (ready())
+        coro_name(name);
+}
+
 WD_EXPORT const struct ward_api ward_api_v1 = {
     .size = sizeof(struct ward_api),
     .owner_push = api_owner_push,
@@ -69,4 +98,8 @@ WD_EXPORT const struct ward_api ward_api_v1 = {
     .pin = api_pin,
     .unpin = api_unpin,
     .malloc_pinned = api_malloc_pinned,
+    .coro_register = api_coro_register,
+    .coro_switch = api_coro_switch,
+    .coro_exit = api_coro_exit,
+    .coro_name = api_coro_name,
 };

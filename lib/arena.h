@@ -23,7 +23,8 @@ struct wd_seg {
     uintptr_t slot_base;    /* first slot; for SEG_HUGE the span's start */
     uint64_t  slot_size;    /* bytes per slot; for SEG_HUGE the span */
     struct wd_meta *meta;   /* one entry per slot */
-    uint64_t  huge_size;    /* SEG_HUGE: the block's size (meta.size is 32-bit) */
+    uint64_t  huge_size;    /* SEG_HUGE, in every segment of the span: the */
+    uintptr_t huge_user;    /* block's size and address (meta's are 32-bit) */
     uint32_t  nslots;
     uint8_t   kind;
     uint8_t   cls;

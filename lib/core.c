@@ -10,8 +10,14 @@
  *
  * Calls made while ward itself is running (libunwind, libdw, dlopen) are
  * "internal": placed in the same heap, flagged, never checked or reported. */
+#define _GNU_SOURCE
 #include "core.h"
+#include "coro.h"
+#include "ctx.h"
+#include "leaks.h"
+#include "world.h"
 #include "imem.h"
+#include "prim.h"
 #include "options.h"
 #include "owners.h"
 #include "patterns.h"
@@ -25,6 +31,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <ucontext.h>
 
 int wd_state;
 
@@ -66,12 +73,37 @@ static bool blame_block_below(const struct wd_block *b, struct wd_block *below)
     return *(const uint8_t *)(below->slot + below->slot_size - 1) != PAT_REDZONE;
 }
 
-static void report_damage(const struct wd_block *b, const struct pat_damage *d,
-                          enum wd_kind kind, const char *op, uint32_t stack)
+/* accessor_known: the current context made the bad access (a fault, or a
+ * write found as its coroutine yields), so a free that happened while it
+ * was suspended can be explained. */
+/* More about a freed block: whose stack it was, and whether it was freed
+ * while the accessing coroutine was suspended (returning the stack of that
+ * yield, which the report prints next). */
+uint32_t core_explain_free(fmt_t *f, const struct wd_block *b, bool accessor_known)
 {
-    char note[256];
+    uint32_t stack = 0;
+    size_t mark = f->len;
+    fmt_str(f, "\n");
+    if (!coro_stack_note(f, blk_user(b)))
+        f->len = mark;
+    if (accessor_known) {
+        mark = f->len;
+        fmt_str(f, "\n");
+        stack = coro_explain(f, b->m->free_ctx, b->m->free_epoch, wd_tls.ctx);
+        if (!stack)
+            f->len = mark;
+    }
+    return stack;
+}
+
+static void report_damage(const struct wd_block *b, const struct pat_damage *d,
+                          enum wd_kind kind, const char *op, uint32_t stack,
+                          bool accessor_known)
+{
+    char note[768];
     fmt_t f;
     uintptr_t user = blk_user(b);
+    uint32_t yield_stack = 0;
     fmt_init(&f, note, sizeof note, -1);
     fmt_u64(&f, d->count);
     if (kind == WK_USE_AFTER_FREE)
@@ -86,8 +118,11 @@ static void report_damage(const struct wd_block *b, const struct pat_damage *d,
     fmt_u64(&f, d->first >= user ? d->first - user : user - d->first);
     fmt_str(&f, ": ");
     pat_describe_bytes(&f, d);
+    if (kind == WK_USE_AFTER_FREE)
+        yield_stack = core_explain_free(&f, b, accessor_known);
     struct wd_err e = { .kind = kind, .addr = d->first, .op = op, .op_stack = stack,
-                        .op_ctx = wd_tls.ctx, .blk = b, .note = fmt_cstr(&f) };
+                        .op_ctx = wd_tls.ctx, .blk = b, .note = fmt_cstr(&f),
+                        .note_stack = yield_stack };
     report_error(&e);
 }
 
@@ -99,9 +134,9 @@ static void check_redzones(const struct wd_block *b, const char *op, uint32_t st
     if (!pat_check_redzones(b, &d))
         return;
     if (d.below && blame_block_below(b, &below) && pat_check_redzones(&below, &d))
-        report_damage(&below, &d, WK_OVERFLOW, op, stack);
+        report_damage(&below, &d, WK_OVERFLOW, op, stack, false);
     else
-        report_damage(b, &d, d.below ? WK_UNDERFLOW : WK_OVERFLOW, op, stack);
+        report_damage(b, &d, d.below ? WK_UNDERFLOW : WK_OVERFLOW, op, stack, false);
 }
 
 /* The slot held a freed block: its poison must be intact. */
@@ -109,7 +144,8 @@ static void check_reuse(const struct wd_block *b, uint32_t stack)
 {
     struct pat_damage d;
     if (b->m->state == BS_QUAR && !(b->m->flags & BF_INTERNAL) && pat_check_poison(b, &d))
-        report_damage(b, &d, WK_USE_AFTER_FREE, "write found when the memory was reused", stack);
+        report_damage(b, &d, WK_USE_AFTER_FREE, "write found when the memory was reused", stack,
+                      false);
 }
 
 /* ---- allocation ---- */
@@ -127,7 +163,7 @@ static bool guard_allowed(void)
 static bool want_guard(size_t size)
 {
     if (size >= (size_t)wd_opt.guard_min)
-        return true;
+        return guard_allowed();
     if (wd_opt.guard == GUARD_ALL)
         return guard_allowed();
     if (wd_opt.sample && --wd_tls.sample_left <= 0) {
@@ -147,13 +183,15 @@ static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t
     struct wd_block b;
     bool internal = flags & BF_INTERNAL;
     bool guard = !internal && ((flags & BF_PINNED) || want_guard(size));
+    /* Too large for a small slot, a block gets a page slot even when it
+     * may not be guarded: heap_take decides by size. */
     if (!heap_take(wd_tls.tc, size, align, guard, wd_opt.guard_below, &b)) {
         errno = ENOMEM;
         return NULL;
     }
     if (!internal)
         check_reuse(&b, stack);
-    uintptr_t user = heap_place(&b, size, align, wd_opt.guard_below);
+    uintptr_t user = heap_place(&b, size, align, wd_opt.guard_below, guard);
     if (!user) {
         errno = ENOMEM;
         return NULL;
@@ -166,6 +204,8 @@ static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t
     if (!internal) {
         m->owner = threads_owner();
         owners_count_alloc(threads_owner_cache(), m->owner, size);
+        if (wd_tls.coro)
+            coro_count_alloc(wd_tls.coro, size);
         pat_fill_redzones(&b);
     }
     if (zero && b.seg->kind == SEG_SMALL)
@@ -193,10 +233,22 @@ static void bad_free(void *p, const char *op, uint32_t stack)
     struct wd_block b;
     struct wd_err e = { .addr = (uintptr_t)p, .op = op, .op_stack = stack,
                         .op_ctx = wd_tls.ctx, .kind = WK_INVALID_FREE };
+    char note[256];
+    fmt_t f;
+    fmt_init(&f, note, sizeof note, -1);
     if (heap_find(p, &b) && b.m->state != BS_FREE) {
         e.blk = &b;
-        if (blk_user(&b) == (uintptr_t)p && b.m->state == BS_QUAR)
+        if (blk_user(&b) == (uintptr_t)p && b.m->state == BS_QUAR) {
             e.kind = WK_DOUBLE_FREE;
+            struct ctx_pair first = ctx_get(b.m->free_ctx), now = ctx_get(wd_tls.ctx);
+            if ((first.coro || now.coro) && first.coro != now.coro) {
+                fmt_str(&f, "freed first in ");
+                report_ctx(&f, b.m->free_ctx);
+                fmt_str(&f, ", and again in ");
+                report_ctx(&f, wd_tls.ctx);
+                e.note = fmt_cstr(&f);
+            }
+        }
     }
     report_error(&e);
 }
@@ -208,12 +260,18 @@ static void retire(struct wd_block *b, const char *op, uint32_t stack)
     struct wd_meta *m = b->m;
     m->free_stack = stack;
     m->free_ctx = wd_tls.ctx;
+    m->free_epoch = coro_epoch();
     if (!(m->flags & BF_INTERNAL)) {
         check_redzones(b, op, stack);
         owners_count_free(threads_owner_cache(), m->owner, blk_size(b));
+        coro_count_free(m->alloc_ctx, blk_size(b));
         if (m->flags & BF_PINNED)
             pins_remove(blk_user(b));
+        if (m->flags & BF_CORO_STACK)
+            coro_stack_freed(blk_user(b));
+        m->flags &= (uint8_t)~(BF_PINNED | BF_CORO_STACK);
         pat_poison(b);
+        coro_note_free(blk_user(b), m->free_epoch);
     }
     heap_retire(b);
     if (wd_opt.quarantine > 0 && !(m->flags & BF_INTERNAL))
@@ -515,7 +573,54 @@ void core_report_found(uint32_t stack)
     for (size_t i = 0; i < found.n; i++) {
         struct finding *f = &found.f[i];
         struct wd_block b = { &f->seg, &f->meta, f->slot, f->slot_size };
-        report_damage(&b, &f->d, f->kind, "found at exit", stack);
+        report_damage(&b, &f->d, f->kind, "found at exit", stack, false);
     }
     found.n = 0;
+}
+
+/* ---- coroutines ---- */
+
+void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t yield_stack)
+{
+    struct wd_block b;
+    struct pat_damage d;
+    if (!heap_find((void *)user, &b) || blk_user(&b) != user || b.m->state != BS_QUAR ||
+        b.m->free_epoch != epoch || (b.m->flags & BF_INTERNAL) || !pat_check_poison(&b, &d))
+        return;
+    char op[96];
+    fmt_t f;
+    fmt_init(&f, op, sizeof op, -1);
+    fmt_str(&f, "write found when ");
+    coro_describe(&f, wd_tls.coro);
+    fmt_str(&f, " yielded");
+    report_damage(&b, &d, WK_USE_AFTER_FREE, fmt_cstr(&f), yield_stack, true);
+    /* Reported once: poison it again so later checks pass. */
+    pat_poison(&b);
+}
+
+void core_report_stack_overflow(uintptr_t addr, void *ucontext, uintptr_t stack_block,
+                                const char *note, uint32_t make_stack)
+{
+    struct wd_block b;
+    ucontext_t *uc = ucontext;
+    bool write = uc->uc_mcontext.gregs[REG_ERR] & 2;
+    wd_tls.in_ward++;
+    struct wd_err e = { .kind = WK_STACK_OVERFLOW, .addr = addr, .op = write ? "write" : "read",
+                        .op_ctx = wd_tls.ctx, .note = note, .also = "made at:",
+                        .also_stack = make_stack };
+    if (stack_block && heap_find((void *)stack_block, &b))
+        e.blk = &b;
+    e.op_stack = stacks_capture_context(ucontext);
+    report_error(&e);
+    prim_exit((int)wd_opt.exitcode);
+}
+
+void core_coro_leaks(uint32_t coro, uintptr_t stack_block)
+{
+    wd_tls.in_ward++;
+    world_stop();
+    leaks_scan_coro(coro, stack_block);
+    world_resume();
+    leaks_report_coro(coro);
+    wd_tls.in_ward--;
 }

@@ -5,6 +5,7 @@
 #define WARD_CORE_H
 
 #include "common.h"
+#include "fmt.h"
 #include "heap.h"
 #include "stacks.h"
 #include "threads.h"
@@ -26,6 +27,10 @@ void core_init(void);
  * with allocations by libunwind kept internal. */
 static inline __attribute__((always_inline)) uint32_t core_capture(void *caller)
 {
+    /* Past its TSD destructor a thread has lost libunwind's cache, and
+     * unwinding would make a new one that nothing frees: the caller will do. */
+    if (WD_UNLIKELY(wd_tls.exiting))
+        return stacks_from_raw(NULL, 0, caller);
     wd_tls.in_ward++;
     uint32_t s = stacks_capture(caller);
     wd_tls.in_ward--;
@@ -45,6 +50,17 @@ int         core_pin(void *p, uint32_t stack);
 int         core_unpin(void *p);
 int         core_owner_set(void *p, const char *name);
 const char *core_owner_of(const void *p);
+
+/* For coroutines (see coro.c): check a block freed while the yielding
+ * coroutine was suspended; report a coroutine running off its stack (does
+ * not return); report a finished coroutine's leaks (coro_leaks=1); and
+ * explain a freed block in a report (returns a yield stack to print). */
+void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t yield_stack);
+void core_report_stack_overflow(uintptr_t addr, void *ucontext, uintptr_t stack_block,
+                                const char *note, uint32_t make_stack)
+    __attribute__((noreturn));
+void core_coro_leaks(uint32_t coro, uintptr_t stack_block);
+uint32_t core_explain_free(fmt_t *f, const struct wd_block *b, bool accessor_known);
 
 /* A block leaves the quarantine: its memory may be reused. */
 void core_evict(struct wd_block *b);

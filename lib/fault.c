@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "fault.h"
 #include "core.h"
+#include "coro.h"
 #include "heap.h"
 #include "imem.h"
 #include "options.h"
@@ -11,6 +12,7 @@
 #include "threads.h"
 
 #include <errno.h>
+#include <setjmp.h>
 #include <string.h>
 #include <ucontext.h>
 
@@ -53,6 +55,8 @@ static bool owning_block(uintptr_t a, struct wd_block *b)
 static bool report_fault(uintptr_t a, ucontext_t *uc)
 {
     struct wd_block b;
+    if (coro_fault(a, uc))
+        return true;
     if (!owning_block(a, &b))
         return false;
     uintptr_t user = blk_user(&b);
@@ -67,6 +71,14 @@ static bool report_fault(uintptr_t a, ucontext_t *uc)
     if (b.m->state == BS_LIVE && e.kind == WK_USE_AFTER_FREE)
         return false;               /* accessible memory cannot fault */
     wd_tls.in_ward++;
+    char note[512];
+    fmt_t f;
+    fmt_init(&f, note, sizeof note, -1);
+    if (b.m->state == BS_QUAR) {
+        e.note_stack = core_explain_free(&f, &b, true);
+        if (f.len > 1)
+            e.note = fmt_cstr(&f) + 1;          /* past its leading newline */
+    }
     e.op_stack = stacks_capture_context(uc);
     report_error(&e);
     prim_exit((int)wd_opt.exitcode);
@@ -104,6 +116,20 @@ static void chain(int sig, siginfo_t *si, void *uc)
 static void on_segv(int sig, siginfo_t *si, void *ucv)
 {
     int saved_errno = errno;
+    if (wd_tls.probe) {
+        /* ward read memory another thread unmapped meanwhile (see
+         * leaks.c): go back and skip it. */
+        sigjmp_buf *env = wd_tls.probe;
+        wd_tls.probe = NULL;
+        siglongjmp(*env, 1);
+    }
+    if (report_in_progress()) {
+        /* ward faulted while reporting: say so, and let it crash. */
+        static const char msg[] = "ward: internal error: fault while writing a report\n";
+        prim_write_all(2, msg, sizeof msg - 1);
+        ft.program.sa_handler = SIG_DFL;
+        ft.program.sa_flags = 0;
+    }
     if (wd_state == WD_ACTIVE && si->si_code > 0 && report_fault((uintptr_t)si->si_addr, ucv))
         return;
     chain(sig, si, ucv);

@@ -14,6 +14,7 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define NPCLS     10                /* 2^1 .. 2^10 pages: 8 KiB to a segment */
 #define TC_REFILL 16
@@ -167,17 +168,45 @@ static uint64_t guarded_offset(uint64_t slot_size, size_t size, size_t align, bo
     return off;
 }
 
+/* A huge block's metadata sits at a fixed place per first segment, never
+ * freed: a late free racing with the block's release then still finds
+ * metadata, never someone else's. */
+static struct wd_meta *huge_meta(size_t first)
+{
+    static struct wd_meta *metas;
+    static wd_lock lock;
+    if (!metas) {
+        prim_lock(&lock);
+        if (!metas)
+            metas = imem_alloc(wd_arena.nsegs * sizeof *metas);
+        prim_unlock(&lock);
+    }
+    return metas ? &metas[first] : NULL;
+}
+
+void heap_huge_set(const struct wd_block *b, uintptr_t user, uint64_t size)
+{
+    size_t first = (b->slot - wd_arena.base) >> SEG_SHIFT, n = b->slot_size >> SEG_SHIFT;
+    for (size_t i = 0; i < n; i++) {
+        wd_arena.segs[first + i].huge_user = user;
+        wd_arena.segs[first + i].huge_size = size;
+    }
+}
+
 static bool huge_take(size_t size, size_t align, struct wd_block *b)
 {
+    if (size > (1UL << 46) || align > (1UL << 40))
+        return false;
     size_t nsegs = (size + align + 2 * WD_PAGE + SEG_SIZE - 1) >> SEG_SHIFT;
     long idx = arena_take(nsegs);
     if (idx < 0)
         return false;
-    struct wd_meta *meta = imem_alloc(sizeof *meta);
+    struct wd_meta *meta = huge_meta((size_t)idx);
     if (!meta) {
         arena_give_back((size_t)idx, nsegs);
         return false;
     }
+    memset(meta, 0, sizeof *meta);
     uintptr_t base = arena_seg_addr((size_t)idx);
     uint64_t span = (uint64_t)nsegs << SEG_SHIFT;
     for (size_t i = 0; i < nsegs; i++) {
@@ -215,27 +244,43 @@ static bool guarded_take(size_t size, size_t align, bool below, struct wd_block 
 bool heap_take(struct wd_tcache *tc, size_t size, size_t align, bool guarded,
                bool below, struct wd_block *b)
 {
+    if (size > (1UL << 46) || align > (1UL << 40))  /* more than the arena holds */
+        return false;
     if (!guarded && size + 2 * HEAP_REDZONE + (align > 16 ? align - 16 : 0) <= HEAP_SMALL_MAX)
         return small_take(tc, size, align, b);
-    if (size > (1UL << 46))         /* more than the arena could ever hold */
-        return false;
     return guarded_take(size, align, below, b);
 }
 
-uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below)
+/* A page slot left read-write by an unguarded block (see heap_place). */
+static bool slot_open(const struct wd_block *b)
+{
+    return b->seg->kind == SEG_PAGES && b->m->state != BS_FREE && !(b->m->flags & BF_GUARDED);
+}
+
+uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below, bool guarded)
 {
     struct wd_meta *m = b->m;
-    uintptr_t user;
+    uintptr_t user, end = b->slot + b->slot_size;
+    bool open = slot_open(b);
+    m->flags = 0;
     if (b->seg->kind == SEG_SMALL) {
         user = WD_ALIGN_UP(b->slot + HEAP_REDZONE, align);
-        m->flags = 0;
+    } else if (!guarded) {
+        /* Past the kernel's map budget, large blocks go unguarded: their
+         * slot is made read-write whole, so it merges with its neighbours
+         * into one mapping, and stays so after free. */
+        user = WD_ALIGN_DOWN(end - size, align);
+        if (!open && !prim_commit((void *)b->slot, b->slot_size)) {
+            heap_release(NULL, b);
+            return 0;
+        }
     } else {
         /* A span is aligned to its segment only: place by address. */
-        uintptr_t end = b->slot + b->slot_size;
         user = below ? WD_ALIGN_UP(b->slot + WD_PAGE, align)
                      : WD_ALIGN_DOWN(end - WD_PAGE - size, align);
         uintptr_t lo = WD_ALIGN_DOWN(user, WD_PAGE), hi = WD_ALIGN_UP(user + size, WD_PAGE);
-        m->flags = 0;
+        if (open)
+            prim_discard((void *)b->slot, b->slot_size);
         if (hi > lo && !prim_commit((void *)lo, hi - lo)) {
             heap_release(NULL, b);
             return 0;
@@ -243,8 +288,11 @@ uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below)
         m->flags = BF_GUARDED;
         atomic_fetch_add_explicit(&hp.guarded_live, 1, memory_order_relaxed);
     }
-    m->off = (uint32_t)(user - b->slot);
-    blk_set_size(b, size);
+    if (b->seg->kind == SEG_HUGE)
+        heap_huge_set(b, user, size);
+    else
+        m->off = (uint32_t)(user - b->slot);
+    m->size = (uint32_t)size;
     return user;
 }
 
@@ -268,7 +316,7 @@ bool heap_find(const void *p, struct wd_block *b)
 
 void heap_span(const struct wd_block *b, uintptr_t *lo, uintptr_t *hi)
 {
-    if (b->seg->kind == SEG_SMALL) {
+    if (b->seg->kind == SEG_SMALL || !(b->m->flags & BF_GUARDED)) {
         *lo = b->slot;
         *hi = b->slot + b->slot_size;
     } else {
@@ -309,6 +357,10 @@ void heap_retire(const struct wd_block *b)
     uintptr_t lo, hi;
     if (b->seg->kind == SEG_SMALL)
         return;
+    if (!(b->m->flags & BF_GUARDED)) {
+        madvise((void *)b->slot, b->slot_size, MADV_DONTNEED);
+        return;
+    }
     heap_span(b, &lo, &hi);
     if (hi > lo)
         prim_discard((void *)lo, hi - lo);
@@ -332,7 +384,6 @@ void heap_release(struct wd_tcache *tc, const struct wd_block *b)
         return;
     }
     size_t first = (b->slot - wd_arena.base) >> SEG_SHIFT;
-    imem_free(b->m, sizeof *b->m);
     arena_give_back(first, b->slot_size >> SEG_SHIFT);
 }
 

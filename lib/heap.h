@@ -38,18 +38,20 @@ bool heap_init(void);
  * heap_place then places the block (below: against the lower guard page
  * instead of the upper one), making its pages accessible, and sets the
  * metadata's offset, size and flags; the caller sets everything else.
+ * A block too large for the small classes that may not be guarded (the
+ * kernel's map budget is spent) gets an all-accessible page slot.
  * Each returns false / 0 when out of memory (heap_place gives the slot
  * back). */
 bool heap_take(struct wd_tcache *tc, size_t size, size_t align, bool guarded,
                bool below, struct wd_block *b);
-uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below);
+uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below, bool guarded);
 
 /* The slot containing p, live or not; false if p is not in any slot. */
 bool heap_find(const void *p, struct wd_block *b);
 
 static inline uintptr_t blk_user(const struct wd_block *b)
 {
-    return b->slot + b->m->off;
+    return b->seg->kind == SEG_HUGE ? b->seg->huge_user : b->slot + b->m->off;
 }
 
 static inline uint64_t blk_size(const struct wd_block *b)
@@ -57,10 +59,13 @@ static inline uint64_t blk_size(const struct wd_block *b)
     return b->seg->kind == SEG_HUGE ? b->seg->huge_size : b->m->size;
 }
 
+/* A huge block's size and address live in every segment of its span. */
+void heap_huge_set(const struct wd_block *b, uintptr_t user, uint64_t size);
+
 static inline void blk_set_size(struct wd_block *b, uint64_t size)
 {
     if (b->seg->kind == SEG_HUGE)
-        b->seg->huge_size = size;
+        heap_huge_set(b, blk_user(b), size);
     b->m->size = (uint32_t)size;
 }
 

@@ -3,6 +3,8 @@
  * checks. */
 #define _GNU_SOURCE
 #include "core.h"
+#include "coro.h"
+#include "ctx.h"
 #include "deps.h"
 #include "fault.h"
 #include "imem.h"
@@ -10,6 +12,7 @@
 #include "options.h"
 #include "owners.h"
 #include "pins.h"
+#include "prim.h"
 #include "quarantine.h"
 #include "report.h"
 #include "stacks.h"
@@ -61,7 +64,8 @@ void core_init(void)
         wd_state = WD_INERT;
         return;
     }
-    if (!imem_init() || !arena_init() || !heap_init() || !stacks_init() || !owners_init()) {
+    if (!imem_init() || !arena_init() || !heap_init() || !stacks_init() || !owners_init() ||
+        !ctx_init() || !coro_init()) {
         report_message("ward: cannot reserve address space for its heap "
                        "(is it limited by ulimit -v?); not checking this process");
         wd_state = WD_INERT;
@@ -79,11 +83,21 @@ void core_init(void)
     wd_state = WD_ACTIVE;
 }
 
+/* fork() may be called from a signal handler that interrupted ward while it
+ * held a lock (POSIX allows it, glibc supports it): taking the locks would
+ * then wait forever. The child resets them all anyway. */
+static bool fork_unlocked;
+
 static void fork_prepare(void)
 {
+    fork_unlocked = prim_holds_locks();
+    if (fork_unlocked)
+        return;
     report_atfork_prepare();
     quarantine_atfork_prepare();
     threads_atfork_prepare();
+    coro_atfork_prepare();
+    ctx_atfork_prepare();
     owners_atfork_prepare();
     stacks_atfork_prepare();
     pins_atfork_prepare();
@@ -94,12 +108,16 @@ static void fork_prepare(void)
 
 static void fork_parent(void)
 {
+    if (fork_unlocked)
+        return;
     imem_atfork_parent();
     arena_atfork_parent();
     heap_atfork_parent();
     pins_atfork_parent();
     stacks_atfork_parent();
     owners_atfork_parent();
+    ctx_atfork_parent();
+    coro_atfork_parent();
     threads_atfork_parent();
     quarantine_atfork_parent();
     report_atfork_parent();
@@ -107,12 +125,15 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
+    prim_forget_locks();
     imem_atfork_child();
     arena_atfork_child();
     heap_atfork_child();
     pins_atfork_child();
     stacks_atfork_child();
     owners_atfork_child();
+    ctx_atfork_child();
+    coro_atfork_child();
     threads_atfork_child();
     quarantine_atfork_child();
     report_atfork_child();
@@ -140,6 +161,11 @@ static void print_stats(void)
     report_prefix(f);
     fmt_str(f, "owners at exit:\n");
     owners_print_table(f);
+    if (coro_count()) {
+        report_prefix(f);
+        fmt_str(f, "coroutines at exit:\n");
+        coro_print_table(f);
+    }
     report_close(f);
 }
 

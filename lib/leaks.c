@@ -6,6 +6,8 @@
  * mappings cost nothing to scan. */
 #define _GNU_SOURCE
 #include "leaks.h"
+#include "coro.h"
+#include "ctx.h"
 #include "heap.h"
 #include "imem.h"
 #include "maps.h"
@@ -18,6 +20,9 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -44,10 +49,13 @@ static void push(uintptr_t user)
     wl.item[wl.n++] = user;
 }
 
+static uintptr_t self_lo, self_hi; /* the block being scanned for indirect leaks */
+
 static void mark(uintptr_t w, uint8_t flag)
 {
     struct wd_block b;
-    if (!arena_contains((void *)w) || !heap_find((void *)w, &b))
+    if (!arena_contains((void *)w) || w - self_lo < self_hi - self_lo ||
+        !heap_find((void *)w, &b))
         return;
     struct wd_meta *m = b.m;
     if (m->state != BS_LIVE || (m->flags & (BF_INTERNAL | BF_MARK | flag)))
@@ -59,11 +67,28 @@ static void mark(uintptr_t w, uint8_t flag)
     push(user);
 }
 
-static void scan_words(uintptr_t lo, uintptr_t hi, uint8_t flag)
+static void scan_unsafe(uintptr_t lo, uintptr_t hi, uint8_t flag)
 {
     lo = WD_ALIGN_UP(lo, sizeof(uintptr_t));
     for (uintptr_t p = lo; p + sizeof(uintptr_t) <= hi; p += sizeof(uintptr_t))
         mark(*(const uintptr_t *)p, flag);
+}
+
+/* A thread the scan could not stop may unmap what is being read; the
+ * fault handler then jumps back here and the range is skipped. */
+static void scan_words(uintptr_t lo, uintptr_t hi, uint8_t flag)
+{
+    sigjmp_buf env;
+    if (sigsetjmp(env, 0)) {
+        sigset_t segv;
+        sigemptyset(&segv);
+        sigaddset(&segv, SIGSEGV);
+        pthread_sigmask(SIG_UNBLOCK, &segv, NULL);
+        return;
+    }
+    wd_tls.probe = &env;
+    scan_unsafe(lo, hi, flag);
+    wd_tls.probe = NULL;
 }
 
 /* Scans [lo, hi) page run by page run, skipping pages never touched. */
@@ -74,10 +99,8 @@ static void scan_resident(uintptr_t lo, uintptr_t hi)
     for (uintptr_t c = WD_ALIGN_DOWN(lo, WD_PAGE); c < hi; c += chunk) {
         uintptr_t end = c + chunk < hi ? c + chunk : WD_ALIGN_UP(hi, WD_PAGE);
         size_t pages = (end - c) / WD_PAGE;
-        if (mincore((void *)c, end - c, vec) != 0) {
-            scan_words(c > lo ? c : lo, end < hi ? end : hi, BF_MARK);
-            continue;
-        }
+        if (mincore((void *)c, end - c, vec) != 0)
+            continue;                   /* unmapped meanwhile */
         for (size_t i = 0; i < pages; i++) {
             if (!(vec[i] & 1))
                 continue;
@@ -87,13 +110,31 @@ static void scan_resident(uintptr_t lo, uintptr_t hi)
     }
 }
 
+static uintptr_t excluded;         /* a block whose contents are dead */
+
+/* Scans a block's bytes, around the guard page of a coroutine stack. */
+static void scan_block(const struct wd_block *b, uint8_t flag)
+{
+    uintptr_t user = blk_user(b), end = user + blk_size(b), glo = 0, ghi = 0;
+    if (user == excluded)
+        return;
+    if (b->m->flags & BF_CORO_STACK)
+        coro_guard_of(user, &glo, &ghi);
+    if (ghi > glo) {
+        scan_words(user, glo, flag);
+        scan_words(ghi, end, flag);
+    } else {
+        scan_words(user, end, flag);
+    }
+}
+
 static void drain(uint8_t flag)
 {
     while (wl.n) {
         uintptr_t user = wl.item[--wl.n];
         struct wd_block b;
         if (heap_find((void *)user, &b))
-            scan_words(user, user + blk_size(&b), flag);
+            scan_block(&b, flag);
     }
 }
 
@@ -193,6 +234,15 @@ static void scan_registers(void)
     }
 }
 
+/* Blocks ward's own libraries allocated are never reported, but what they
+ * point to is live (a TLS vector glibc grew while libunwind ran). */
+static void scan_internal(struct wd_block *b, void *arg)
+{
+    (void)arg;
+    if (b->m->state == BS_LIVE && (b->m->flags & BF_INTERNAL))
+        scan_block(b, BF_MARK);
+}
+
 static __attribute__((noinline)) void mark_roots(void)
 {
     ucontext_t uc;
@@ -202,6 +252,7 @@ static __attribute__((noinline)) void mark_roots(void)
     scan_registers();
     find_own_data();
     maps_foreach(scan_mapping, &sp);
+    heap_foreach(scan_internal, NULL);
     drain(BF_MARK);
 }
 
@@ -263,11 +314,16 @@ static void find_indirect(struct wd_block *b, void *arg)
     struct wd_meta *m = b->m;
     if (m->state != BS_LIVE || (m->flags & (BF_INTERNAL | BF_MARK)))
         return;
-    /* What a leaked block points to is leaked only indirectly. */
-    uintptr_t user = blk_user(b);
-    scan_words(user, user + blk_size(b), BF_INDIRECT);
+    /* What a leaked block points to is leaked only indirectly; what it
+     * points to in itself (a self-linked list head) is not. */
+    self_lo = blk_user(b);
+    self_hi = self_lo + blk_size(b);
+    scan_block(b, BF_INDIRECT);
+    self_lo = self_hi = 0;
     wl.n = 0;
 }
+
+static uint32_t only_coro;         /* 0: every block; else that coroutine's */
 
 static void tally(struct wd_block *b, void *arg)
 {
@@ -276,6 +332,14 @@ static void tally(struct wd_block *b, void *arg)
     uint64_t size = blk_size(b);
     if (m->state != BS_LIVE || (m->flags & BF_INTERNAL))
         return;
+    bool counted = !(m->flags & BF_REPORTED) &&
+                   (!only_coro || ctx_get(m->alloc_ctx).coro == only_coro);
+    if (!counted) {
+        m->flags &= (uint8_t)~(BF_MARK | BF_INDIRECT);
+        return;
+    }
+    if (only_coro && !(m->flags & BF_MARK))
+        m->flags |= BF_REPORTED;
     if (m->flags & BF_MARK) {
         lk.tot.reachable_bytes += size;
         lk.tot.reachable_blocks++;
@@ -351,7 +415,7 @@ static void print_group(fmt_t *f, const struct group *g)
     report_count_error();
 }
 
-static void print_report(void)
+static void print_report(const char *headline)
 {
     size_t n = 0;
     for (size_t i = 0; i < lk.cap; i++)
@@ -359,6 +423,10 @@ static void print_report(void)
             lk.g[n++] = lk.g[i];
     qsort(lk.g, n, sizeof *lk.g, by_bytes);
     fmt_t *f = report_open();
+    if (headline) {
+        report_prefix(f);
+        fmt_str(f, headline);
+    }
     for (size_t i = 0; i < n; i++) {
         if (lk.owner_bytes && (i == 0 || lk.g[i].owner != lk.g[i - 1].owner))
             print_owner(f, lk.g[i].owner);
@@ -381,12 +449,23 @@ static void print_report(void)
     lk.tot.groups = n;
 }
 
-void leaks_scan(void)
+static void reset(void)
 {
+    imem_free(lk.owner_bytes, (OWNER_MAX + 1) * sizeof *lk.owner_bytes);
+    imem_free(lk.owner_blocks, (OWNER_MAX + 1) * sizeof *lk.owner_blocks);
+    imem_free(lk.g, lk.cap * sizeof *lk.g);
+    memset(&lk, 0, sizeof lk);
     lk.owner_bytes = imem_alloc((OWNER_MAX + 1) * sizeof *lk.owner_bytes);
     lk.owner_blocks = imem_alloc((OWNER_MAX + 1) * sizeof *lk.owner_blocks);
     if (!lk.owner_blocks)
         lk.owner_bytes = NULL;
+}
+
+void leaks_scan(void)
+{
+    reset();
+    only_coro = 0;
+    excluded = 0;
     mark_roots();
     heap_foreach(find_indirect, NULL);
     heap_foreach(tally, NULL);
@@ -395,6 +474,29 @@ void leaks_scan(void)
 struct leak_totals leaks_report(void)
 {
     if (lk.tot.leaked_blocks)
-        print_report();
+        print_report(NULL);
     return lk.tot;
+}
+
+void leaks_scan_coro(uint32_t coro, uintptr_t dead_stack)
+{
+    reset();
+    only_coro = coro;
+    excluded = dead_stack;
+    mark_roots();
+    heap_foreach(find_indirect, NULL);
+    heap_foreach(tally, NULL);
+    excluded = 0;
+}
+
+void leaks_report_coro(uint32_t coro)
+{
+    char head[160];
+    fmt_t f;
+    fmt_init(&f, head, sizeof head, -1);
+    coro_describe(&f, coro);
+    fmt_str(&f, " finished without freeing blocks that nothing points to any more:\n");
+    if (lk.tot.leaked_blocks)
+        print_report(fmt_cstr(&f));
+    only_coro = 0;
 }

@@ -20,4 +20,9 @@ struct leak_totals {
 void leaks_scan(void);
 struct leak_totals leaks_report(void);
 
+/* The same for one finished coroutine: only the blocks it allocated are
+ * reported (and not again at exit), and its dead stack is no root. */
+void leaks_scan_coro(uint32_t coro, uintptr_t dead_stack);
+void leaks_report_coro(uint32_t coro);
+
 #endif

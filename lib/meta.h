@@ -20,6 +20,8 @@ enum blk_flag {
     BF_GUARDED  = 1u << 2,   /* has pages of its own between guard pages */
     BF_MARK     = 1u << 3,   /* leak scan: reachable */
     BF_INDIRECT = 1u << 4,   /* leak scan: reached only from leaked blocks */
+    BF_CORO_STACK = 1u << 5, /* holds a coroutine's stack (see coro.h) */
+    BF_REPORTED = 1u << 6,   /* already reported as leaked (coro_leaks=1) */
 };
 
 struct wd_meta {

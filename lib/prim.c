@@ -30,9 +30,13 @@ void *prim_reserve(size_t size, size_t align)
     return (void *)start;
 }
 
+/* A fresh mapping over the reservation, accounted like any other: the
+ * kernel's overcommit policy refuses what it would refuse glibc. */
 int prim_commit(void *addr, size_t size)
 {
-    return mprotect(addr, size, PROT_READ | PROT_WRITE) == 0;
+    void *p = mmap(addr, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    return p == addr;
 }
 
 int prim_protect_none(void *addr, size_t size)
@@ -121,15 +125,44 @@ void prim_exit(int code)
     __builtin_unreachable();
 }
 
+/* Futex calls keep errno: they happen inside free(), which must not
+ * change it. */
 static long futex(int *addr, int op, int val, const struct timespec *ts)
 {
-    return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
+    int saved = errno;
+    long rc = syscall(SYS_futex, addr, op, val, ts, NULL, 0);
+    errno = saved;
+    return rc;
+}
+
+/* Locks this thread holds, so that stopping the world never parks a
+ * thread in the middle of ward's own bookkeeping: the stopper would wait
+ * for that lock forever. */
+static WD_TLS int locks_held;
+static WD_TLS bool park_pending;
+void (*prim_park_hook)(void);
+
+bool prim_holds_locks(void)
+{
+    return locks_held > 0;
+}
+
+void prim_park_later(void)
+{
+    park_pending = true;
+}
+
+void prim_forget_locks(void)
+{
+    locks_held = 0;
+    park_pending = false;
 }
 
 /* state: 0 unlocked, 1 locked, 2 locked with waiters. */
 void prim_lock(wd_lock *l)
 {
     int c = 0;
+    locks_held++;
     if (atomic_compare_exchange_strong_explicit((_Atomic int *)&l->state, &c, 1,
                                                 memory_order_acquire,
                                                 memory_order_relaxed))
@@ -145,15 +178,22 @@ void prim_lock(wd_lock *l)
 bool prim_trylock(wd_lock *l)
 {
     int c = 0;
-    return atomic_compare_exchange_strong_explicit((_Atomic int *)&l->state, &c, 1,
-                                                   memory_order_acquire,
-                                                   memory_order_relaxed);
+    bool ok = atomic_compare_exchange_strong_explicit((_Atomic int *)&l->state, &c, 1,
+                                                      memory_order_acquire,
+                                                      memory_order_relaxed);
+    locks_held += ok;
+    return ok;
 }
 
 void prim_unlock(wd_lock *l)
 {
     if (atomic_exchange_explicit((_Atomic int *)&l->state, 0, memory_order_release) == 2)
         futex(&l->state, FUTEX_WAKE_PRIVATE, 1, NULL);
+    if (--locks_held == 0 && park_pending) {
+        park_pending = false;
+        if (prim_park_hook)
+            prim_park_hook();
+    }
 }
 
 void prim_futex_wait(int *addr, int expected, long timeout_ns)
@@ -166,3 +206,26 @@ void prim_futex_wake(int *addr)
 {
     futex(addr, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL);
 }
+
+__asm__(".text\n"
+        ".globl prim_call_on_stack\n"
+        ".hidden prim_call_on_stack\n"
+        ".type prim_call_on_stack, @function\n"
+        "prim_call_on_stack:\n"
+        "    .cfi_startproc\n"
+        "    push %rbp\n"
+        "    .cfi_def_cfa_offset 16\n"
+        "    .cfi_offset %rbp, -16\n"
+        "    mov %rsp, %rbp\n"
+        "    .cfi_def_cfa_register %rbp\n"
+        "    and $-16, %rdx\n"
+        "    mov %rdx, %rsp\n"
+        "    mov %rdi, %rax\n"
+        "    mov %rsi, %rdi\n"
+        "    call *%rax\n"
+        "    mov %rbp, %rsp\n"
+        "    pop %rbp\n"
+        "    .cfi_def_cfa %rsp, 8\n"
+        "    ret\n"
+        "    .cfi_endproc\n"
+        ".size prim_call_on_stack, .-prim_call_on_stack\n");

@@ -38,6 +38,20 @@ void prim_unlock(wd_lock *l);
 bool prim_trylock(wd_lock *l);
 static inline void prim_lock_reset(wd_lock *l) { l->state = 0; }
 
+/* Whether the calling thread holds any ward lock; a stop-the-world
+ * request that finds it so parks it when it lets go of the last one
+ * (through prim_park_hook). After fork, the child forgets the locks its
+ * prepare handler took. */
+bool prim_holds_locks(void);
+void prim_park_later(void);
+void prim_forget_locks(void);
+extern void (*prim_park_hook)(void);
+
+/* Calls fn(arg) on another stack (top: its highest address, 16-aligned
+ * here). Reports symbolize on a big stack of their own: the program's
+ * coroutine stacks can be a few KiB, and libdw recurses deeply. */
+void prim_call_on_stack(void (*fn)(void *), void *arg, void *top);
+
 /* Wait on / wake an int, for the stop-the-world handshake. */
 void prim_futex_wait(int *addr, int expected, long timeout_ns);
 void prim_futex_wake(int *addr);

@@ -9,6 +9,7 @@
 #include "threads.h"
 
 #include <stdatomic.h>
+#include <string.h>
 
 #define QB_CAP   1020
 #define QB_BYTES (1UL << 20)    /* a batch is handed over at 1 MiB */
@@ -24,6 +25,7 @@ static struct {
     wd_lock lock;
     struct qbatch *head, *tail;
     uint64_t bytes;
+    struct qbatch *shared;          /* leftovers of threads that ended */
 } q;
 
 static void evict_batch(struct qbatch *b)
@@ -81,18 +83,42 @@ void quarantine_push(const struct wd_block *blk, uint64_t bytes)
     }
     b->user[b->n++] = blk_user(blk);
     b->bytes += bytes;
-    if (b->n == QB_CAP || b->bytes >= QB_BYTES) {
+    /* A thread past its TSD destructor will not hand its batch over. */
+    if (b->n == QB_CAP || b->bytes >= QB_BYTES || wd_tls.exiting) {
         wd_tls.qbatch = NULL;
         commit_batch(b);
     }
 }
 
+/* A thread that ends hands its partial batch over by merging it into one
+ * shared batch: thousands of short threads must not each leave an 8 KiB
+ * batch holding one block. */
 void quarantine_flush_thread(void)
 {
-    struct qbatch *b = wd_tls.qbatch;
+    struct qbatch *b = wd_tls.qbatch, *full = NULL;
     wd_tls.qbatch = NULL;
+    if (!b)
+        return;
+    prim_lock(&q.lock);
+    struct qbatch *s = q.shared;
+    if (s && s->n + b->n <= QB_CAP) {
+        memcpy(s->user + s->n, b->user, b->n * sizeof *b->user);
+        s->n += b->n;
+        s->bytes += b->bytes;
+        if (s->n == QB_CAP) {
+            full = s;
+            q.shared = NULL;
+        }
+    } else {
+        full = s;                   /* the old one goes to the queue */
+        q.shared = b;
+        b = NULL;
+    }
+    prim_unlock(&q.lock);
     if (b)
-        commit_batch(b);
+        imem_free(b, sizeof *b);
+    if (full)
+        commit_batch(full);
 }
 
 uint64_t quarantine_bytes(void)

@@ -1,6 +1,9 @@
 /* Report formatting and output (see report.h). */
 #define _GNU_SOURCE
 #include "report.h"
+#include "coro.h"
+#include "ctx.h"
+#include "imem.h"
 #include "options.h"
 #include "owners.h"
 #include "prim.h"
@@ -33,7 +36,10 @@ static struct {
     fmt_t out;
     int fd;                         /* 0: not opened yet */
     _Atomic unsigned long errors;
+    pid_t errors_pid;               /* the process they belong to (vfork shares memory) */
     struct wd_symbolizer *sym;
+    char *stack;                    /* the report stack, used under the lock */
+    _Atomic pid_t owner;            /* tid of the thread writing a report */
     unsigned long long sym_adds;    /* dl_iterate_phdr's count when opened */
     uint64_t seen[DEDUP];           /* reports already written */
     const char *warned[64];
@@ -99,6 +105,7 @@ fmt_t *report_open(void)
 {
     wd_tls.in_ward++;
     prim_lock(&rp.lock);
+    atomic_store(&rp.owner, prim_gettid());
     fmt_init(&rp.out, rp.buf, sizeof rp.buf, output_fd());
     return &rp.out;
 }
@@ -106,8 +113,14 @@ fmt_t *report_open(void)
 void report_close(fmt_t *f)
 {
     fmt_flush(f);
+    atomic_store(&rp.owner, 0);
     prim_unlock(&rp.lock);
     wd_tls.in_ward--;
+}
+
+bool report_in_progress(void)
+{
+    return atomic_load(&rp.owner) == prim_gettid();
 }
 
 static int count_adds(struct dl_phdr_info *info, size_t size, void *arg)
@@ -131,6 +144,39 @@ static struct wd_symbolizer *symbolizer(void)
         rp.sym_adds = adds;
     }
     return rp.sym;
+}
+
+#define REPORT_STACK_SIZE (1UL << 20)
+
+/* Symbolizing, on the report stack (see prim_call_on_stack). */
+struct lookup {
+    uintptr_t pc;
+    struct sym_frame *frames;
+    int n;
+};
+
+static void lookup_here(void *arg)
+{
+    struct lookup *l = arg;
+    struct wd_symbolizer *s = symbolizer();
+    l->n = s && l->pc ? sym_lookup(s, l->pc, l->frames, SYM_MAX_INLINE) : 0;
+}
+
+static int lookup(uintptr_t pc, struct sym_frame *frames)
+{
+    struct lookup l = { pc, frames, 0 };
+    if (!rp.stack)
+        rp.stack = imem_alloc(REPORT_STACK_SIZE);
+    if (rp.stack)
+        prim_call_on_stack(lookup_here, &l, rp.stack + REPORT_STACK_SIZE);
+    else
+        lookup_here(&l);
+    if (l.n == 0) {
+        memset(frames, 0, sizeof frames[0]);
+        strcpy(frames[0].func, "??");
+        l.n = 1;
+    }
+    return l.n;
 }
 
 static void frame_line(fmt_t *f, unsigned idx, uintptr_t pc, const struct sym_frame *sf)
@@ -160,7 +206,6 @@ void report_stack(fmt_t *f, uint32_t stack)
 {
     const uintptr_t *pcs;
     unsigned n = stacks_get(stack, &pcs), idx = 0;
-    struct wd_symbolizer *s = n ? symbolizer() : NULL;
     struct sym_frame frames[SYM_MAX_INLINE];
     if (n == 0) {
         fmt_str(f, stack == STACK_FULL ? "    <stack not recorded: the stack table is full>\n"
@@ -168,13 +213,7 @@ void report_stack(fmt_t *f, uint32_t stack)
         return;
     }
     for (unsigned i = 0; i < n; i++) {
-        int k = 1;
-        if (s) {
-            k = sym_lookup(s, pcs[i], frames, SYM_MAX_INLINE);
-        } else {
-            memset(frames, 0, sizeof frames[0]);
-            strcpy(frames[0].func, "??");
-        }
+        int k = lookup(pcs[i], frames);
         for (int j = 0; j < k; j++)
             frame_line(f, idx++, pcs[i], &frames[j]);
     }
@@ -182,13 +221,22 @@ void report_stack(fmt_t *f, uint32_t stack)
 
 void report_ctx(fmt_t *f, uint32_t ctx)
 {
-    struct wd_thread *t = threads_get(ctx);
+    struct ctx_pair p = ctx_get(ctx);
+    struct wd_thread *t = threads_get(p.thread);
+    if (p.thread == UINT32_MAX) {
+        fmt_str(f, "an unknown thread");
+        return;
+    }
     fmt_str(f, "thread T");
-    fmt_u64(f, ctx);
+    fmt_u64(f, p.thread);
     if (t && t->name[0]) {
         fmt_str(f, " (");
         fmt_str(f, t->name);
         fmt_str(f, ")");
+    }
+    if (p.coro) {
+        fmt_str(f, ", ");
+        coro_describe(f, p.coro);
     }
 }
 
@@ -240,14 +288,21 @@ static void describe_other(fmt_t *f, uintptr_t a)
     for (uint32_t i = 0; i < n; i++) {
         struct wd_thread *t = threads_get(i);
         if (t && a >= t->stack_lo && a < t->stack_hi) {
-            fmt_str(f, " is on the stack of ");
-            report_ctx(f, t->id);
+            fmt_str(f, " is on the stack of thread T");
+            fmt_u64(f, t->id);
+            if (t->name[0]) {
+                fmt_str(f, " (");
+                fmt_str(f, t->name);
+                fmt_str(f, ")");
+            }
             fmt_str(f, "\n");
             return;
         }
     }
-    struct wd_symbolizer *s = symbolizer();
-    const struct sym_module *m = s ? sym_module_of(s, a) : NULL;
+    struct sym_frame unused[SYM_MAX_INLINE];
+    if (!rp.sym)
+        lookup(0, unused);              /* opens the symbolizer, on the report stack */
+    const struct sym_module *m = rp.sym ? sym_module_of(rp.sym, a) : NULL;
     if (m) {
         fmt_str(f, " is in the static memory of ");
         fmt_str(f, m->path);
@@ -282,8 +337,8 @@ static void summary(fmt_t *f, enum wd_kind kind, uint32_t stack)
     report_prefix(f);
     fmt_str(f, "SUMMARY: ");
     fmt_str(f, report_kind_name(kind));
-    if (stacks_get(stack, &pcs) && symbolizer()) {
-        sym_lookup(symbolizer(), pcs[0], frames, SYM_MAX_INLINE);
+    if (stacks_get(stack, &pcs)) {
+        lookup(pcs[0], frames);
         fmt_str(f, " in ");
         fmt_str(f, frames[0].func);
         if (frames[0].file[0]) {
@@ -323,6 +378,8 @@ void report_error(const struct wd_err *e)
     if (e->note) {
         fmt_str(f, e->note);
         fmt_str(f, "\n");
+        if (e->note_stack)
+            report_stack(f, e->note_stack);
     }
     if (e->blk && e->blk->m->alloc_stack) {
         fmt_str(f, "allocated by ");
@@ -382,12 +439,15 @@ void report_message(const char *msg)
 
 void report_count_error(void)
 {
+    rp.errors_pid = prim_getpid();
     atomic_fetch_add(&rp.errors, 1);
 }
 
+/* A vfork child shares the parent's memory but not its errors. */
 unsigned long report_error_count(void)
 {
-    return atomic_load(&rp.errors);
+    unsigned long n = atomic_load(&rp.errors);
+    return n && rp.errors_pid == prim_getpid() ? n : 0;
 }
 
 void report_exit_if_errors(void)

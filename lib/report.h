@@ -42,6 +42,7 @@ struct wd_err {
     uint32_t op_ctx;
     const struct wd_block *blk; /* the block involved, or NULL */
     const char *note;       /* more explanation (may hold newlines), or NULL */
+    uint32_t note_stack;    /* a stack the note ends by introducing */
     const char *also;       /* a further stack's title ("pinned by ward_pin at:") */
     uint32_t also_stack;
 };
@@ -63,6 +64,10 @@ void report_prefix(fmt_t *f);                   /* "==PID== ward: " */
 void report_stack(fmt_t *f, uint32_t stack);    /* "    #N 0x... in f file:line" */
 void report_ctx(fmt_t *f, uint32_t ctx);        /* "thread T0 (main)" */
 void report_count_error(void);
+
+/* Whether the calling thread is writing a report (a fault then is
+ * ward's own). */
+bool report_in_progress(void);
 
 /* Errors reported so far (warnings excluded). */
 unsigned long report_error_count(void);

@@ -111,7 +111,8 @@ static bool same_frames(uint32_t id, const uintptr_t *pcs, unsigned n)
 static uint32_t find(struct table *t, uint32_t h, const uintptr_t *pcs, unsigned n,
                      uint32_t *slot)
 {
-    for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
+    *slot = UINT32_MAX;
+    for (uint32_t i = h & t->mask, k = 0; k <= t->mask; i = (i + 1) & t->mask, k++) {
         uint64_t e = atomic_load_explicit((_Atomic uint64_t *)&t->slot[i],
                                           memory_order_acquire);
         if (e == 0) {
@@ -121,6 +122,7 @@ static uint32_t find(struct table *t, uint32_t h, const uintptr_t *pcs, unsigned
         if ((uint32_t)(e >> 32) == h && same_frames((uint32_t)e, pcs, n))
             return (uint32_t)e;
     }
+    return 0;
 }
 
 /* Doubles the table; called with the lock held. */
@@ -151,7 +153,8 @@ static uint32_t insert(uint32_t h, const uintptr_t *pcs, unsigned n)
     if ((id = find(t, h, pcs, n, &slot)) != 0)
         goto out;
     id = atomic_load_explicit(&st.next_id, memory_order_relaxed);
-    if (id >= MAX_STACKS || st.next_word + n > STORE_WORDS) {
+    if (id >= MAX_STACKS || st.next_word + n > STORE_WORDS ||
+        ((st.used + 1) * 2 > t->mask + 1 && grow(t) == t)) {
         prim_unlock(&st.lock);
         report_warning_once("the stack table is full; later stacks are not "
                             "recorded (lower stack_depth to fit more)");
@@ -161,10 +164,9 @@ static uint32_t insert(uint32_t h, const uintptr_t *pcs, unsigned n)
     st.recs[id] = (struct stack_rec){ st.next_word, n, h };
     st.next_word += n;
     atomic_store_explicit(&st.next_id, id + 1, memory_order_release);
-    if (++st.used * 2 > t->mask) {
-        t = grow(t);
-        find(t, h, pcs, n, &slot);
-    }
+    st.used++;
+    t = atomic_load_explicit(&st.tab, memory_order_relaxed);
+    find(t, h, pcs, n, &slot);
     atomic_store_explicit((_Atomic uint64_t *)&t->slot[slot], (uint64_t)h << 32 | id,
                           memory_order_release);
 out:

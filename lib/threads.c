@@ -2,6 +2,7 @@
  * chunks of 256 that are never freed, indexed by T number. */
 #define _GNU_SOURCE
 #include "threads.h"
+#include "ctx.h"
 #include "fault.h"
 #include "imem.h"
 #include "maps.h"
@@ -89,7 +90,8 @@ void threads_adopt(struct wd_thread *t)
     wd_tls.self = t;
     wd_tls.tc = t->tc;
     wd_tls.owners = &t->owners;
-    wd_tls.ctx = t->id;
+    wd_tls.ctx = ctx_intern(t->id, 0);
+    wd_tls.coro = 0;
     wd_tls.sample_seed = (uint32_t)t->tid * 2654435761u;
     if (th.key_ok && t->id != 0)
         pthread_setspecific(th.key, t);
@@ -112,10 +114,12 @@ static void thread_gone(void *arg)
     struct wd_thread *t = arg;
     wd_tls.in_ward++;
     quarantine_flush_thread();
-    if (wd_tls.tc)
+    if (wd_tls.tc) {
         heap_tcache_flush(wd_tls.tc);
+        imem_free(wd_tls.tc, sizeof *wd_tls.tc);
+    }
     owners_flush(&t->ocache);
-    wd_tls.tc = NULL;
+    wd_tls.tc = t->tc = NULL;
     wd_tls.exiting = true;
     fault_thread_end();
     atomic_store(&t->alive, 0);

@@ -15,6 +15,8 @@
 
 #define THREAD_NONE UINT32_MAX
 
+struct wd_coro;
+
 struct wd_thread {
     uint32_t  id;               /* T number */
     uint32_t  parent;           /* creator's T number, or THREAD_NONE */
@@ -28,6 +30,7 @@ struct wd_thread {
     uint16_t  default_owner;    /* its name, or "main" */
     struct owner_stack owners;  /* ward_owner_push on the thread's own stack */
     struct owner_cache ocache;
+    struct wd_coro *own_coro;   /* suspensions of the thread's own stack */
     /* Stop-the-world for the leak scan: the thread parks in a signal
      * handler with its registers saved here. */
     _Atomic int parked;
@@ -37,12 +40,15 @@ struct wd_thread {
 
 struct wd_tls {
     struct wd_thread *self;     /* NULL until the thread is registered */
-    uint32_t ctx;               /* current execution context, see meta.h */
+    uint32_t ctx;               /* current (thread, coroutine), see ctx.h */
+    uint32_t coro;              /* current coroutine, 0: the thread's stack */
+    uint16_t coro_owner;        /* its name as an owner, 0 when unnamed */
     int      in_ward;           /* >0 inside ward: nested calls are internal */
     bool     exiting;           /* past our TSD destructor */
     struct wd_tcache *tc;
     struct owner_stack *owners; /* of what runs now (the thread, a coroutine) */
     struct qbatch *qbatch;      /* this thread's share of the quarantine */
+    void    *probe;             /* a sigjmp_buf: memory ward reads may vanish */
     int      sample_left;       /* allocations until the next guarded one */
     uint32_t sample_seed;
 };
@@ -74,6 +80,8 @@ static inline uint16_t threads_owner(void)
     uint16_t id;
     if (wd_tls.owners && owners_top(wd_tls.owners, &id))
         return id;
+    if (wd_tls.coro_owner)
+        return wd_tls.coro_owner;
     return wd_tls.self ? wd_tls.self->default_owner : OWNER_MAIN;
 }
 

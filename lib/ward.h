@@ -12,7 +12,11 @@
  *
  * Pinning: a pinned block must never move (it holds pointers into
  * itself). realloc() of a pinned block that cannot be done in place is
- * reported as pinned-move and fails, leaving the block where it is. */
+ * reported as pinned-move and fails, leaving the block where it is.
+ *
+ * Coroutines: ward follows makecontext/swapcontext/setcontext by itself.
+ * Other switchers (assembly, libaco, boost.context) tell it with
+ * ward_coro_register, ward_coro_switch and ward_coro_exit. */
 #ifndef WARD_H
 #define WARD_H
 
@@ -40,6 +44,10 @@ struct ward_api {
     int         (*pin)(void *ptr);
     int         (*unpin)(void *ptr);
     void       *(*malloc_pinned)(size_t size);
+    int         (*coro_register)(const char *name, void *stack, size_t size);
+    void        (*coro_switch)(int id);
+    void        (*coro_exit)(int id);
+    void        (*coro_name)(const char *name);
 };
 
 static inline const struct ward_api *ward_api_(void)
@@ -107,6 +115,39 @@ static inline void *ward_malloc_pinned(size_t size)
 {
     const struct ward_api *a = ward_api_();
     return WARD_HAS_(a, malloc_pinned) ? a->malloc_pinned(size) : malloc(size);
+}
+
+/* A coroutine running on [stack, stack + size), which ward guards if it
+ * lies in a heap block. Returns its id (> 0), or 0 without ward. */
+static inline int ward_coro_register(const char *name, void *stack, size_t size)
+{
+    const struct ward_api *a = ward_api_();
+    return WARD_HAS_(a, coro_register) ? a->coro_register(name, stack, size) : 0;
+}
+
+/* Call right before switching to coroutine id (0: the thread's own stack). */
+static inline void ward_coro_switch(int id)
+{
+    const struct ward_api *a = ward_api_();
+    if (WARD_HAS_(a, coro_switch))
+        a->coro_switch(id);
+}
+
+/* The coroutine has finished. */
+static inline void ward_coro_exit(int id)
+{
+    const struct ward_api *a = ward_api_();
+    if (WARD_HAS_(a, coro_exit))
+        a->coro_exit(id);
+}
+
+/* Names the current coroutine (ucontext ones too); the name is also the
+ * default owner of what it allocates. */
+static inline void ward_coro_name(const char *name)
+{
+    const struct ward_api *a = ward_api_();
+    if (WARD_HAS_(a, coro_name))
+        a->coro_name(name);
 }
 
 #ifdef __cplusplus

@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define WAIT_NS 200000000L      /* per thread */
+#define WAIT_NS 500000000L      /* for threads to park */
 
 static _Atomic int stopped;
 static struct sigaction saved;      /* the program's handler, if any */
@@ -20,6 +20,30 @@ static bool installed;
 static int park_signal(void)
 {
     return SIGRTMAX - 2;
+}
+
+/* Parks the calling thread until the world resumes, its registers spilled
+ * on its stack below sp. */
+static void wait_for_resume(struct wd_thread *t)
+{
+    atomic_store(&t->parked, 1);
+    prim_futex_wake((int *)&t->parked);
+    while (atomic_load(&stopped))
+        prim_futex_wait((int *)&stopped, 1, 0);
+    atomic_store(&t->parked, 0);
+}
+
+static __attribute__((noinline)) void park_now(void)
+{
+    struct wd_thread *t = wd_tls.self;
+    int saved_errno = errno;
+    if (t && atomic_load(&stopped)) {
+        __builtin_unwind_init();
+        memset(t->regs, 0, sizeof t->regs);
+        t->sp = (uintptr_t)__builtin_frame_address(0);
+        wait_for_resume(t);
+    }
+    errno = saved_errno;
 }
 
 static void park(int sig, siginfo_t *si, void *ucv)
@@ -37,13 +61,13 @@ static void park(int sig, siginfo_t *si, void *ucv)
     }
     if (!t)
         return;
+    if (prim_holds_locks()) {
+        prim_park_later();          /* parks when it lets go of the last lock */
+        return;
+    }
     memcpy(t->regs, uc->uc_mcontext.gregs, sizeof t->regs);
-    t->sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
-    atomic_store(&t->parked, 1);
-    prim_futex_wake((int *)&t->parked);
-    while (atomic_load(&stopped))
-        prim_futex_wait((int *)&stopped, 1, 0);
-    atomic_store(&t->parked, 0);
+    t->sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP] - 128;   /* and its red zone */
+    wait_for_resume(t);
     errno = saved_errno;
 }
 
@@ -57,19 +81,21 @@ void world_stop(void)
     sigfillset(&sa.sa_mask);
     /* The handler stays installed: a thread with the signal blocked may
      * take it long after the scan, and must not die of it. */
-    if (!installed)
+    if (!installed) {
         installed = sigaction(park_signal(), &sa, &saved) == 0;
+        prim_park_hook = park_now;
+    }
     atomic_store(&stopped, 1);
     for (uint32_t i = 0; i < n; i++) {
         struct wd_thread *t = threads_get(i);
         if (t && t != wd_tls.self && atomic_load(&t->alive) && t->tid > 0)
             syscall(SYS_tgkill, prim_getpid(), t->tid, park_signal());
     }
+    uint64_t deadline = prim_now_ns() + WAIT_NS;   /* for all of them together */
     for (uint32_t i = 0; i < n; i++) {
         struct wd_thread *t = threads_get(i);
         if (!t || t == wd_tls.self || !atomic_load(&t->alive))
             continue;
-        uint64_t deadline = prim_now_ns() + WAIT_NS;
         while (!atomic_load(&t->parked) && prim_now_ns() < deadline)
             prim_futex_wait((int *)&t->parked, 0, 10000000L);
     }

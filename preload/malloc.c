@@ -46,13 +46,22 @@ static bool is_pow2(size_t x)
     return x && !(x & (x - 1));
 }
 
+/* Allocation leaves errno alone unless it fails. */
+static void *keep_errno(void *p, int saved)
+{
+    if (p)
+        errno = saved;
+    return p;
+}
+
 static void *aligned(size_t align, size_t size, uint32_t stack)
 {
-    if (size > PTRDIFF_MAX) {
+    int saved = errno;
+    if (size > PTRDIFF_MAX - align) {
         errno = ENOMEM;
         return NULL;
     }
-    return core_alloc(size, align < 16 ? 16 : align, false, stack);
+    return keep_errno(core_alloc(size, align < 16 ? 16 : align, false, stack), saved);
 }
 
 WD_EXPORT void *malloc(size_t size)
@@ -64,6 +73,9 @@ WD_EXPORT void *malloc(size_t size)
 
 WD_EXPORT void free(void *p)
 {
+    if (!p)
+        return;
+    int saved_errno = errno;            /* free() never changes errno */
     if (WD_UNLIKELY(wd_state != WD_ACTIVE)) {
         if (!quiet_ours(p)) {
             __libc_free(p);
@@ -72,9 +84,11 @@ WD_EXPORT void free(void *p)
         wd_tls.in_ward++;
         core_free(p, "free", STACK_NONE);
         wd_tls.in_ward--;
+        errno = saved_errno;
         return;
     }
     core_free(p, "free", HERE());
+    errno = saved_errno;
 }
 
 WD_EXPORT void *calloc(size_t n, size_t size)
@@ -86,7 +100,8 @@ WD_EXPORT void *calloc(size_t n, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    return core_alloc(total, 16, true, HERE());
+    int saved = errno;
+    return keep_errno(core_alloc(total, 16, true, HERE()), saved);
 }
 
 WD_EXPORT void *realloc(void *p, size_t size)
@@ -105,7 +120,9 @@ WD_EXPORT void *realloc(void *p, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    return core_realloc(p, size, HERE());
+    int saved = errno;
+    void *q = core_realloc(p, size, HERE());
+    return size ? keep_errno(q, saved) : (errno = saved, q);
 }
 
 WD_EXPORT void *reallocarray(void *p, size_t n, size_t size)

@@ -18,7 +18,7 @@ static uintptr_t alloc(size_t size, size_t align, bool guarded, bool below,
 {
     if (!heap_take(tc, size, align, guarded, below, b))
         return 0;
-    return heap_place(b, size, align, below);
+    return heap_place(b, size, align, below, guarded);
 }
 
 static int setup(void **state)
@@ -136,7 +136,7 @@ static void test_reuse(void **state)
     assert_ptr_equal(b.m, c.m);
     assert_int_equal(c.m->size, 200);
     assert_int_equal(c.m->alloc_stack, 77);
-    uintptr_t v = heap_place(&c, 205, 16, false);
+    uintptr_t v = heap_place(&c, 205, 16, false, false);
     assert_int_equal(u, v);             /* the cache handed the slot back */
     assert_int_equal(c.m->size, 205);
 }

@@ -1,0 +1,456 @@
+/* Coroutine records, switches, stack guards and their reports (see
+ * coro.h).
+ *
+ * Time is counted in switch epochs: a global counter bumped at every
+ * switch. A coroutine's suspensions are intervals of epochs; a freed block
+ * records the epoch of its free. "Freed while C was suspended" is then
+ * "free_epoch in one of C's intervals". */
+#define _GNU_SOURCE
+#include "coro.h"
+#include "core.h"
+#include "ctx.h"
+#include "imem.h"
+#include "options.h"
+#include "pins.h"
+#include "prim.h"
+#include "report.h"
+#include "stacks.h"
+#include "threads.h"
+
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define CHUNK_SHIFT 10
+#define CHUNK       (1u << CHUNK_SHIFT)
+#define MAX_CHUNKS  4096
+#define FREE_LOG    1024            /* frees remembered per thread */
+#define STACK_HASH  (1u << 16)
+
+struct free_log {
+    unsigned next;                  /* total appended; the ring holds the last FREE_LOG */
+    struct { uintptr_t user; uint32_t epoch; } e[FREE_LOG];
+};
+
+static struct {
+    wd_lock lock;
+    struct wd_coro *chunk[MAX_CHUNKS];
+    _Atomic uint32_t count;         /* ids handed out, plus one (0 is reserved) */
+    _Atomic uint32_t epoch;
+    struct { uintptr_t block; uint32_t coro; } *stacks;  /* stack block -> coroutine */
+    _Atomic bool used;              /* any coroutine ever made */
+} co;
+
+static WD_TLS struct free_log *flog;
+
+bool coro_init(void)
+{
+    co.stacks = imem_alloc(STACK_HASH * sizeof *co.stacks);
+    atomic_store(&co.count, 1);
+    return co.stacks != NULL;
+}
+
+struct wd_coro *coro_get(uint32_t id)
+{
+    if (id == 0 || id >= atomic_load(&co.count))
+        return NULL;
+    struct wd_coro *c = co.chunk[id >> CHUNK_SHIFT];
+    return c ? &c[id & (CHUNK - 1)] : NULL;
+}
+
+uint32_t coro_count(void)
+{
+    return atomic_load(&co.count) - 1;
+}
+
+uint32_t coro_current(void)
+{
+    return wd_tls.coro;
+}
+
+uint32_t coro_epoch(void)
+{
+    return atomic_load_explicit(&co.epoch, memory_order_relaxed);
+}
+
+/* The suspension history of what runs: a coroutine, or the thread's own
+ * stack. */
+static struct wd_coro *record(uint32_t id)
+{
+    if (id)
+        return coro_get(id);
+    struct wd_thread *t = wd_tls.self;
+    if (t && !t->own_coro)
+        t->own_coro = imem_alloc(sizeof *t->own_coro);
+    return t ? t->own_coro : NULL;
+}
+
+/* ---- the stack-block table: which coroutine a stack block belongs to ---- */
+
+static uint32_t stack_slot(uintptr_t block)
+{
+    return (uint32_t)((block >> 4) * 0x9E3779B97F4A7C15ull >> 48) & (STACK_HASH - 1);
+}
+
+static void stacks_put(uintptr_t block, uint32_t coro)
+{
+    prim_lock(&co.lock);
+    for (uint32_t i = stack_slot(block), k = 0; k < STACK_HASH; k++, i = (i + 1) & (STACK_HASH - 1))
+        if (co.stacks[i].block == block || co.stacks[i].block == 0) {
+            co.stacks[i].block = block;
+            co.stacks[i].coro = coro;
+            break;
+        }
+    prim_unlock(&co.lock);
+}
+
+static uint32_t stacks_get_coro(uintptr_t block)
+{
+    uint32_t id = 0;
+    prim_lock(&co.lock);
+    for (uint32_t i = stack_slot(block), k = 0; k < STACK_HASH; k++, i = (i + 1) & (STACK_HASH - 1)) {
+        if (co.stacks[i].block == block) {
+            id = co.stacks[i].coro;
+            break;
+        }
+        if (co.stacks[i].block == 0)
+            break;
+    }
+    prim_unlock(&co.lock);
+    return id;
+}
+
+/* ---- creation and stack guards ---- */
+
+static void unguard(struct wd_coro *c)
+{
+    if (c->guard_hi > c->guard_lo)
+        prim_commit((void *)c->guard_lo, c->guard_hi - c->guard_lo);
+    c->guard_lo = c->guard_hi = 0;
+}
+
+/* A stack inside a live heap block: pin the block and make its lowest
+ * whole page inaccessible, so running off the stack faults there. */
+static void guard_stack(struct wd_coro *c)
+{
+    struct wd_block b;
+    uintptr_t lo = c->stack_lo, hi = c->stack_hi;
+    if (!lo || !heap_find((void *)lo, &b) || b.m->state != BS_LIVE)
+        return;
+    uintptr_t user = blk_user(&b);
+    if (lo < user || hi > user + blk_size(&b))
+        return;
+    uint32_t previous = stacks_get_coro(user);
+    if (previous && coro_get(previous))
+        unguard(coro_get(previous));        /* the context is being remade */
+    c->stack_block = user;
+    b.m->flags |= BF_PINNED | BF_CORO_STACK;
+    pins_add(user, c->make_stack);
+    stacks_put(user, c->id);
+    uintptr_t g = WD_ALIGN_UP(lo, WD_PAGE);
+    if (g + 2 * WD_PAGE > hi)
+        return;                             /* too small to spare a page */
+    if (!heap_guard_budget_left()) {
+        report_warning_once("too many guarded blocks for the kernel's limit on mappings "
+                            "(vm.max_map_count); new coroutine stacks are not guarded");
+        return;
+    }
+    if (prim_protect_none((void *)g, WD_PAGE)) {
+        c->guard_lo = g;
+        c->guard_hi = g + WD_PAGE;
+    }
+}
+
+uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_stack)
+{
+    prim_lock(&co.lock);
+    uint32_t id = atomic_load(&co.count), k = id >> CHUNK_SHIFT;
+    if (k < MAX_CHUNKS && !co.chunk[k])
+        co.chunk[k] = imem_alloc(CHUNK * sizeof(struct wd_coro));
+    if (k >= MAX_CHUNKS || !co.chunk[k]) {
+        prim_unlock(&co.lock);
+        return 0;
+    }
+    atomic_store(&co.count, id + 1);
+    prim_unlock(&co.lock);
+    struct wd_coro *c = &co.chunk[k][id & (CHUNK - 1)];
+    c->id = id;
+    c->make_stack = make_stack;
+    c->stack_lo = (uintptr_t)stack;
+    c->stack_hi = (uintptr_t)stack + size;
+    atomic_store(&c->state, CORO_MADE);
+    atomic_store(&co.used, true);
+    if (name && *name) {
+        size_t n = strnlen(name, sizeof c->name - 1);
+        memcpy(c->name, name, n);
+        c->owner = owners_intern(c->name);
+    }
+    if (stack && size)
+        guard_stack(c);
+    return id;
+}
+
+/* ---- switching ---- */
+
+/* Runs, as coroutine `id` yields, the poison check of the blocks freed on
+ * this thread while it was last suspended: a write it made to one of them
+ * since it resumed shows there, and it is the likely writer. */
+static void check_frees_while_suspended(struct wd_coro *c, uint32_t yield_stack)
+{
+    if (!flog || c->nsusp == 0)
+        return;
+    const __typeof__(c->susp[0]) *s = &c->susp[(c->nsusp - 1) % CORO_SUSP];
+    if (!s->to)
+        return;
+    unsigned first = flog->next > FREE_LOG ? flog->next - FREE_LOG : 0;
+    for (unsigned i = first; i < flog->next; i++) {
+        const __typeof__(flog->e[0]) *e = &flog->e[i % FREE_LOG];
+        if (e->epoch - s->from < s->to - s->from)
+            core_check_freed(e->user, e->epoch, yield_stack);
+    }
+}
+
+static void suspend(struct wd_coro *c, uint32_t epoch, uint32_t yield_stack)
+{
+    check_frees_while_suspended(c, yield_stack);
+    c->yields++;
+    c->yield_stack = yield_stack;
+    int running = CORO_RUNNING;
+    atomic_compare_exchange_strong(&c->state, &running, CORO_SUSPENDED);
+    unsigned i = c->nsusp++ % CORO_SUSP;
+    c->susp[i].from = epoch;
+    c->susp[i].to = 0;
+    c->susp[i].stack = yield_stack;
+}
+
+static void resume(struct wd_coro *c, uint32_t epoch)
+{
+    if (c->nsusp && !c->susp[(c->nsusp - 1) % CORO_SUSP].to)
+        c->susp[(c->nsusp - 1) % CORO_SUSP].to = epoch;
+    if (atomic_load(&c->state) != CORO_EXITED)
+        atomic_store(&c->state, CORO_RUNNING);
+}
+
+void coro_switch(uint32_t to, uint32_t yield_stack)
+{
+    struct wd_thread *t = threads_self();
+    uint32_t from = wd_tls.coro;
+    uint32_t epoch = atomic_fetch_add(&co.epoch, 1) + 1;
+    struct wd_coro *a = record(from), *b = to ? coro_get(to) : record(0);
+    if (to && !b)
+        to = 0, b = record(0);
+    if (a && a != b && atomic_load(&a->state) != CORO_EXITED)
+        suspend(a, epoch, yield_stack);     /* a finished coroutine does not yield */
+    if (b)
+        resume(b, epoch);
+    wd_tls.coro = to;
+    wd_tls.ctx = t ? ctx_intern(t->id, to) : wd_tls.ctx;
+    wd_tls.owners = to ? &b->owners : (t ? &t->owners : NULL);
+    wd_tls.coro_owner = to ? b->owner : 0;
+}
+
+void coro_name(const char *name)
+{
+    struct wd_coro *c = coro_get(wd_tls.coro);
+    if (!c || !name)
+        return;
+    size_t n = strnlen(name, sizeof c->name - 1);
+    memcpy(c->name, name, n);
+    c->name[n] = '\0';
+    c->owner = owners_intern(c->name);
+    wd_tls.coro_owner = c->owner;
+}
+
+/* ---- accounting ---- */
+
+void coro_count_alloc(uint32_t coro, uint64_t bytes)
+{
+    struct wd_coro *c = coro ? coro_get(coro) : NULL;
+    if (c) {
+        atomic_fetch_add_explicit(&c->live_bytes, (int64_t)bytes, memory_order_relaxed);
+        atomic_fetch_add_explicit(&c->live_blocks, 1, memory_order_relaxed);
+    }
+}
+
+void coro_count_free(uint32_t alloc_ctx, uint64_t bytes)
+{
+    struct wd_coro *c = atomic_load_explicit(&co.used, memory_order_relaxed)
+                            ? coro_get(ctx_get(alloc_ctx).coro) : NULL;
+    if (c) {
+        atomic_fetch_sub_explicit(&c->live_bytes, (int64_t)bytes, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&c->live_blocks, 1, memory_order_relaxed);
+    }
+}
+
+void coro_note_free(uintptr_t user, uint32_t epoch)
+{
+    if (!atomic_load_explicit(&co.used, memory_order_relaxed))
+        return;
+    if (!flog && !(flog = imem_alloc(sizeof *flog)))
+        return;
+    unsigned i = flog->next++ % FREE_LOG;
+    flog->e[i].user = user;
+    flog->e[i].epoch = epoch;
+}
+
+void coro_exit(uint32_t id)
+{
+    struct wd_coro *c = coro_get(id);
+    if (!c)
+        return;
+    atomic_store(&c->state, CORO_EXITED);
+    c->exit_bytes = atomic_load(&c->live_bytes);
+    c->exit_blocks = atomic_load(&c->live_blocks);
+    if (wd_opt.coro_leaks)
+        core_coro_leaks(id, c->stack_block);
+}
+
+/* ---- stacks after the coroutine ---- */
+
+void coro_stack_freed(uintptr_t user)
+{
+    struct wd_coro *c = coro_get(stacks_get_coro(user));
+    if (c && c->stack_block == user)
+        unguard(c);
+}
+
+void coro_guard_of(uintptr_t user, uintptr_t *lo, uintptr_t *hi)
+{
+    struct wd_coro *c = coro_get(stacks_get_coro(user));
+    *lo = *hi = 0;
+    if (c && c->stack_block == user) {
+        *lo = c->guard_lo;
+        *hi = c->guard_hi;
+    }
+}
+
+/* ---- reports ---- */
+
+void coro_describe(fmt_t *f, uint32_t id)
+{
+    struct wd_coro *c = coro_get(id);
+    fmt_str(f, "coroutine ");
+    fmt_u64(f, id);
+    if (c && c->name[0]) {
+        fmt_str(f, " (");
+        fmt_str(f, c->name);
+        fmt_str(f, ")");
+    }
+}
+
+uint32_t coro_explain(fmt_t *f, uint32_t free_ctx, uint32_t free_epoch, uint32_t access_ctx)
+{
+    struct ctx_pair fp = ctx_get(free_ctx), ap = ctx_get(access_ctx);
+    if (fp.thread == UINT32_MAX || ap.thread == UINT32_MAX || fp.coro == ap.coro || !ap.coro)
+        return 0;
+    struct wd_coro *a = coro_get(ap.coro);
+    if (!a)
+        return 0;
+    for (unsigned k = 0; k < CORO_SUSP && k < a->nsusp; k++) {
+        const __typeof__(a->susp[0]) *s = &a->susp[(a->nsusp - 1 - k) % CORO_SUSP];
+        if (!s->to || free_epoch - s->from >= s->to - s->from)
+            continue;
+        coro_describe(f, ap.coro);
+        fmt_str(f, " was suspended when ");
+        if (fp.coro)
+            coro_describe(f, fp.coro);
+        else {
+            fmt_str(f, "thread T");
+            fmt_u64(f, fp.thread);
+        }
+        fmt_str(f, " freed the block; it had yielded at:");
+        return s->stack ? s->stack : STACK_NONE;
+    }
+    return 0;
+}
+
+bool coro_stack_note(fmt_t *f, uintptr_t user)
+{
+    struct wd_coro *c = coro_get(stacks_get_coro(user));
+    if (!c || c->stack_block != user)
+        return false;
+    fmt_str(f, "the block was the stack of ");
+    coro_describe(f, c->id);
+    fmt_str(f, atomic_load(&c->state) == CORO_EXITED ? ", which has finished"
+                                                     : ", which has not finished");
+    return true;
+}
+
+bool coro_fault(uintptr_t addr, void *ucontext)
+{
+    struct wd_coro *c = coro_get(wd_tls.coro);
+    if (!c || !c->stack_lo)
+        return false;
+    uintptr_t top_of_guard = c->guard_hi ? c->guard_hi : c->stack_lo;
+    if (addr >= top_of_guard || addr + 16 * WD_PAGE < c->stack_lo)
+        return false;
+    char note[256];
+    fmt_t f;
+    fmt_init(&f, note, sizeof note, -1);
+    coro_describe(&f, c->id);
+    fmt_str(&f, " ran off its ");
+    fmt_u64(&f, c->stack_hi - c->stack_lo);
+    fmt_str(&f, "-byte stack [");
+    fmt_hex(&f, c->stack_lo);
+    fmt_str(&f, ", ");
+    fmt_hex(&f, c->stack_hi);
+    fmt_str(&f, "), ");
+    if (addr >= c->stack_lo) {
+        fmt_u64(&f, addr - c->stack_lo);
+        fmt_str(&f, " bytes above its bottom, in the guard page ward put there");
+    } else {
+        fmt_u64(&f, c->stack_lo - addr);
+        fmt_str(&f, " bytes below its bottom");
+    }
+    core_report_stack_overflow(addr, ucontext, c->stack_block, fmt_cstr(&f), c->make_stack);
+    return true;
+}
+
+static const char *state_name(int s)
+{
+    static const char *const names[] = { "made", "running", "suspended", "finished" };
+    return s >= 0 && s < 4 ? names[s] : "?";
+}
+
+void coro_print_table(fmt_t *f)
+{
+    uint32_t n = coro_count();
+    fmt_str(f, "  coroutine                      state       yields   live bytes  live blocks  bytes at end\n");
+    for (uint32_t id = 1; id <= n; id++) {
+        struct wd_coro *c = coro_get(id);
+        if (!c)
+            continue;
+        size_t start = f->len;
+        fmt_str(f, "  ");
+        coro_describe(f, id);
+        fmt_pad(f, start, 33);
+        start = f->len;
+        fmt_str(f, state_name(atomic_load(&c->state)));
+        fmt_pad(f, start, 10);
+        char num[96];
+        fmt_t t;
+        fmt_init(&t, num, sizeof num, -1);
+        size_t s0 = t.len;
+        fmt_u64(&t, c->yields);
+        fmt_pad(&t, s0, 8);
+        fmt_str(&t, "  ");
+        s0 = t.len;
+        fmt_i64(&t, atomic_load(&c->live_bytes));
+        fmt_pad(&t, s0, 11);
+        fmt_str(&t, "  ");
+        s0 = t.len;
+        fmt_i64(&t, atomic_load(&c->live_blocks));
+        fmt_pad(&t, s0, 11);
+        fmt_str(&t, "  ");
+        if (atomic_load(&c->state) == CORO_EXITED)
+            fmt_i64(&t, c->exit_bytes);
+        else
+            fmt_str(&t, "-");
+        fmt_str(f, fmt_cstr(&t));
+        fmt_str(f, "\n");
+    }
+}
+
+void coro_atfork_prepare(void) { prim_lock(&co.lock); }
+void coro_atfork_parent(void)  { prim_unlock(&co.lock); }
+void coro_atfork_child(void)   { prim_lock_reset(&co.lock); }

@@ -1,0 +1,112 @@
+/* Coroutines: contexts made with makecontext (or registered through
+ * ward.h) that run on a stack of their own and switch with each other.
+ * ward knows the current coroutine of every thread, counts its yields,
+ * remembers where it last yielded and when it was suspended, guards the
+ * bottom of its stack, and explains in coroutine terms an access to memory
+ * freed while the accessing coroutine was suspended.
+ *
+ * Coroutine 0 is a thread's own stack; real coroutines are numbered from
+ * 1 in creation order, process-wide, and their records are kept for the
+ * whole run (reports may name finished ones). */
+#ifndef WARD_CORO_H
+#define WARD_CORO_H
+
+#include "common.h"
+#include "fmt.h"
+#include "heap.h"
+#include "owners.h"
+
+#define CORO_THREAD 0u
+#define CORO_SUSP   4               /* suspensions remembered per coroutine */
+
+enum coro_state { CORO_MADE, CORO_RUNNING, CORO_SUSPENDED, CORO_EXITED };
+
+struct wd_coro {
+    uint32_t id;
+    _Atomic int state;              /* enum coro_state */
+    char     name[32];              /* "" until named */
+    uint16_t owner;                 /* its name as an owner, or OWNER_MAIN */
+    uint32_t make_stack;            /* where makecontext / register was called */
+    uintptr_t stack_lo, stack_hi;   /* its stack, 0 when unknown */
+    uintptr_t guard_lo, guard_hi;   /* pages of it made inaccessible */
+    uintptr_t stack_block;          /* the heap block holding the stack, or 0 */
+    uint64_t yields;
+    uint32_t yield_stack;           /* where it last yielded */
+    struct {                        /* its last suspensions, newest last */
+        uint32_t from, to;          /* switch epochs: [suspended, resumed) */
+        uint32_t stack;             /* where it yielded */
+    } susp[CORO_SUSP];
+    unsigned nsusp;
+    struct owner_stack owners;
+    _Atomic int64_t live_bytes, live_blocks;   /* allocated by it, still live */
+    int64_t exit_bytes, exit_blocks;           /* what it still owned at its end */
+    /* makecontext's entry point and arguments, run by the trampoline */
+    void (*fn)(void);
+    long args[8];
+    int nargs;
+    void *link;                     /* uc_link: where it goes when fn returns */
+};
+
+bool coro_init(void);
+struct wd_coro *coro_get(uint32_t id);
+uint32_t coro_count(void);
+
+/* The calling thread's current coroutine (0: its own stack). */
+uint32_t coro_current(void);
+
+/* A new coroutine on [stack, stack + size); guards its stack if it lies in
+ * a heap block. Returns its id, or 0 if ward's memory is exhausted. */
+uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_stack);
+
+/* The current coroutine yields (yield_stack: where) and `to` runs next.
+ * Called right before the switch. */
+void coro_switch(uint32_t to, uint32_t yield_stack);
+
+/* The coroutine has finished: record what it still owns, report its leaks
+ * with coro_leaks=1. The caller then switches away. */
+void coro_exit(uint32_t id);
+
+/* Names the current coroutine (or, on a thread's own stack, nothing). */
+void coro_name(const char *name);
+
+/* Bookkeeping from the core: a block allocated by a coroutine, or freed
+ * (alloc_ctx: the context that allocated it). */
+void coro_count_alloc(uint32_t coro, uint64_t bytes);
+void coro_count_free(uint32_t alloc_ctx, uint64_t bytes);
+
+/* The current switch epoch (blocks record it when freed). */
+uint32_t coro_epoch(void);
+
+/* A freed block: remember it, on this thread, so that its poison can be
+ * checked when the coroutines that were suspended meanwhile yield. */
+void coro_note_free(uintptr_t user, uint32_t epoch);
+
+/* The stack block was freed: give its guard pages back. */
+void coro_stack_freed(uintptr_t user);
+
+/* For the leak scanner: the inaccessible part of a block, if it is a live
+ * coroutine stack ([0, 0) otherwise). */
+void coro_guard_of(uintptr_t user, uintptr_t *lo, uintptr_t *hi);
+
+/* For reports. coro_describe writes "coroutine 3 (producer)". coro_explain
+ * writes, for a block freed in free_ctx at epoch free_epoch and now
+ * accessed in access_ctx, the line saying it was freed while the accessing
+ * coroutine was suspended, and returns the stack of that yield (0 if the
+ * access is not such a case). coro_stack_note says whose stack a freed
+ * block was. */
+void coro_describe(fmt_t *f, uint32_t coro);
+uint32_t coro_explain(fmt_t *f, uint32_t free_ctx, uint32_t free_epoch, uint32_t access_ctx);
+bool coro_stack_note(fmt_t *f, uintptr_t user);
+
+/* A fault at addr: true if it is the current coroutine running off its
+ * stack (then it has been reported and the process exits). */
+bool coro_fault(uintptr_t addr, void *ucontext);
+
+/* The stats=1 table of coroutines. */
+void coro_print_table(fmt_t *f);
+
+void coro_atfork_prepare(void);
+void coro_atfork_parent(void);
+void coro_atfork_child(void);
+
+#endif

@@ -1,0 +1,200 @@
+/* The ucontext family, interposed, so that ward follows coroutines made
+ * with makecontext and switched with swapcontext/setcontext without any
+ * change to the program.
+ *
+ * Each ucontext_t is bound to the coroutine that last saved itself there
+ * (getcontext, swapcontext's first argument) or was made there
+ * (makecontext); switching to a context switches to its coroutine. A
+ * context made by makecontext runs through a trampoline, so ward sees the
+ * coroutine's function return. */
+#define _GNU_SOURCE
+#include "core.h"
+#include "coro.h"
+#include "imem.h"
+#include "prim.h"
+
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <ucontext.h>
+
+#define BIND_BITS 16
+
+typedef int  (*swap_fn)(ucontext_t *, const ucontext_t *);
+typedef int  (*set_fn)(const ucontext_t *);
+typedef void (*make_fn)(ucontext_t *, void (*)(void), int, ...);
+
+static swap_fn real_swap;
+static set_fn  real_set;
+static make_fn real_make;
+void *ward_real_getcontext;          /* used by the assembly stub below */
+
+/* ucontext_t address -> coroutine: a small table under a lock, with a
+ * per-thread memo in front, since a scheduler switches between the same
+ * few contexts over and over. */
+static struct {
+    wd_lock lock;
+    struct { uintptr_t ctx; uint32_t coro; } *tab;
+} bind;
+
+static WD_TLS struct { uintptr_t ctx[8]; uint32_t coro[8]; } memo;
+
+static void *next(const char *name)
+{
+    wd_tls.in_ward++;
+    void *f = dlsym(RTLD_NEXT, name);
+    wd_tls.in_ward--;
+    return f;
+}
+
+static void resolve(void)
+{
+    if (real_swap)
+        return;
+    real_make = (make_fn)next("makecontext");
+    real_set = (set_fn)next("setcontext");
+    ward_real_getcontext = next("getcontext");
+    __atomic_store_n(&real_swap, (swap_fn)next("swapcontext"), __ATOMIC_RELEASE);
+}
+
+static unsigned memo_slot(const void *ctx)
+{
+    return (unsigned)((uintptr_t)ctx >> 6) & 7;
+}
+
+static uint32_t bind_slot(uintptr_t ctx)
+{
+    return (uint32_t)((ctx >> 4) * 0x9E3779B97F4A7C15ull >> (64 - BIND_BITS));
+}
+
+static void bind_context(const void *ctx, uint32_t coro)
+{
+    unsigned m = memo_slot(ctx);
+    if (memo.ctx[m] == (uintptr_t)ctx && memo.coro[m] == coro)
+        return;
+    memo.ctx[m] = (uintptr_t)ctx;
+    memo.coro[m] = coro;
+    prim_lock(&bind.lock);
+    if (!bind.tab)
+        bind.tab = imem_alloc(sizeof *bind.tab << BIND_BITS);
+    if (bind.tab) {
+        uint32_t mask = (1u << BIND_BITS) - 1, i = bind_slot((uintptr_t)ctx);
+        /* A full table drops its oldest neighbour: a wrong guess later is
+         * better than no switch. */
+        for (uint32_t k = 0; k < 64; k++, i = (i + 1) & mask)
+            if (!bind.tab[i].ctx || bind.tab[i].ctx == (uintptr_t)ctx)
+                break;
+        bind.tab[i].ctx = (uintptr_t)ctx;
+        bind.tab[i].coro = coro;
+    }
+    prim_unlock(&bind.lock);
+}
+
+static uint32_t bound_coro(const void *ctx)
+{
+    unsigned m = memo_slot(ctx);
+    uint32_t coro = 0;
+    if (memo.ctx[m] == (uintptr_t)ctx)
+        return memo.coro[m];
+    prim_lock(&bind.lock);
+    if (bind.tab) {
+        uint32_t mask = (1u << BIND_BITS) - 1, i = bind_slot((uintptr_t)ctx);
+        for (uint32_t k = 0; k < 64 && bind.tab[i].ctx; k++, i = (i + 1) & mask)
+            if (bind.tab[i].ctx == (uintptr_t)ctx) {
+                coro = bind.tab[i].coro;
+                break;
+            }
+    }
+    prim_unlock(&bind.lock);
+    return coro;
+}
+
+/* getcontext returns a second time when someone switches to what it saved,
+ * so it must not have a frame of ours in between: the stub binds the
+ * context, then jumps to glibc's getcontext with the caller's return
+ * address still on top of the stack. */
+void ward_bind_current(ucontext_t *ucp);
+void ward_bind_current(ucontext_t *ucp)
+{
+    resolve();
+    if (wd_state == WD_ACTIVE)
+        bind_context(ucp, coro_current());
+}
+
+__asm__(".text\n"
+        ".globl getcontext\n"
+        ".type getcontext, @function\n"
+        "getcontext:\n"
+        "    push %rdi\n"
+        "    call ward_bind_current\n"
+        "    pop %rdi\n"
+        "    jmp *ward_real_getcontext(%rip)\n"
+        ".size getcontext, .-getcontext\n");
+
+WD_EXPORT int swapcontext(ucontext_t *oucp, const ucontext_t *ucp)
+{
+    resolve();
+    if (wd_state != WD_ACTIVE)
+        return real_swap(oucp, ucp);
+    uint32_t me = coro_current();
+    bind_context(oucp, me);
+    coro_switch(bound_coro(ucp), core_capture(__builtin_return_address(0)));
+    int rc = real_swap(oucp, ucp);
+    /* Back: whoever switched here said so already; this covers switches
+     * ward did not see. */
+    if (coro_current() != me)
+        coro_switch(me, STACK_NONE);
+    return rc;
+}
+
+WD_EXPORT int setcontext(const ucontext_t *ucp)
+{
+    resolve();
+    if (wd_state == WD_ACTIVE)
+        coro_switch(bound_coro(ucp), core_capture(__builtin_return_address(0)));
+    return real_set(ucp);
+}
+
+/* Every coroutine made by makecontext starts here: runs the program's
+ * function, then tells ward it finished and where it goes next. */
+static void trampoline(int id)
+{
+    struct wd_coro *c = coro_get((uint32_t)id);
+    long *a = c->args;
+    typedef void (*f8)(long, long, long, long, long, long, long, long);
+    ((f8)c->fn)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    coro_exit((uint32_t)id);
+    coro_switch(c->link ? bound_coro(c->link) : 0, STACK_NONE);
+}
+
+/* Passes argc arguments on, as long as they fit the trampoline's eight;
+ * more go straight to glibc, and that coroutine's end goes unseen. */
+WD_EXPORT void makecontext(ucontext_t *ucp, void (*fn)(void), int argc, ...)
+{
+    long a[16] = { 0 };
+    va_list ap;
+    va_start(ap, argc);
+    for (int i = 0; i < argc && i < 16; i++)
+        a[i] = va_arg(ap, long);
+    va_end(ap);
+    resolve();
+    uint32_t id = 0;
+    if (wd_state == WD_ACTIVE && argc <= 8) {
+        wd_tls.in_ward++;
+        id = coro_create(NULL, ucp->uc_stack.ss_sp, ucp->uc_stack.ss_size,
+                         stacks_capture(__builtin_return_address(0)));
+        wd_tls.in_ward--;
+    }
+    struct wd_coro *c = coro_get(id);
+    if (!c) {
+        real_make(ucp, fn, argc, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8],
+                  a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
+        return;
+    }
+    c->fn = fn;
+    c->nargs = argc;
+    for (int i = 0; i < 8; i++)
+        c->args[i] = a[i];
+    c->link = ucp->uc_link;
+    real_make(ucp, (void (*)(void))trampoline, 1, (int)id);
+    bind_context(ucp, id);
+}

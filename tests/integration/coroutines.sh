@@ -1,0 +1,68 @@
+#!/bin/bash
+# Coroutines made with makecontext are followed without any change to the
+# program: reports name the coroutine of the access, the allocation and
+# the free; a write to a block freed while the writer was suspended is
+# explained with the yield it was suspended at; double frees across
+# coroutines name both; running off a coroutine stack is stack-overflow;
+# reading a finished coroutine's stack is use-after-free of that stack.
+. "$(dirname "$0")/../lib.sh"
+src=$ROOT/docs/examples/coro_scheduler.c
+cc -g -O0 -w -I"$ROOT/lib" -o "$TMP/sched" "$src" || fail "cannot compile $src"
+
+# A clean scheduler: thousands of switches, nothing reported.
+ward_run -- "$TMP/sched" "" 5000
+expect_rc 0
+expect_no_report
+expect_out "produced 5000 consumed 5000"
+
+for mode in "" --guard=all; do
+    ward_run $mode -- "$TMP/sched" held-across-yield
+    expect_rc 23
+    expect_report use-after-free
+    expect_err "use-after-free on 0x[0-9a-f]+ \((write|write found when coroutine 2 \(consumer\) yielded)\) in thread T0 \(main\), coroutine 2 \(consumer\)"
+    expect_err "^coroutine 2 \(consumer\) was suspended when coroutine 1 \(producer\) freed the block; it had yielded at:$"
+    expect_frame "was suspended when" yield
+    expect_frame "was suspended when" consumer
+    expect_frame "^allocated by thread T0 \(main\), coroutine 1 \(producer\) at:" producer
+    expect_frame "^freed by thread T0 \(main\), coroutine 1 \(producer\) at:" producer
+    expect_err "owner \"producer\""
+done
+
+ward_run -- "$TMP/sched" double-free
+expect_rc 23
+expect_report double-free
+expect_err "freed first in thread T0 \(main\), coroutine 2 \(consumer\), and again in thread T0 \(main\), coroutine 1 \(producer\)"
+
+ward_run -- "$TMP/sched" stack-overflow
+expect_rc 23
+expect_report stack-overflow
+expect_err "stack-overflow on 0x[0-9a-f]+ \(write\) in thread T0 \(main\), coroutine 2 \(consumer\)"
+expect_frame "ERROR: stack-overflow" depth_sum
+expect_err "coroutine 2 \(consumer\) ran off its 65536-byte stack \[0x[0-9a-f]+, 0x[0-9a-f]+\)"
+expect_frame "^made at:" spawn
+
+for mode in "" --guard=all; do
+    ward_run $mode -- "$TMP/sched" dead-stack
+    expect_rc 23
+    expect_report use-after-free
+    expect_err "\(read\)"
+    expect_err "the block was the stack of coroutine 4 \(borrower\), which has finished"
+done
+
+# coro_leaks=1: what a finished coroutine leaves unreachable is reported
+# when it finishes (the producer allocated the dropped messages).
+ward_run --coro_leaks=1 --leaks=0 -- "$TMP/sched" leak
+expect_rc 23
+expect_err "coroutine 1 \(producer\) finished without freeing blocks that nothing points to any more:"
+expect_report "leak of [0-9]+ bytes in [0-9]+ blocks, owner \"producer\""
+expect_frame "^allocated by thread T0 \\(main\\), coroutine 1 \\(producer\\) at:" producer
+
+# Threads each with their own coroutines.
+build coro_threads
+ward_run --stats=1 -- "$TMP/coro_threads"
+expect_rc 0
+expect_no_err "ward: ERROR"
+expect_out "48024 switches done"
+expect_err "coroutines at exit:"
+expect_err "coroutine 12 \(worker3\) +finished +2000 "
+pass

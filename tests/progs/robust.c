@@ -1,0 +1,153 @@
+/* Situations a memory debugger must survive; argv[1] picks one. Each
+ * prints "ok" and exits 0 when the program behaved as with glibc. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CHECK(c) do { if (!(c)) { printf("check failed line %d: %s\n", __LINE__, #c); return 1; } } while (0)
+
+static long rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, rss = 0;
+    if (f && fscanf(f, "%ld %ld", &pages, &rss) != 2)
+        rss = 0;
+    if (f)
+        fclose(f);
+    return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void *nothing(void *arg) { return arg; }
+
+static void *churn(void *arg)
+{
+    free(malloc(100));
+    return arg;
+}
+
+static int threads_churn(void)
+{
+    long before = 0;
+    for (int i = 0; i < 3000; i++) {
+        pthread_t t;
+        pthread_create(&t, NULL, i % 2 ? nothing : churn, NULL);
+        pthread_join(t, NULL);
+        if (i == 200)
+            before = rss_kib();
+    }
+    long after = rss_kib();
+    printf("rss grew by %ld KiB\n", after - before);
+    CHECK(after - before < 64 * 1024);
+    return 0;
+}
+
+static int errno_kept(void)
+{
+    for (int i = 0; i < 1000; i++) {
+        void *p = malloc(32 + i);
+        errno = EBADF;
+        free(p);
+        CHECK(errno == EBADF);
+        errno = EIO;
+        p = memalign(64, 100 + i);
+        CHECK(p && errno == EIO);
+        free(p);
+    }
+    return 0;
+}
+
+static volatile sig_atomic_t forks;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    if (pid > 0) {
+        waitpid(pid, NULL, 0);
+        forks++;
+    }
+}
+
+static int fork_in_handler(void)
+{
+    struct itimerval it = { { 0, 2000 }, { 0, 2000 } };
+    signal(SIGALRM, on_alarm);
+    setitimer(ITIMER_REAL, &it, NULL);
+    while (forks < 100) {
+        void *v[64];
+        for (int i = 0; i < 64; i++)
+            v[i] = malloc(16 + i * 40);
+        for (int i = 0; i < 64; i++)
+            free(v[i]);
+    }
+    signal(SIGALRM, SIG_IGN);
+    return 0;
+}
+
+static int huge_realloc(void)
+{
+    size_t n = 8 * 1024 * 1024 - 8000;
+    char *p = malloc(n);
+    memset(p, 'x', n);
+    CHECK(malloc_usable_size(p) >= n);
+    p = realloc(p, n + 1);
+    CHECK(p);
+    for (size_t i = 0; i < n; i += 4096)
+        CHECK(p[i] == 'x');
+    free(p);
+    for (int k = 20; k <= 34; k += 2) {
+        void *q = memalign((size_t)1 << k, 64);
+        CHECK(q && ((uintptr_t)q & (((size_t)1 << k) - 1)) == 0);
+        CHECK(malloc_usable_size(q) >= 64);
+        memset(q, 1, 64);
+        free(q);
+    }
+    errno = 0;
+    CHECK(memalign((size_t)1 << 63, PTRDIFF_MAX) == NULL && errno == ENOMEM);
+    return 0;
+}
+
+static int many_large(void)
+{
+    enum { N = 40000 };
+    static char *v[N];
+    for (int i = 0; i < N; i++) {
+        v[i] = malloc(70000);
+        CHECK(v[i]);
+        v[i][69999] = 1;
+    }
+    for (int i = 0; i < N; i++)
+        free(v[i]);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "";
+    int rc = 2;
+    if (!strcmp(what, "threads-churn"))
+        rc = threads_churn();
+    else if (!strcmp(what, "errno"))
+        rc = errno_kept();
+    else if (!strcmp(what, "fork-in-handler"))
+        rc = fork_in_handler();
+    else if (!strcmp(what, "huge-realloc"))
+        rc = huge_realloc();
+    else if (!strcmp(what, "many-large"))
+        rc = many_large();
+    if (rc == 0)
+        printf("ok\n");
+    return rc;
+}
