@@ -15,10 +15,14 @@ LIBFLAGS := -fPIC -fvisibility=hidden -ftls-model=initial-exec \
             -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc \
             -fno-builtin-free -fno-strict-aliasing
 
-LIB_SRC     := $(wildcard lib/*.c)
+# The trace reader is the ward command's, not the library's: it links zstd
+# and allocates freely.
+READER_SRC  := lib/trace_read.c lib/replay.c
+LIB_SRC     := $(filter-out $(READER_SRC),$(wildcard lib/*.c))
 PRELOAD_SRC := $(wildcard preload/*.c)
 CLI_SRC     := $(wildcard viewer/*.c)
-CLI_SHARED  := lib/options.c lib/fmt.c lib/prim.c
+CLI_SHARED  := lib/options.c lib/fmt.c lib/prim.c lib/symbols.c lib/deps.c \
+               lib/report_text.c $(READER_SRC)
 
 LIB_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC) $(PRELOAD_SRC))
 CLI_OBJ     := $(patsubst %.c,$(BUILD)/cli/%.o,$(CLI_SRC) $(CLI_SHARED))
@@ -48,7 +52,7 @@ $(CORE): $(filter $(BUILD)/obj/lib/%,$(LIB_OBJ))
 
 $(BIN): $(CLI_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ -ldl
+	$(CC) -o $@ $^ -lzstd -ldl
 
 $(BUILD)/lib/pkgconfig/ward.pc: scripts/ward.pc.in Makefile
 	@mkdir -p $(dir $@)

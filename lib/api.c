@@ -6,6 +6,7 @@
 #include "owners.h"
 #include "stacks.h"
 #include "threads.h"
+#include "trace_write.h"
 
 static bool ready(void)
 {
@@ -23,13 +24,19 @@ static void api_owner_push(const char *name)
 {
     if (!ready())
         return;
-    owners_push(wd_tls.owners, owners_intern(name));
+    uint16_t id = owners_intern(name);
+    owners_push(wd_tls.owners, id);
+    if (trace_on)
+        trace_owner_push(id);
 }
 
 static void api_owner_pop(void)
 {
-    if (ready())
-        owners_pop(wd_tls.owners);
+    if (!ready())
+        return;
+    owners_pop(wd_tls.owners);
+    if (trace_on)
+        trace_owner_pop();
 }
 
 static int api_owner_set(void *ptr, const char *name)

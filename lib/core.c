@@ -27,6 +27,8 @@
 #include "selfref.h"
 #include "stacks.h"
 #include "threads.h"
+#include "trace_format.h"
+#include "trace_write.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -178,7 +180,8 @@ static bool want_guard(size_t size)
 
 /* Places a block and records how it was made. Pinned blocks are guarded
  * in every mode. */
-static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t flags)
+static void *place_block(size_t size, size_t align, bool zero, uint32_t stack, uint8_t flags,
+                         struct wd_block *out)
 {
     struct wd_block b;
     bool internal = flags & BF_INTERNAL;
@@ -211,7 +214,20 @@ static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t
     if (zero && b.seg->kind == SEG_SMALL)
         memset((void *)user, 0, size);
     publish(m, BS_LIVE);
+    if (out)
+        *out = b;
     return (void *)user;
+}
+
+static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t flags)
+{
+    struct wd_block b;
+    void *p = place_block(size, align, zero, stack, flags, &b);
+    if (p && trace_on && !(flags & BF_INTERNAL))
+        trace_alloc((uintptr_t)p, size, stack, b.m->owner,
+                    ((b.m->flags & BF_PINNED) ? TR_F_PINNED : 0) |
+                    ((b.m->flags & BF_GUARDED) ? TR_F_GUARDED : 0));
+    return p;
 }
 
 void *core_alloc(size_t size, size_t align, bool zero, uint32_t stack)
@@ -254,8 +270,20 @@ static void bad_free(void *p, const char *op, uint32_t stack)
 }
 
 /* Frees a block claimed by the caller (now BS_QUAR): checks its redzones,
- * poisons it and queues it. */
+ * poisons it and queues it. Traced first, before the slot can be reused
+ * by anyone (a realloc traces its own record). */
+static void retire_quiet(struct wd_block *b, const char *op, uint32_t stack);
+
 static void retire(struct wd_block *b, const char *op, uint32_t stack)
+{
+    struct wd_meta *m = b->m;
+    if (trace_on && !(m->flags & BF_INTERNAL))
+        trace_free(blk_user(b), stack, blk_size(b), m->alloc_stack, m->owner,
+                   ctx_get(m->alloc_ctx).coro);
+    retire_quiet(b, op, stack);
+}
+
+static void retire_quiet(struct wd_block *b, const char *op, uint32_t stack)
 {
     struct wd_meta *m = b->m;
     m->free_stack = stack;
@@ -315,6 +343,9 @@ static void *realloc_pinned(struct wd_block *b, size_t size, uint32_t stack)
     if (heap_resize_in_place(b, size)) {
         owners_count_resize(threads_owner_cache(), b->m->owner, old, size);
         pat_fill_redzones(b);
+        if (trace_on)
+            trace_realloc(user, user, size, stack, b->m->owner, old, b->m->alloc_stack,
+                          ctx_get(b->m->alloc_ctx).coro);
         return (void *)user;
     }
     char note[160];
@@ -381,7 +412,7 @@ static void *realloc_move(void *p, size_t size, uint32_t stack, bool internal)
     struct wd_block b;
     struct selfref refs[8];
     size_t nrefs = 0;
-    void *q = place(size, 16, false, stack, internal ? BF_INTERNAL : 0);
+    void *q = place_block(size, 16, false, stack, internal ? BF_INTERNAL : 0, NULL);
     if (q && claim_block(p, &b)) {
         uint64_t old = blk_size(&b);
         memcpy(q, p, old < size ? old : size);
@@ -389,7 +420,10 @@ static void *realloc_move(void *p, size_t size, uint32_t stack, bool internal)
             keep_owner(&b, q, size);
         if (!internal && wd_opt.selfref != SELFREF_OFF)
             nrefs = selfref_find(blk_user(&b), old, refs, WD_ARRAY_LEN(refs));
-        retire(&b, "found at realloc", stack);
+        if (trace_on && !internal)
+            trace_realloc((uintptr_t)p, (uintptr_t)q, size, stack, b.m->owner, old,
+                          b.m->alloc_stack, ctx_get(b.m->alloc_ctx).coro);
+        retire_quiet(&b, "found at realloc", stack);
         if (nrefs)
             report_self_references(&b, (uintptr_t)q, refs, nrefs,
                                    nrefs < WD_ARRAY_LEN(refs) ? nrefs : WD_ARRAY_LEN(refs),
@@ -456,6 +490,8 @@ int core_pin(void *p, uint32_t stack)
     enter();
     b.m->flags |= BF_PINNED;
     pins_add((uintptr_t)p, stack);
+    if (trace_on)
+        trace_pin((uintptr_t)p, stack);
     leave();
     return 0;
 }
@@ -468,6 +504,8 @@ int core_unpin(void *p)
     if (b.m->flags & BF_PINNED) {
         b.m->flags &= (uint8_t)~BF_PINNED;
         pins_remove((uintptr_t)p);
+        if (trace_on)
+            trace_unpin((uintptr_t)p);
     }
     return 0;
 }
@@ -482,6 +520,8 @@ int core_owner_set(void *p, const char *name)
     uint64_t size = blk_size(&b);
     b.m->owner = to;
     owners_count_transfer(threads_owner_cache(), from, to, size);
+    if (trace_on)
+        trace_owner_set((uintptr_t)p, size, from, to);
     leave();
     return 0;
 }
@@ -612,7 +652,7 @@ void core_report_stack_overflow(uintptr_t addr, void *ucontext, uintptr_t stack_
         e.blk = &b;
     e.op_stack = stacks_capture_context(ucontext);
     report_error(&e);
-    prim_exit((int)wd_opt.exitcode);
+    report_die();
 }
 
 void core_coro_leaks(uint32_t coro, uintptr_t stack_block)

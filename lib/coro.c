@@ -16,6 +16,7 @@
 #include "report.h"
 #include "stacks.h"
 #include "threads.h"
+#include "trace_write.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -187,6 +188,11 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
     }
     if (stack && size)
         guard_stack(c);
+    if (trace_on) {
+        trace_coro_create(id, (uintptr_t)stack, size, make_stack);
+        if (c->name[0])
+            trace_coro_name(id, c->name);
+    }
     return id;
 }
 
@@ -245,6 +251,8 @@ void coro_switch(uint32_t to, uint32_t yield_stack)
         resume(b, epoch);
     wd_tls.coro = to;
     wd_tls.ctx = t ? ctx_intern(t->id, to) : wd_tls.ctx;
+    if (trace_on)
+        trace_coro_switch(to, yield_stack);
     wd_tls.owners = to ? &b->owners : (t ? &t->owners : NULL);
     wd_tls.coro_owner = to ? b->owner : 0;
 }
@@ -259,6 +267,8 @@ void coro_name(const char *name)
     c->name[n] = '\0';
     c->owner = owners_intern(c->name);
     wd_tls.coro_owner = c->owner;
+    if (trace_on)
+        trace_coro_name(c->id, c->name);
 }
 
 /* ---- accounting ---- */
@@ -301,6 +311,8 @@ void coro_exit(uint32_t id)
     atomic_store(&c->state, CORO_EXITED);
     c->exit_bytes = atomic_load(&c->live_bytes);
     c->exit_blocks = atomic_load(&c->live_blocks);
+    if (trace_on)
+        trace_coro_exit(id, c->exit_bytes, c->exit_blocks);
     if (wd_opt.coro_leaks)
         core_coro_leaks(id, c->stack_block);
 }

@@ -10,6 +10,7 @@
 #include "report.h"
 #include "stacks.h"
 #include "threads.h"
+#include "trace_write.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -81,7 +82,7 @@ static bool report_fault(uintptr_t a, ucontext_t *uc)
     }
     e.op_stack = stacks_capture_context(uc);
     report_error(&e);
-    prim_exit((int)wd_opt.exitcode);
+    report_die();
 }
 
 /* Does for the program's handler what the kernel would have done. */
@@ -91,7 +92,8 @@ static void chain(int sig, siginfo_t *si, void *uc)
     if (a.sa_handler == SIG_DFL || a.sa_handler == SIG_IGN) {
         /* The kernel forces the default action for a fault. Restore it: a
          * faulting instruction faults again on return; a signal sent by
-         * someone is raised again. */
+         * someone is raised again. The process dies: keep its trace. */
+        trace_crash_flush();
         struct sigaction dfl;
         memset(&dfl, 0, sizeof dfl);
         dfl.sa_handler = SIG_DFL;
@@ -161,6 +163,37 @@ int fault_program_action(const struct sigaction *act, struct sigaction *old)
         ft.program = *act;
     prim_unlock(&ft.lock);
     return 0;
+}
+
+/* Signals whose default action ends the process. While a trace is
+ * written, the ones the program leaves at their default get a handler that
+ * writes what is buffered, then dies of the signal as it would have. */
+static const int fatal[] = { SIGABRT, SIGBUS, SIGFPE, SIGHUP, SIGILL, SIGINT, SIGQUIT,
+                             SIGSYS, SIGTERM, SIGTRAP, SIGXCPU, SIGXFSZ, SIGUSR1, SIGUSR2 };
+
+static void on_fatal(int sig)
+{
+    struct sigaction dfl;
+    trace_crash_flush();
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    __sigaction(sig, &dfl, NULL);
+    raise(sig);
+}
+
+void fault_trace_signals(void)
+{
+    for (size_t i = 0; i < WD_ARRAY_LEN(fatal); i++) {
+        struct sigaction old, sa;
+        if (__sigaction(fatal[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL ||
+            (old.sa_flags & SA_SIGINFO))
+            continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal;
+        sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+        sigfillset(&sa.sa_mask);
+        __sigaction(fatal[i], &sa, NULL);
+    }
 }
 
 void fault_thread_start(void)

@@ -15,6 +15,10 @@
  * program's. Called once, from ward's constructor. */
 void fault_init(void);
 
+/* While tracing: fatal signals left at their default flush the trace
+ * first. */
+void fault_trace_signals(void);
+
 /* Gives the calling thread an alternate signal stack, unless it has one;
  * and takes it back when the thread ends. */
 void fault_thread_start(void);

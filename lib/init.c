@@ -17,6 +17,7 @@
 #include "report.h"
 #include "stacks.h"
 #include "threads.h"
+#include "trace_write.h"
 #include "world.h"
 
 #include <pthread.h>
@@ -137,6 +138,7 @@ static void fork_child(void)
     threads_atfork_child();
     quarantine_atfork_child();
     report_atfork_child();
+    trace_atfork_child();
 }
 
 /* Every thread's unflushed owner counts: this thread's are flushed, the
@@ -182,12 +184,14 @@ static void ward_exit(void)
         leaks_scan();
     if (wd_opt.stats)
         collect_owner_counts();
+    trace_collect_all();
     world_resume();
     core_report_found(stack);
     if (wd_opt.leaks)
         leaks_report();
     if (wd_opt.stats)
         print_stats();
+    trace_stop();
     wd_tls.in_ward--;
     report_exit_if_errors();
 }
@@ -209,6 +213,12 @@ __attribute__((constructor(101))) static void ward_start(void)
                        "calling function");
     }
     fault_init();
+    if (wd_opt.trace[0]) {
+        if (trace_start(err, sizeof err))
+            fault_trace_signals();
+        else
+            report_message(err);
+    }
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     atexit(ward_exit);
     wd_tls.in_ward--;

@@ -15,7 +15,9 @@
 #include "owners.h"
 #include "prim.h"
 #include "report.h"
+#include "report_text.h"
 #include "threads.h"
+#include "trace_write.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -399,19 +401,12 @@ static void print_owner(fmt_t *f, uint16_t owner)
 
 static void print_group(fmt_t *f, const struct group *g)
 {
-    report_prefix(f);
-    fmt_str(f, "ERROR: leak of ");
-    bytes_blocks(f, g->bytes, g->blocks);
-    fmt_str(f, ", owner \"");
-    fmt_str(f, owners_name(g->owner));
-    fmt_str(f, g->indirect ? "\" (indirect: reachable only from other leaks)\n" : "\"\n");
-    fmt_str(f, "allocated by ");
-    report_ctx(f, g->ctx);
-    if (g->many_threads)
-        fmt_str(f, " and other threads");
-    fmt_str(f, " at:\n");
-    report_stack(f, g->stack);
-    fmt_str(f, "\n");
+    struct rt_report r = {
+        .kind = RT_LEAK, .alloc_stack = g->stack, .alloc_ctx = report_rt_ctx(g->ctx),
+        .owner = g->owner, .owner_name = owners_name(g->owner), .leak_bytes = g->bytes,
+        .leak_blocks = g->blocks, .indirect = g->indirect, .many_threads = g->many_threads,
+    };
+    report_write(f, &r);
     report_count_error();
 }
 

@@ -4,6 +4,7 @@
 #include "imem.h"
 #include "prim.h"
 #include "report.h"
+#include "trace_write.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -80,6 +81,8 @@ uint16_t owners_intern(const char *name)
     ow.hash[i] = id + 1;
     atomic_store(&ow.count, id + 1);
     prim_unlock(&ow.lock);
+    if (trace_on)
+        trace_owner_def((uint16_t)id, copy);
     return (uint16_t)id;
 }
 
@@ -261,3 +264,10 @@ void owners_print_table(fmt_t *f)
 void owners_atfork_prepare(void) { prim_lock(&ow.lock); }
 void owners_atfork_parent(void)  { prim_unlock(&ow.lock); }
 void owners_atfork_child(void)   { prim_lock_reset(&ow.lock); }
+
+void owners_trace_all(void)
+{
+    uint32_t n = owners_count();
+    for (uint32_t id = 0; id < n; id++)
+        trace_owner_def((uint16_t)id, ow.tab[id].name);
+}

@@ -72,6 +72,9 @@ void owners_flush(struct owner_cache *c);
 /* The shared counters (flush the caches first for exact figures). */
 struct owner_stats owners_stats(uint16_t id);
 
+/* Writes every owner name known so far to the trace. */
+void owners_trace_all(void);
+
 void owners_atfork_prepare(void);
 void owners_atfork_parent(void);
 void owners_atfork_child(void);

@@ -147,6 +147,20 @@ bool prim_holds_locks(void)
     return locks_held > 0;
 }
 
+void prim_hold(void)
+{
+    locks_held++;
+}
+
+void prim_release(void)
+{
+    if (--locks_held == 0 && park_pending) {
+        park_pending = false;
+        if (prim_park_hook)
+            prim_park_hook();
+    }
+}
+
 void prim_park_later(void)
 {
     park_pending = true;
@@ -189,11 +203,7 @@ void prim_unlock(wd_lock *l)
 {
     if (atomic_exchange_explicit((_Atomic int *)&l->state, 0, memory_order_release) == 2)
         futex(&l->state, FUTEX_WAKE_PRIVATE, 1, NULL);
-    if (--locks_held == 0 && park_pending) {
-        park_pending = false;
-        if (prim_park_hook)
-            prim_park_hook();
-    }
+    prim_release();
 }
 
 void prim_futex_wait(int *addr, int expected, long timeout_ns)

@@ -43,6 +43,8 @@ static inline void prim_lock_reset(wd_lock *l) { l->state = 0; }
  * (through prim_park_hook). After fork, the child forgets the locks its
  * prepare handler took. */
 bool prim_holds_locks(void);
+void prim_hold(void);       /* counts as holding a lock (no lock taken) */
+void prim_release(void);
 void prim_park_later(void);
 void prim_forget_locks(void);
 extern void (*prim_park_hook)(void);

@@ -7,9 +7,11 @@
 #include "options.h"
 #include "owners.h"
 #include "prim.h"
+#include "report_text.h"
 #include "stacks.h"
 #include "symbols.h"
 #include "threads.h"
+#include "trace_write.h"
 
 #include <link.h>
 #include <stdatomic.h>
@@ -17,18 +19,6 @@
 #include <string.h>
 
 #define DEDUP 1024
-
-static const char *const kind_names[] = {
-    [WK_DOUBLE_FREE]    = "double-free",
-    [WK_INVALID_FREE]   = "invalid-free",
-    [WK_USE_AFTER_FREE] = "use-after-free",
-    [WK_OVERFLOW]       = "heap-buffer-overflow",
-    [WK_UNDERFLOW]      = "heap-buffer-underflow",
-    [WK_LEAK]           = "leak",
-    [WK_PINNED_MOVE]    = "pinned-move",
-    [WK_MOVED_SELF_REF] = "moved-self-reference",
-    [WK_STACK_OVERFLOW] = "stack-overflow",
-};
 
 static struct {
     wd_lock lock;
@@ -48,7 +38,7 @@ static struct {
 
 const char *report_kind_name(enum wd_kind k)
 {
-    return k < WD_ARRAY_LEN(kind_names) ? kind_names[k] : "unknown";
+    return rt_kind_name(k);
 }
 
 /* log_path with %p replaced by the pid. */
@@ -179,29 +169,6 @@ static int lookup(uintptr_t pc, struct sym_frame *frames)
     return l.n;
 }
 
-static void frame_line(fmt_t *f, unsigned idx, uintptr_t pc, const struct sym_frame *sf)
-{
-    fmt_str(f, "    #");
-    fmt_u64(f, idx);
-    fmt_str(f, " ");
-    fmt_hex(f, pc);
-    fmt_str(f, " in ");
-    fmt_str(f, sf->func);
-    if (sf->file[0]) {
-        fmt_str(f, " ");
-        fmt_str(f, sf->file);
-        fmt_str(f, ":");
-        fmt_u64(f, sf->line);
-    } else if (sf->module) {
-        fmt_str(f, " (");
-        fmt_str(f, sf->module);
-        fmt_str(f, "+");
-        fmt_hex(f, sf->modoff);
-        fmt_str(f, ")");
-    }
-    fmt_str(f, "\n");
-}
-
 void report_stack(fmt_t *f, uint32_t stack)
 {
     const uintptr_t *pcs;
@@ -215,29 +182,30 @@ void report_stack(fmt_t *f, uint32_t stack)
     for (unsigned i = 0; i < n; i++) {
         int k = lookup(pcs[i], frames);
         for (int j = 0; j < k; j++)
-            frame_line(f, idx++, pcs[i], &frames[j]);
+            rt_frame(f, idx++, pcs[i], &frames[j]);
     }
+}
+
+struct rt_ctx report_rt_ctx(uint32_t ctx)
+{
+    struct ctx_pair p = ctx_get(ctx);
+    struct rt_ctx c = { 0 };
+    if (p.thread == UINT32_MAX)
+        return c;
+    struct wd_thread *t = threads_get(p.thread);
+    struct wd_coro *k = coro_get(p.coro);
+    c.known = true;
+    c.thread = p.thread;
+    c.thread_name = t ? t->name : NULL;
+    c.coro = p.coro;
+    c.coro_name = k ? k->name : NULL;
+    return c;
 }
 
 void report_ctx(fmt_t *f, uint32_t ctx)
 {
-    struct ctx_pair p = ctx_get(ctx);
-    struct wd_thread *t = threads_get(p.thread);
-    if (p.thread == UINT32_MAX) {
-        fmt_str(f, "an unknown thread");
-        return;
-    }
-    fmt_str(f, "thread T");
-    fmt_u64(f, p.thread);
-    if (t && t->name[0]) {
-        fmt_str(f, " (");
-        fmt_str(f, t->name);
-        fmt_str(f, ")");
-    }
-    if (p.coro) {
-        fmt_str(f, ", ");
-        coro_describe(f, p.coro);
-    }
+    struct rt_ctx c = report_rt_ctx(ctx);
+    rt_ctx_text(f, &c);
 }
 
 /* Whether the block was freed before the operation being reported (not
@@ -248,39 +216,7 @@ static bool freed_before(const struct wd_err *e)
     return m->state != BS_LIVE && !(m->free_stack == e->op_stack && m->free_ctx == e->op_ctx);
 }
 
-static void describe_block(fmt_t *f, uintptr_t a, const struct wd_block *b, bool freed)
-{
-    uintptr_t user = blk_user(b);
-    uint64_t size = blk_size(b);
-    fmt_hex(f, a);
-    if (a == user) {
-        fmt_str(f, " is the start of a ");
-    } else if (a > user && a < user + size) {
-        fmt_str(f, " is ");
-        fmt_u64(f, a - user);
-        fmt_str(f, " bytes inside a ");
-    } else if (a >= user + size) {
-        fmt_str(f, " is ");
-        fmt_u64(f, a - (user + size));
-        fmt_str(f, " bytes after the end of a ");
-    } else {
-        fmt_str(f, " is ");
-        fmt_u64(f, user - a);
-        fmt_str(f, " bytes before the start of a ");
-    }
-    fmt_u64(f, size);
-    fmt_str(f, "-byte block [");
-    fmt_hex(f, user);
-    fmt_str(f, ", ");
-    fmt_hex(f, user + size);
-    fmt_str(f, "), owner \"");
-    fmt_str(f, owners_name(b->m->owner));
-    fmt_str(f, "\"");
-    if (b->m->flags & BF_PINNED)
-        fmt_str(f, ", pinned");
-    fmt_str(f, freed ? ", already freed\n" : "\n");
-}
-
+/* Where an address that is no block lies. */
 static void describe_other(fmt_t *f, uintptr_t a)
 {
     uint32_t n = threads_count();
@@ -295,7 +231,6 @@ static void describe_other(fmt_t *f, uintptr_t a)
                 fmt_str(f, t->name);
                 fmt_str(f, ")");
             }
-            fmt_str(f, "\n");
             return;
         }
     }
@@ -306,10 +241,9 @@ static void describe_other(fmt_t *f, uintptr_t a)
     if (m) {
         fmt_str(f, " is in the static memory of ");
         fmt_str(f, m->path);
-        fmt_str(f, "\n");
         return;
     }
-    fmt_str(f, " was never returned by an allocation function\n");
+    fmt_str(f, " was never returned by an allocation function");
 }
 
 /* Whether this error was already reported from the same place. */
@@ -330,29 +264,40 @@ static bool seen_before(const struct wd_err *e)
     return false;
 }
 
-static void summary(fmt_t *f, enum wd_kind kind, uint32_t stack)
+static void print_stack(void *arg, fmt_t *f, uint32_t stack)
+{
+    (void)arg;
+    report_stack(f, stack);
+}
+
+static bool top_frame(void *arg, uint32_t stack, struct sym_frame *frame)
 {
     const uintptr_t *pcs;
     struct sym_frame frames[SYM_MAX_INLINE];
-    report_prefix(f);
-    fmt_str(f, "SUMMARY: ");
-    fmt_str(f, report_kind_name(kind));
-    if (stacks_get(stack, &pcs)) {
-        lookup(pcs[0], frames);
-        fmt_str(f, " in ");
-        fmt_str(f, frames[0].func);
-        if (frames[0].file[0]) {
-            fmt_str(f, " ");
-            fmt_str(f, frames[0].file);
-            fmt_str(f, ":");
-            fmt_u64(f, frames[0].line);
-        }
-    }
-    fmt_str(f, "\n");
+    (void)arg;
+    if (!stacks_get(stack, &pcs))
+        return false;
+    lookup(pcs[0], frames);
+    *frame = frames[0];
+    return true;
+}
+
+void report_write(fmt_t *f, const struct rt_report *r)
+{
+    char prefix[48];
+    fmt_t p;
+    fmt_init(&p, prefix, sizeof prefix, -1);
+    report_prefix(&p);
+    struct rt_out out = { f, fmt_cstr(&p), print_stack, top_frame, NULL };
+    if (trace_on)
+        trace_error(r);
+    rt_print(&out, r);
 }
 
 void report_error(const struct wd_err *e)
 {
+    char where[512];
+    fmt_t w;
     fmt_t *f = report_open();
     if (seen_before(e)) {
         if (!e->warning)
@@ -360,50 +305,32 @@ void report_error(const struct wd_err *e)
         report_close(f);
         return;
     }
-    report_prefix(f);
-    fmt_str(f, e->warning ? "WARNING: " : "ERROR: ");
-    fmt_str(f, report_kind_name(e->kind));
-    fmt_str(f, " on ");
-    fmt_hex(f, e->addr);
-    fmt_str(f, " (");
-    fmt_str(f, e->op);
-    fmt_str(f, ") in ");
-    report_ctx(f, e->op_ctx);
-    fmt_str(f, "\n");
-    report_stack(f, e->op_stack);
-    if (e->blk && e->blk->m->state != BS_FREE)
-        describe_block(f, e->addr, e->blk, freed_before(e));
+    const struct wd_block *b = e->blk && e->blk->m->state != BS_FREE ? e->blk : NULL;
+    bool freed = b && freed_before(e);
+    fmt_init(&w, where, sizeof where, -1);
+    if (b)
+        rt_where_block(&w, e->addr, blk_user(b), blk_size(b), owners_name(b->m->owner),
+                       b->m->flags & BF_PINNED, freed);
     else
-        describe_other(f, e->addr);
-    if (e->note) {
-        fmt_str(f, e->note);
-        fmt_str(f, "\n");
-        if (e->note_stack)
-            report_stack(f, e->note_stack);
-    }
-    if (e->blk && e->blk->m->alloc_stack) {
-        fmt_str(f, "allocated by ");
-        report_ctx(f, e->blk->m->alloc_ctx);
-        fmt_str(f, " at:\n");
-        report_stack(f, e->blk->m->alloc_stack);
-    }
-    if (e->also) {
-        fmt_str(f, e->also);
-        fmt_str(f, "\n");
-        report_stack(f, e->also_stack);
-    }
-    if (e->blk && freed_before(e) && e->blk->m->free_stack) {
-        fmt_str(f, "freed by ");
-        report_ctx(f, e->blk->m->free_ctx);
-        fmt_str(f, " at:\n");
-        report_stack(f, e->blk->m->free_stack);
-    }
-    summary(f, e->kind, e->op_stack);
+        describe_other(&w, e->addr);
+    struct rt_report r = {
+        .kind = e->kind, .warning = e->warning, .addr = e->addr, .op = e->op,
+        .op_ctx = report_rt_ctx(e->op_ctx), .op_stack = e->op_stack, .where = fmt_cstr(&w),
+        .note = e->note, .note_stack = e->note_stack,
+        .alloc_stack = b ? b->m->alloc_stack : 0,
+        .alloc_ctx = b ? report_rt_ctx(b->m->alloc_ctx) : (struct rt_ctx){ 0 },
+        .also = e->also, .also_stack = e->also_stack,
+        .free_stack = freed ? b->m->free_stack : 0,
+        .free_ctx = freed ? report_rt_ctx(b->m->free_ctx) : (struct rt_ctx){ 0 },
+        .block = b ? blk_user(b) : 0, .size = b ? blk_size(b) : 0,
+        .owner = b ? b->m->owner : 0,
+    };
+    report_write(f, &r);
     if (!e->warning)
         report_count_error();
     report_close(f);
     if (!e->warning && wd_opt.halt_on_error)
-        prim_exit((int)wd_opt.exitcode);
+        report_die();
 }
 
 void report_warning_once(const char *msg)
@@ -448,6 +375,12 @@ unsigned long report_error_count(void)
 {
     unsigned long n = atomic_load(&rp.errors);
     return n && rp.errors_pid == prim_getpid() ? n : 0;
+}
+
+void report_die(void)
+{
+    trace_crash_flush();
+    prim_exit((int)wd_opt.exitcode);
 }
 
 void report_exit_if_errors(void)

@@ -63,6 +63,10 @@ void report_close(fmt_t *f);
 void report_prefix(fmt_t *f);                   /* "==PID== ward: " */
 void report_stack(fmt_t *f, uint32_t stack);    /* "    #N 0x... in f file:line" */
 void report_ctx(fmt_t *f, uint32_t ctx);        /* "thread T0 (main)" */
+struct rt_ctx report_rt_ctx(uint32_t ctx);
+struct rt_report;
+/* Writes a report (and records it in the trace); under report_open. */
+void report_write(fmt_t *f, const struct rt_report *r);
 void report_count_error(void);
 
 /* Whether the calling thread is writing a report (a fault then is
@@ -71,6 +75,9 @@ bool report_in_progress(void);
 
 /* Errors reported so far (warnings excluded). */
 unsigned long report_error_count(void);
+
+/* Ends the process after a fatal error: the trace is flushed first. */
+void report_die(void) __attribute__((noreturn));
 
 /* Called at exit: exits with exitcode if any error was reported. */
 void report_exit_if_errors(void);

@@ -19,6 +19,7 @@
 #include "options.h"
 #include "prim.h"
 #include "report.h"
+#include "trace_write.h"
 
 #include <elf.h>
 #include <link.h>
@@ -169,6 +170,12 @@ static uint32_t insert(uint32_t h, const uintptr_t *pcs, unsigned n)
     find(t, h, pcs, n, &slot);
     atomic_store_explicit((_Atomic uint64_t *)&t->slot[slot], (uint64_t)h << 32 | id,
                           memory_order_release);
+    prim_unlock(&st.lock);
+    /* Outside the lock: the writer may look at the module map, which takes
+     * the loader's lock. Readers gather definitions before events. */
+    if (trace_on)
+        trace_stack_def(id, pcs, n);
+    return id;
 out:
     prim_unlock(&st.lock);
     return id;
@@ -236,3 +243,11 @@ uint32_t stacks_count(void)
 void stacks_atfork_prepare(void) { prim_lock(&st.lock); }
 void stacks_atfork_parent(void)  { prim_unlock(&st.lock); }
 void stacks_atfork_child(void)   { prim_lock_reset(&st.lock); }
+
+void stacks_trace_all(void)
+{
+    uint32_t n = atomic_load_explicit(&st.next_id, memory_order_acquire);
+    for (uint32_t id = 2; id < n; id++)
+        if (st.recs[id].depth)
+            trace_stack_def(id, st.store + st.recs[id].offset, st.recs[id].depth);
+}

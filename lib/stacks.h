@@ -51,6 +51,10 @@ uint32_t stacks_count(void);
 /* Whether pc lies in ward's own code. */
 bool stacks_is_ward_pc(uintptr_t pc);
 
+/* Writes every stack known so far to the trace (a trace that starts late:
+ * after the first allocations, or in a forked child). */
+void stacks_trace_all(void);
+
 void stacks_atfork_prepare(void);
 void stacks_atfork_parent(void);
 void stacks_atfork_child(void);

@@ -8,6 +8,7 @@
 #include "maps.h"
 #include "prim.h"
 #include "quarantine.h"
+#include "trace_write.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -113,6 +114,7 @@ static void thread_gone(void *arg)
 {
     struct wd_thread *t = arg;
     wd_tls.in_ward++;
+    trace_thread_end();
     quarantine_flush_thread();
     if (wd_tls.tc) {
         heap_tcache_flush(wd_tls.tc);
@@ -145,6 +147,8 @@ void threads_set_name(struct wd_thread *t, const char *name)
     memcpy(t->name, name, n);
     t->name[n] = '\0';
     t->default_owner = n ? owners_intern(t->name) : OWNER_MAIN;
+    if (trace_on)
+        trace_thread_name(t->id, t->name);
 }
 
 void threads_atfork_prepare(void) { prim_lock(&th.lock); }

@@ -31,6 +31,8 @@ struct wd_thread {
     struct owner_stack owners;  /* ward_owner_push on the thread's own stack */
     struct owner_cache ocache;
     struct wd_coro *own_coro;   /* suspensions of the thread's own stack */
+    void     *tbuf;             /* its trace buffer (see trace_write.c) */
+    uint64_t  tseq;             /* chunks of it written so far */
     /* Stop-the-world for the leak scan: the thread parks in a signal
      * handler with its registers saved here. */
     _Atomic int parked;

@@ -10,6 +10,7 @@
 #include "report.h"
 #include "stacks.h"
 #include "threads.h"
+#include "trace_write.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -38,6 +39,8 @@ static void *thread_start(void *p)
     imem_free(p, sizeof s);
     wd_tls.in_ward++;
     threads_adopt(s.t);
+    if (trace_on)
+        trace_thread_start(s.t->parent, s.t->create_stack);
     wd_tls.in_ward--;
     return s.fn(s.arg);
 }

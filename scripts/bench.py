@@ -323,7 +323,7 @@ def perl_argv(n):
 WORKLOADS = {
     "malloc_heavy": c_workload("malloc_heavy", [16000000, 2], [1000000, 2]),
     "larson": c_workload("larson", [2000000, 20, 2], [200000, 20, 2]),
-    "xmalloc": c_workload("xmalloc", [10000000, 1, 1], [1000000, 1, 1]),
+    "xmalloc": c_workload("xmalloc", [10000000, 1, 1, 256], [1000000, 1, 1, 256]),
     "cache_scratch": c_workload("cache_scratch", [4000000, 50, 2], [400000, 50, 2]),
     "cfrac_like": c_workload("cfrac_like", [4000000], [400000]),
     "python3": Workload(150000, 15000, setup=python_argv, env={"PYTHONHASHSEED": "0"}),

@@ -17,7 +17,28 @@ integration: all
 real: all
 	tests/run.sh tests/real
 
-check: all unit
+check: all unit fuzz-check
 	tests/run.sh
 
 .PHONY: unit integration real
+
+# Fuzzing (libFuzzer, with ASan and UBSan): `make check` runs each target
+# briefly on seeds made from fresh traces; `make fuzz` runs longer.
+FUZZ_CC     ?= clang
+FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -Ilib
+FUZZ_SRC    := lib/trace_read.c lib/replay.c lib/report_text.c lib/fmt.c lib/prim.c \
+               lib/symbols.c lib/deps.c
+FUZZ_BIN    := $(BUILD)/fuzz/fuzz_trace $(BUILD)/fuzz/fuzz_records
+FUZZ_TIME   ?= 15
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRC) -lzstd -ldl
+
+fuzz-check: all $(FUZZ_BIN)
+	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh
+
+fuzz: all $(FUZZ_BIN)
+	FUZZ_TIME=600 tests/fuzz/run.sh
+
+.PHONY: fuzz fuzz-check

@@ -26,7 +26,8 @@ static void run_usage(FILE *out)
             "Runs PROG (and the programs it starts) with ward's checks. Exits with\n"
             "PROG's status, or with exitcode if ward reported an error.\n"
             "Options may also be given as WARD_OPTIONS=key=value:key=value;\n"
-            "those on the command line win. A boolean option alone (--leaks) means 1.\n"
+            "those on the command line win. A boolean option alone (--leaks) means 1;\n"
+            "--trace alone writes ward.PROG.PID.wtr here (see ward report).\n"
             "\n"
             "options:\n%s",
             fmt_cstr(&f));
@@ -76,6 +77,7 @@ int cmd_run(int argc, char **argv)
     struct wd_options o;
     char opts[16384] = "", err[1024], lib[PATH_MAX], preload[2 * PATH_MAX + 16];
     int i = 1;
+    bool trace_alone = false;
     opt_defaults(&o);
     const char *env = getenv("WARD_OPTIONS");
     if (env && opt_parse(&o, env, err, sizeof err) < 0) {
@@ -93,12 +95,23 @@ int cmd_run(int argc, char **argv)
             run_usage(stdout);
             return 0;
         }
+        if (!strcmp(argv[i], "--trace")) {
+            /* Alone: ward.PROG.PID.wtr in the current directory. */
+            trace_alone = true;
+            continue;
+        }
         if (add_option(&o, opts, sizeof opts, argv[i]) < 0)
             return 2;
     }
     if (i >= argc) {
         run_usage(stderr);
         return 2;
+    }
+    if (trace_alone) {
+        char kv[WD_OPT_STR_MAX + 16], *base = strrchr(argv[i], '/');
+        snprintf(kv, sizeof kv, "--trace=ward.%s.%%p.wtr", base ? base + 1 : argv[i]);
+        if (add_option(&o, opts, sizeof opts, kv) < 0)
+            return 2;
     }
     if (find_library(lib, sizeof lib) < 0) {
         cli_error("cannot find libward.so next to this ward command "

@@ -11,6 +11,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  run [OPTIONS] -- PROG [ARGS]   run PROG with ward's checks\n"
+    "  report [--json] TRACE          summarise a trace (ward run --trace)\n"
     "\n"
     "  ward --version                 print the version\n"
     "  ward COMMAND --help            help on a command\n";
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report"))
+        return cmd_report(argc - 1, argv + 1);
     cli_error("unknown command '%s' (try ward --help)", cmd);
     return 2;
 }

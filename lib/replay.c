@@ -1,0 +1,239 @@
+/* The replay (see replay.h). A free names its block's size, stack, owner
+ * and coroutine in the trace itself, so the tallies stay right even when
+ * the live-block table misses a block (a trace cut short at the start of
+ * a fork child, a block allocated before tracing began). */
+#include "replay.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TOMB UINT64_MAX
+
+static uint64_t slot_of(uint64_t addr, uint64_t cap)
+{
+    return ((addr >> 4) * 0x9E3779B97F4A7C15ull >> 16) & (cap - 1);
+}
+
+static bool grow(struct replay *r)
+{
+    uint64_t cap = r->cap ? r->cap * 2 : 4096;
+    struct rp_block *b = calloc(cap, sizeof *b);
+    if (!b)
+        return false;
+    for (uint64_t i = 0; i < r->cap; i++) {
+        struct rp_block *x = &r->blocks[i];
+        if (!x->addr || x->addr == TOMB)
+            continue;
+        uint64_t j = slot_of(x->addr, cap);
+        while (b[j].addr)
+            j = (j + 1) & (cap - 1);
+        b[j] = *x;
+    }
+    free(r->blocks);
+    r->blocks = b;
+    r->cap = cap;
+    r->used -= r->tombs;
+    r->tombs = 0;
+    return true;
+}
+
+static struct rp_block *find(const struct replay *r, uint64_t addr)
+{
+    if (!r->cap || !addr || addr == TOMB)
+        return NULL;
+    for (uint64_t i = slot_of(addr, r->cap);; i = (i + 1) & (r->cap - 1)) {
+        if (r->blocks[i].addr == addr)
+            return &r->blocks[i];
+        if (!r->blocks[i].addr)
+            return NULL;
+    }
+}
+
+static struct rp_block *insert(struct replay *r, uint64_t addr)
+{
+    if ((r->used + 1) * 2 > r->cap && !grow(r)) {
+        r->failed = true;
+        return NULL;
+    }
+    uint64_t i = slot_of(addr, r->cap);
+    while (r->blocks[i].addr && r->blocks[i].addr != TOMB && r->blocks[i].addr != addr)
+        i = (i + 1) & (r->cap - 1);
+    if (!r->blocks[i].addr)
+        r->used++;
+    else if (r->blocks[i].addr == TOMB)
+        r->tombs--;
+    memset(&r->blocks[i], 0, sizeof r->blocks[i]);
+    r->blocks[i].addr = addr;
+    return &r->blocks[i];
+}
+
+/* The tally for id; ids the trace never defined (limit) share tally 0. */
+static struct rp_tally *tally(struct rp_tally **arr, uint32_t *n, uint32_t id, uint32_t limit,
+                              bool *failed)
+{
+    if (id >= limit)
+        id = 0;
+    if (id >= *n) {
+        uint32_t cap = *n ? *n : 64;
+        while (cap <= id)
+            cap *= 2;
+        struct rp_tally *a = realloc(*arr, cap * sizeof *a);
+        if (!a) {
+            *failed = true;
+            return NULL;
+        }
+        memset(a + *n, 0, (cap - *n) * sizeof *a);
+        *arr = a;
+        *n = cap;
+    }
+    return &(*arr)[id];
+}
+
+static void add(struct rp_tally *x, uint64_t size)
+{
+    if (!x)
+        return;
+    x->live_bytes += size;
+    x->live_blocks++;
+    x->allocs++;
+    x->total_bytes += size;
+    if (x->live_bytes > x->peak_bytes)
+        x->peak_bytes = x->live_bytes;
+}
+
+static void sub(struct rp_tally *x, uint64_t size)
+{
+    if (!x)
+        return;
+    x->live_bytes -= size <= x->live_bytes ? size : x->live_bytes;
+    x->live_blocks -= x->live_blocks > 0;
+}
+
+int rp_init(struct replay *r, const struct tr_trace *t)
+{
+    memset(r, 0, sizeof *r);
+    r->t = t;
+    return 0;
+}
+
+void rp_free(struct replay *r)
+{
+    free(r->sites);
+    free(r->owners);
+    free(r->coros);
+    free(r->blocks);
+    memset(r, 0, sizeof *r);
+}
+
+static void alloc_block(struct replay *r, const struct tr_event *ev, uint64_t addr,
+                        uint64_t size, uint32_t stack, uint32_t owner)
+{
+    struct rp_block *b = insert(r, addr);
+    if (b) {
+        b->size = size;
+        b->ts = ev->ts;
+        b->stack = stack;
+        b->owner = owner;
+        b->coro = ev->coro;
+        b->thread = ev->thread;
+    }
+    r->live_bytes += size;
+    r->live_blocks++;
+    r->allocs++;
+    r->total_bytes += size;
+    add(tally(&r->sites, &r->nsites, stack, r->t->nstacks, &r->failed), size);
+    add(tally(&r->owners, &r->nowners, owner, r->t->nowners, &r->failed), size);
+    add(tally(&r->coros, &r->ncoros, ev->coro, r->t->ncoros, &r->failed), size);
+    if (r->live_bytes > r->peak_bytes) {
+        r->peak_bytes = r->live_bytes;
+        r->peak_blocks = r->live_blocks;
+        r->peak_ts = ev->ts;
+    }
+}
+
+/* The free names the block's size, stack, owner and coroutine. */
+static void free_block(struct replay *r, uint64_t addr, uint64_t size, uint32_t stack,
+                       uint32_t owner, uint32_t coro)
+{
+    struct rp_block *b = find(r, addr);
+    if (b) {
+        if (b->pin_stack)
+            r->pinned_live--;
+        b->addr = TOMB;
+        r->tombs++;
+    }
+    r->live_bytes -= size <= r->live_bytes ? size : r->live_bytes;
+    r->live_blocks -= r->live_blocks > 0;
+    r->frees++;
+    sub(tally(&r->sites, &r->nsites, stack, r->t->nstacks, &r->failed), size);
+    sub(tally(&r->owners, &r->nowners, owner, r->t->nowners, &r->failed), size);
+    sub(tally(&r->coros, &r->ncoros, coro, r->t->ncoros, &r->failed), size);
+}
+
+void rp_event(struct replay *r, const struct tr_event *ev)
+{
+    struct rp_block *b;
+    r->ts = ev->ts;
+    r->events++;
+    switch (ev->type) {
+    case TR_ALLOC:
+        alloc_block(r, ev, ev->addr, ev->size, ev->stack, ev->owner);
+        if ((ev->flags & TR_F_PINNED) && (b = find(r, ev->addr)) != NULL) {
+            b->pin_stack = ev->stack ? ev->stack : 1;
+            r->pinned_live++;
+        }
+        break;
+    case TR_FREE:
+        free_block(r, ev->addr, ev->size, ev->stack2, ev->owner, ev->coro2);
+        break;
+    case TR_REALLOC: {
+        uint32_t pin = 0;
+        if ((b = find(r, ev->addr)) != NULL)
+            pin = b->pin_stack;
+        free_block(r, ev->addr, ev->size2, ev->stack2, ev->owner, ev->coro2);
+        r->frees--;
+        r->allocs--;
+        r->reallocs++;
+        alloc_block(r, ev, ev->addr2, ev->size, ev->stack, ev->owner);
+        if (pin && (b = find(r, ev->addr2)) != NULL) {
+            b->pin_stack = pin;
+            r->pinned_live++;
+        }
+        break;
+    }
+    case TR_PIN:
+        if ((b = find(r, ev->addr)) != NULL && !b->pin_stack) {
+            b->pin_stack = ev->stack ? ev->stack : 1;
+            r->pinned_live++;
+        }
+        break;
+    case TR_UNPIN:
+        if ((b = find(r, ev->addr)) != NULL && b->pin_stack) {
+            b->pin_stack = 0;
+            r->pinned_live--;
+        }
+        break;
+    case TR_OWNER_SET: {
+        sub(tally(&r->owners, &r->nowners, ev->owner, r->t->nowners, &r->failed), ev->size);
+        struct rp_tally *to = tally(&r->owners, &r->nowners, ev->owner2, r->t->nowners,
+                                    &r->failed);
+        if (to) {
+            to->live_bytes += ev->size;
+            to->live_blocks++;
+            if (to->live_bytes > to->peak_bytes)
+                to->peak_bytes = to->live_bytes;
+        }
+        if ((b = find(r, ev->addr)) != NULL)
+            b->owner = ev->owner2;
+        break;
+    }
+    }
+}
+
+void rp_foreach(const struct replay *r, void (*fn)(const struct rp_block *b, void *arg),
+                void *arg)
+{
+    for (uint64_t i = 0; i < r->cap; i++)
+        if (r->blocks[i].addr && r->blocks[i].addr != TOMB)
+            fn(&r->blocks[i], arg);
+}

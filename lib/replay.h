@@ -1,0 +1,47 @@
+/* Replaying a trace: the live heap and what it adds up to, event by event.
+ * `ward report` and `ward view` both feed events through here, so "live
+ * heap by owner at time t" means one thing everywhere. */
+#ifndef WARD_REPLAY_H
+#define WARD_REPLAY_H
+
+#include "trace_read.h"
+
+struct rp_block {
+    uint64_t addr, size;
+    uint64_t ts;                /* when it was allocated */
+    uint32_t stack, owner, coro, thread;
+    uint32_t pin_stack;         /* 0: not pinned */
+};
+
+struct rp_tally {               /* for a site, an owner or a coroutine */
+    uint64_t live_bytes, live_blocks;
+    uint64_t peak_bytes;        /* its own peak */
+    uint64_t allocs, total_bytes;
+};
+
+struct replay {
+    const struct tr_trace *t;
+    uint64_t ts, events;
+    uint64_t live_bytes, live_blocks;
+    uint64_t peak_bytes, peak_blocks, peak_ts;
+    uint64_t allocs, frees, reallocs, total_bytes;
+    uint64_t pinned_live;
+    struct rp_tally *sites;     /* by stack id, t->nstacks of them */
+    struct rp_tally *owners;    /* by owner id */
+    struct rp_tally *coros;     /* by coroutine id; 0: threads' own stacks */
+    uint32_t nsites, nowners, ncoros;
+    /* live blocks: open addressing by address, with tombstones */
+    struct rp_block *blocks;
+    uint64_t cap, used, tombs;
+    bool failed;                /* out of memory: figures are incomplete */
+};
+
+int  rp_init(struct replay *r, const struct tr_trace *t);
+void rp_free(struct replay *r);
+void rp_event(struct replay *r, const struct tr_event *ev);
+
+/* Calls fn for every live block. */
+void rp_foreach(const struct replay *r, void (*fn)(const struct rp_block *b, void *arg),
+                void *arg);
+
+#endif

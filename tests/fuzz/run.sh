@@ -1,0 +1,29 @@
+#!/bin/bash
+# Runs each fuzz target for FUZZ_TIME seconds on seeds made from traces of
+# the example scheduler, and fails if any input crashes, hangs or leaks.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+T=${FUZZ_TIME:-15}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cc -g -O0 -w -I"$ROOT/lib" -o "$work/sched" "$ROOT/docs/examples/coro_scheduler.c"
+mkdir -p "$work/traces" "$work/raw"
+for bug in "" held-across-yield double-free; do
+    ( cd "$work/traces" && "$BUILD/bin/ward" run --trace=t.%p.wtr -- "$work/sched" $bug 200 \
+        >/dev/null 2>&1 || true )
+done
+for f in "$work"/traces/*.wtr; do
+    zstd -dcq "$f" > "$work/raw/$(basename "$f").raw"
+done
+run() {
+    local target=$1 corpus=$2
+    echo "== $target for ${T}s"
+    (cd "$work" && "$BUILD/fuzz/$target" "$corpus" -max_total_time="$T" -rss_limit_mb=2048 \
+        -max_len=200000 -timeout=10 -print_final_stats=1 2>&1 | tail -4)
+    if ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* >/dev/null 2>&1; then
+        echo "FAIL: $target found a bad input"; exit 1
+    fi
+}
+run fuzz_trace "$work/traces"
+run fuzz_records "$work/raw"

@@ -1,0 +1,104 @@
+#!/bin/bash
+# Traces: standard zstd frames; ward report reproduces the run's reports
+# and sums it up as text and JSON; threads, fork and owners are recorded; a
+# trace cut short is read up to its last frame and says so; bad input is a
+# one-line error; an existing file is never overwritten.
+. "$(dirname "$0")/../lib.sh"
+src=$ROOT/docs/examples/coro_scheduler.c
+cc -g -O0 -w -I"$ROOT/lib" -o "$TMP/sched" "$src" || fail "cannot compile $src"
+cd "$TMP"
+
+ward_run --trace=t.%p.wtr -- "$TMP/sched" held-across-yield
+expect_rc 23
+cp "$TMP/err" "$TMP/run.err"
+trace=$(ls t.*.wtr)
+[ "$(stat -c %a "$trace")" = 600 ] || fail "trace is not private"
+zstd -tq "$trace" || fail "zstd -t rejects the trace"
+[ "$(zstd -dcq "$trace" | head -c 4)" = WTRC ] || fail "no WTRC chunk inside"
+
+run "$WARD" report "$trace"
+expect_rc 0
+expect_out "^program: .*sched held-across-yield"
+expect_out "^duration: .*, complete$"
+expect_out "^allocated: +1004 blocks"
+expect_out "^errors: 1$"
+expect_out "^  producer +0 +0 +44 +1000$"
+expect_out "^  1 \(producer\) +T0 "
+# The trace alone reproduces the report, line for line.
+grep -E "ERROR|SUMMARY|^    #|suspended|inside" "$TMP/run.err" > run.lines
+grep -E "ERROR|SUMMARY|^    #|suspended|inside" "$TMP/out" > report.lines
+cmp -s run.lines report.lines || { diff run.lines report.lines | head; fail "report differs from the run"; }
+
+run "$WARD" report --json "$trace"
+expect_rc 0
+python3 - "$TMP/out" <<'PY' || fail "JSON is wrong"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["complete"] and d["truncated"] is None
+assert d["allocations"] == 1004 and d["frees"] == 1003
+assert d["errors"][0]["kind"] == "use-after-free"
+assert d["errors"][0]["coroutine"] == 2
+assert d["errors"][0]["stack"][0]["function"] == "yield"
+assert d["sites"]["by_calls"][0]["calls"] == 1000
+assert any(o["name"] == "producer" and o["allocations"] == 1000 for o in d["owners"])
+assert any(c["name"] == "producer" for c in d["coroutines"])
+PY
+
+# --trace alone names the file after the program and the pid.
+ward_run --trace --leaks=0 -- "$TMP/sched"
+ls ward.sched.*.wtr >/dev/null 2>&1 || { ls; cat "$TMP/err"; fail "--trace alone wrote no ward.sched.PID.wtr"; }
+
+# Threads and owners.
+build trace_cases
+ward_run --trace=th.wtr -- "$TMP/trace_cases" threads
+expect_rc 0
+run "$WARD" report th.wtr
+expect_out "^allocated: +40[0-9][0-9] blocks"            # and glibc's few per thread
+expect_out "^at the end: .* in [0-9] blocks not freed"
+ward_run --trace=api.wtr --leaks=0 -- "$TMP/trace_cases" api
+run "$WARD" report api.wtr
+expect_out "^pinned blocks live at the end: 1$"
+expect_out "^  session +0 +0 +300 +0$"
+expect_out "^  cache +0 +0 +300 +1$"
+
+# A forked child writes its own file.
+ward_run --trace=f.%p.wtr -- "$TMP/trace_cases" fork
+child=$(sed -n 's/^child //p' "$TMP/out")
+[ -s "f.$child.wtr" ] || fail "the child wrote no trace"
+run "$WARD" report "f.$child.wtr"
+expect_out "^allocated: +100 blocks"
+
+# Killed: readable up to its last frame, and says so.
+"$WARD" run --trace=k.wtr -- "$TMP/trace_cases" forever > k.out &
+pid=$!
+for _ in $(seq 50); do grep -q running k.out && break; sleep 0.1; done
+sleep 1.5
+kill -9 $pid
+wait $pid 2>/dev/null
+run "$WARD" report k.wtr
+expect_rc 0
+expect_out "TRUNCATED"
+expect_err "no end record"
+# Cut in the middle of a frame.
+head -c $(( $(stat -c %s "$trace") * 2 / 3 )) "$trace" > cut.wtr
+run "$WARD" report cut.wtr
+expect_rc 0
+expect_out "TRUNCATED"
+expect_err "cut short at byte"
+
+# Bad input: one line, exit 1.
+head -c 1000 /dev/urandom > junk.wtr
+run "$WARD" report junk.wtr
+expect_rc 1
+[ "$(wc -l < "$TMP/err")" -eq 1 ] || fail "error is not one line"
+expect_err "is not a readable ward trace"
+run "$WARD" report missing.wtr
+expect_rc 1
+expect_err "cannot read trace 'missing.wtr'"
+
+# Never overwrite.
+echo precious > taken.wtr
+ward_run --trace=taken.wtr -- "$TMP/sched"
+expect_err "cannot create trace file 'taken.wtr': File exists"
+[ "$(cat taken.wtr)" = precious ] || fail "overwrote an existing file"
+pass

@@ -1,0 +1,63 @@
+/* Programs for the trace tests; argv[1] picks one:
+ *   threads  four threads allocate and free (nothing leaks)
+ *   fork     the child allocates, frees and exits; the parent waits
+ *   forever  allocates and frees until killed
+ *   api      owners, a pinned block and a transfer */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ward.h"
+
+static void *work(void *arg)
+{
+    char name[16];
+    snprintf(name, sizeof name, "worker%ld", (long)arg);
+    pthread_setname_np(pthread_self(), name);
+    for (int i = 0; i < 1000; i++)
+        free(malloc(100 + (size_t)i));
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "";
+    if (!strcmp(what, "threads")) {
+        pthread_t t[4];
+        for (long i = 0; i < 4; i++)
+            pthread_create(&t[i], NULL, work, (void *)i);
+        for (int i = 0; i < 4; i++)
+            pthread_join(t[i], NULL);
+    } else if (!strcmp(what, "fork")) {
+        free(malloc(10));
+        pid_t pid = fork();
+        if (pid == 0) {
+            for (int i = 0; i < 100; i++)
+                free(malloc(1000));
+            exit(0);
+        }
+        waitpid(pid, NULL, 0);
+        printf("child %d\n", (int)pid);
+    } else if (!strcmp(what, "forever")) {
+        printf("running\n");
+        fflush(stdout);
+        for (;;) {
+            void *p = malloc(64);
+            usleep(100);
+            free(p);
+        }
+    } else if (!strcmp(what, "api")) {
+        ward_owner_push("cache");
+        char *c = malloc(300);
+        ward_owner_pop();
+        char *p = ward_malloc_pinned(128);
+        ward_owner_set(c, "session");
+        free(c);
+        (void)p;                    /* the pinned block leaks */
+    }
+    return 0;
+}
