@@ -152,6 +152,20 @@ static void check_reuse(const struct wd_block *b, uint32_t stack)
 
 /* ---- allocation ---- */
 
+/* A block of a sane size ward cannot place: its own memory (metadata,
+ * address space) is exhausted. It says so once and stops checking; the
+ * interposers then hand this and later calls to glibc. */
+static void out_of_room(size_t size)
+{
+    if (size >= (1UL << 40))
+        return;                         /* the program asked too much */
+    report_warning_once("ward's own memory is exhausted; it stops checking and tracing, and "
+                        "the program goes on with glibc's malloc (blocks already placed are "
+                        "still freed correctly)");
+    trace_crash_flush();
+    wd_state = WD_INERT;
+}
+
 static bool guard_allowed(void)
 {
     if (heap_guard_budget_left())
@@ -189,6 +203,8 @@ static void *place_block(size_t size, size_t align, bool zero, uint32_t stack, u
     /* Too large for a small slot, a block gets a page slot even when it
      * may not be guarded: heap_take decides by size. */
     if (!heap_take(wd_tls.tc, size, align, guard, wd_opt.guard_below, &b)) {
+        if (!internal)
+            out_of_room(size);
         errno = ENOMEM;
         return NULL;
     }

@@ -15,6 +15,7 @@
 static struct {
     wd_lock lock;
     char *base, *bump, *end;
+    char *limit;                    /* the bump stops here (see imem_limit) */
     void *free[IMEM_CLASSES];       /* singly linked through the first word */
 } im;
 
@@ -26,7 +27,7 @@ bool imem_init(void)
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p != MAP_FAILED) {
             im.base = im.bump = p;
-            im.end = im.base + size;
+            im.end = im.limit = im.base + size;
             return true;
         }
     }
@@ -55,7 +56,7 @@ void *imem_alloc(size_t size)
     if (im.free[c]) {
         p = im.free[c];
         im.free[c] = *(void **)p;
-    } else if ((size_t)(im.end - im.bump) >= cap) {
+    } else if ((size_t)(im.limit - im.bump) >= cap) {
         p = im.bump;
         im.bump += cap;
         prim_unlock(&im.lock);
@@ -91,6 +92,14 @@ void *imem_grow(void *p, size_t old_size, size_t new_size)
     if (q)
         imem_free(p, old_size);
     return q;
+}
+
+void imem_limit(size_t more)
+{
+    prim_lock(&im.lock);
+    if ((size_t)(im.end - im.bump) > more)
+        im.limit = im.bump + more;
+    prim_unlock(&im.lock);
 }
 
 bool imem_contains(const void *p)

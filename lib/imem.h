@@ -12,6 +12,10 @@ void *imem_alloc(size_t size);               /* zeroed; NULL when exhausted */
 void  imem_free(void *p, size_t size);
 void *imem_grow(void *p, size_t old_size, size_t new_size);
 bool  imem_contains(const void *p);
+
+/* Allow only `more` bytes beyond what is in use: a fault-injection hook
+ * for tests of what ward does when its own memory runs out. */
+void  imem_limit(size_t more);
 void  imem_range(uintptr_t *lo, uintptr_t *hi);
 void  imem_atfork_prepare(void);
 void  imem_atfork_parent(void);

@@ -77,6 +77,9 @@ void core_init(void)
         return;
     }
     options_pending = environ == NULL;
+    const char *limit = find_env("WARD_TEST_IMEM_LIMIT");
+    if (limit)
+        imem_limit(strtoul(limit, NULL, 0));
     threads_init();
     struct wd_thread *t = threads_new(STACK_NONE);
     if (t)

@@ -151,6 +151,9 @@ static uint8_t *begin(unsigned type, size_t max)
     if (!b) {
         b = *slot = new_buffer();
         if (!b) {
+            trace_on = false;
+            report_warning_once("no memory left for trace buffers; tracing stops, and the "
+                                "trace is readable up to here");
             prim_release();
             return NULL;
         }

@@ -54,6 +54,9 @@ static void *keep_errno(void *p, int saved)
     return p;
 }
 
+/* ward went inert during the call (its memory ran out): glibc takes it. */
+#define OR_LIBC(p, libc_call) ((p) || wd_state != WD_INERT ? (p) : (libc_call))
+
 static void *aligned(size_t align, size_t size, uint32_t stack)
 {
     int saved = errno;
@@ -61,7 +64,24 @@ static void *aligned(size_t align, size_t size, uint32_t stack)
         errno = ENOMEM;
         return NULL;
     }
-    return keep_errno(core_alloc(size, align < 16 ? 16 : align, false, stack), saved);
+    void *p = core_alloc(size, align < 16 ? 16 : align, false, stack);
+    return keep_errno(OR_LIBC(p, __libc_memalign(align < 16 ? 16 : align, size)), saved);
+}
+
+/* A block of ward's, resized while ward is inert: it moves to glibc. */
+static void *realloc_to_libc(void *p, size_t size)
+{
+    size_t old = core_usable_size(p);
+    if (!size) {
+        free(p);
+        return NULL;
+    }
+    void *q = __libc_malloc(size);
+    if (q) {
+        memcpy(q, p, old < size ? old : size);
+        free(p);
+    }
+    return q;
 }
 
 WD_EXPORT void *malloc(size_t size)
@@ -101,7 +121,8 @@ WD_EXPORT void *calloc(size_t n, size_t size)
         return NULL;
     }
     int saved = errno;
-    return keep_errno(core_alloc(total, 16, true, HERE()), saved);
+    void *p = core_alloc(total, 16, true, HERE());
+    return keep_errno(OR_LIBC(p, __libc_calloc(n, size)), saved);
 }
 
 WD_EXPORT void *realloc(void *p, size_t size)
@@ -111,10 +132,7 @@ WD_EXPORT void *realloc(void *p, size_t size)
             return malloc(size);
         if (!quiet_ours(p))
             return __libc_realloc(p, size);
-        wd_tls.in_ward++;
-        void *q = core_realloc(p, size, STACK_NONE);
-        wd_tls.in_ward--;
-        return q;
+        return realloc_to_libc(p, size);
     }
     if (size > PTRDIFF_MAX) {
         errno = ENOMEM;
@@ -122,6 +140,8 @@ WD_EXPORT void *realloc(void *p, size_t size)
     }
     int saved = errno;
     void *q = core_realloc(p, size, HERE());
+    if (!q && size && wd_state == WD_INERT)
+        q = realloc_to_libc(p, size);
     return size ? keep_errno(q, saved) : (errno = saved, q);
 }
 

@@ -11,24 +11,37 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE)
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
 
+# The same unit tests built with ASan and UBSan, from the sources.
+SAN_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Ilib
+SAN_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests-san/%,$(UNIT_SRC))
+CORE_SRC  := $(filter-out lib/init.c,$(LIB_SRC))
+
+$(BUILD)/tests-san/%: tests/unit/%.c $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 $(SAN_FLAGS) -ftls-model=initial-exec -o $@ $< $(CORE_SRC) \
+	    -lcmocka -ldl -lpthread
+
+unit-san: $(SAN_BIN)
+	@for t in $(SAN_BIN); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=0 $$t || exit 1; done
+
 integration: all
 	tests/run.sh tests/integration
 
 real: all
 	tests/run.sh tests/real
 
-check: all unit fuzz-check
+check: all unit unit-san fuzz-check
 	tests/run.sh
 
-.PHONY: unit integration real
+.PHONY: unit unit-san integration real
 
 # Fuzzing (libFuzzer, with ASan and UBSan): `make check` runs each target
 # briefly on seeds made from fresh traces; `make fuzz` runs longer.
 FUZZ_CC     ?= clang
 FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -Ilib
 FUZZ_SRC    := lib/trace_read.c lib/replay.c lib/report_text.c lib/fmt.c lib/prim.c \
-               lib/symbols.c lib/deps.c
-FUZZ_BIN    := $(BUILD)/fuzz/fuzz_trace $(BUILD)/fuzz/fuzz_records
+               lib/symbols.c lib/deps.c lib/options.c
+FUZZ_BIN    := $(BUILD)/fuzz/fuzz_trace $(BUILD)/fuzz/fuzz_records $(BUILD)/fuzz/fuzz_options
 FUZZ_TIME   ?= 15
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC)

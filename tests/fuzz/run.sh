@@ -25,5 +25,10 @@ run() {
         echo "FAIL: $target found a bad input"; exit 1
     fi
 }
+mkdir -p "$work/opts"
+printf 'exitcode=5:leaks=0' > "$work/opts/1"
+printf 'quarantine=64K:guard=all:trace=/tmp/x.%%p.wtr' > "$work/opts/2"
+printf 'selfref=error::stack_depth=64:log_path=a' > "$work/opts/3"
 run fuzz_trace "$work/traces"
 run fuzz_records "$work/raw"
+run fuzz_options "$work/opts"
