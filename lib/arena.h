@@ -25,10 +25,28 @@ struct wd_seg {
     struct wd_meta *meta;   /* one entry per slot */
     uint64_t  huge_size;    /* SEG_HUGE, in every segment of the span: the */
     uintptr_t huge_user;    /* block's size and address (meta's are 32-bit) */
-    uint32_t  nslots;
+    uint64_t  div_magic;    /* slot index = (offset * div_magic) >> SEG_DIV_SHIFT; */
+    uint32_t  nslots;       /* a division costs tens of cycles on every free */
     uint8_t   kind;
     uint8_t   cls;
 };
+
+/* Division by multiplication: exact for offsets below 2^22 (a segment)
+ * and slot sizes below 2^20, since offset * (magic * d - 2^42) < 2^42.
+ * Huge spans have one slot; their index is 0 whatever the offset. */
+#define SEG_DIV_SHIFT 42
+static inline uint64_t seg_div_magic(uint64_t slot_size)
+{
+    return slot_size < (1UL << 20) ? (1ULL << SEG_DIV_SHIFT) / slot_size + 1 : 0;
+}
+
+static inline uint64_t seg_slot_index(const struct wd_seg *s, uintptr_t p)
+{
+    uint64_t off = p - s->slot_base;
+    if (s->div_magic)
+        return (off * s->div_magic) >> SEG_DIV_SHIFT;
+    return off / s->slot_size;
+}
 
 struct wd_arena {
     uintptr_t base;

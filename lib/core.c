@@ -318,8 +318,11 @@ static void retire_quiet(struct wd_block *b, const char *op, uint32_t stack)
         coro_note_free(blk_user(b), m->free_epoch);
     }
     heap_retire(b);
+    /* The quarantine counts what a block really holds: its whole slot and
+     * its metadata (a freed 8-byte block keeps 80 bytes from reuse). */
     if (wd_opt.quarantine > 0 && !(m->flags & BF_INTERNAL))
-        quarantine_push(b, blk_size(b));
+        quarantine_push(b, (b->seg->kind == SEG_SMALL ? b->slot_size : blk_size(b)) +
+                               sizeof *m);
     else
         core_evict(b);
 }

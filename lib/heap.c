@@ -79,6 +79,7 @@ static bool pool_new_segment(struct pool *p, uint8_t kind, uint8_t cls,
     struct wd_seg *s = &wd_arena.segs[idx];
     s->slot_base = base;
     s->slot_size = slot_size;
+    s->div_magic = seg_div_magic(slot_size);
     s->meta = meta;
     s->nslots = nslots;
     s->cls = cls;
@@ -130,7 +131,7 @@ static void fill_block(struct wd_block *b, uintptr_t slot)
     b->seg = s;
     b->slot = slot;
     b->slot_size = s->slot_size;
-    b->m = &s->meta[(slot - s->slot_base) / s->slot_size];
+    b->m = &s->meta[seg_slot_index(s, slot)];
 }
 
 /* Small blocks: a slot of the class that fits size, alignment slack and
@@ -213,6 +214,7 @@ static bool huge_take(size_t size, size_t align, struct wd_block *b)
         struct wd_seg *s = &wd_arena.segs[idx + (long)i];
         s->slot_base = base;
         s->slot_size = span;
+        s->div_magic = 0;
         s->meta = meta;
         s->nslots = 1;
         atomic_store_explicit((_Atomic uint8_t *)&s->kind, SEG_HUGE, memory_order_release);
@@ -304,7 +306,7 @@ bool heap_find(const void *p, struct wd_block *b)
     uint8_t kind = atomic_load_explicit((_Atomic uint8_t *)&s->kind, memory_order_acquire);
     if (kind == SEG_UNUSED)
         return false;
-    uint64_t i = ((uintptr_t)p - s->slot_base) / s->slot_size;
+    uint64_t i = seg_slot_index(s, (uintptr_t)p);
     if (i >= s->nslots)
         return false;               /* the tail of a segment no slot covers */
     b->seg = s;

@@ -2,17 +2,28 @@
  * eight bytes at a time and look at single bytes only where a word
  * differs. */
 #include "patterns.h"
+#include "options.h"
 
 #include <string.h>
 
 #define WORD(c) (0x0101010101010101ull * (uint8_t)(c))
+
+/* The part of the slack after a block that is filled and checked: an
+ * overflow shows in its first bytes, and the rest of a big size class's
+ * slack would only cost memory traffic. */
+#define RIGHT_MAX 64
+
+static uintptr_t right_end(uintptr_t end, uintptr_t hi)
+{
+    return hi - end > RIGHT_MAX ? end + RIGHT_MAX : hi;
+}
 
 void pat_fill_redzones(const struct wd_block *b)
 {
     uintptr_t lo, hi, user = blk_user(b), end = user + blk_size(b);
     heap_span(b, &lo, &hi);
     memset((void *)lo, PAT_REDZONE, user - lo);
-    memset((void *)end, PAT_REDZONE, hi - end);
+    memset((void *)end, PAT_REDZONE, right_end(end, hi) - end);
 }
 
 /* One page of each pattern, to compare against with libc's vectorised
@@ -21,6 +32,20 @@ static uint8_t page_redzone[WD_PAGE], page_freed[WD_PAGE];
 
 static bool intact(uintptr_t lo, uintptr_t hi, uint8_t c)
 {
+    /* Small ranges (a small block's redzones, most freed blocks): words. */
+    if (hi - lo <= 64) {
+        uint64_t w = WORD(c), v;
+        uintptr_t p = lo;
+        for (; p + 8 <= hi; p += 8) {
+            memcpy(&v, (const void *)p, 8);
+            if (v != w)
+                return false;
+        }
+        for (; p < hi; p++)
+            if (*(const uint8_t *)p != c)
+                return false;
+        return true;
+    }
     const uint8_t *page = c == PAT_REDZONE ? page_redzone : page_freed;
     if (!page[0]) {
         memset(page_redzone, PAT_REDZONE, WD_PAGE);
@@ -70,7 +95,7 @@ bool pat_check_redzones(const struct wd_block *b, struct pat_damage *d)
     uintptr_t lo, hi, user = blk_user(b);
     heap_span(b, &lo, &hi);
     memset(d, 0, sizeof *d);
-    scan(user + blk_size(b), hi, PAT_REDZONE, d);
+    scan(user + blk_size(b), right_end(user + blk_size(b), hi), PAT_REDZONE, d);
     if (d->count)
         return true;
     scan(lo, user, PAT_REDZONE, d);
@@ -78,10 +103,19 @@ bool pat_check_redzones(const struct wd_block *b, struct pat_damage *d)
     return d->count > 0;
 }
 
+/* Only the first poison_bytes: freed memory is cold by the time it is
+ * reused, and each cache line read then is a miss; most writes after free
+ * land in the first fields of a struct. Guarded blocks catch the rest. */
+static uint64_t poisoned(const struct wd_block *b)
+{
+    uint64_t size = blk_size(b), max = (uint64_t)wd_opt.poison_bytes;
+    return size < max ? size : max;
+}
+
 void pat_poison(const struct wd_block *b)
 {
     if (b->seg->kind == SEG_SMALL)
-        memset((void *)blk_user(b), PAT_FREED, blk_size(b));
+        memset((void *)blk_user(b), PAT_FREED, poisoned(b));
 }
 
 bool pat_check_poison(const struct wd_block *b, struct pat_damage *d)
@@ -90,7 +124,7 @@ bool pat_check_poison(const struct wd_block *b, struct pat_damage *d)
     if (b->seg->kind != SEG_SMALL)
         return false;
     uintptr_t user = blk_user(b);
-    scan(user, user + blk_size(b), PAT_FREED, d);
+    scan(user, user + poisoned(b), PAT_FREED, d);
     return d->count > 0;
 }
 

@@ -195,18 +195,17 @@ uint32_t stacks_intern(const uintptr_t *pcs, unsigned n)
 
 uint32_t stacks_from_raw(void **raw, int got, void *caller)
 {
-    uintptr_t pcs[STACK_MAX_DEPTH];
-    unsigned depth = (unsigned)wd_opt.stack_depth, n = 0;
+    unsigned depth = (unsigned)wd_opt.stack_depth;
     int i = 0;
     if (got <= 0) {
-        pcs[0] = (uintptr_t)caller;
-        return stacks_intern(pcs, 1);
+        uintptr_t pc = (uintptr_t)caller;
+        return stacks_intern(&pc, 1);
     }
+    /* Ward's own frames are on top; the rest is interned where it lies. */
     while (i < got && stacks_is_ward_pc((uintptr_t)raw[i]))
         i++;
-    for (; i < got && n < depth; i++)
-        pcs[n++] = (uintptr_t)raw[i];
-    return stacks_intern(pcs, n);
+    unsigned n = (unsigned)(got - i) < depth ? (unsigned)(got - i) : depth;
+    return stacks_intern((const uintptr_t *)(raw + i), n);
 }
 
 uint32_t stacks_capture_context(void *ucontext)

@@ -24,9 +24,11 @@ earlier repetitions passed, their median is shown, marked).
 --quick runs one repetition with small sizes, to try the driver out.
 
 Peak RSS is the largest of the process tree's processes (wait4's
-ru_maxrss), not their sum: for heaptrack that is the program, not
-heaptrack_interpret beside it. The heaptrack rows also give the size of
-its (zstd-compressed) trace per allocation it counted.
+ru_maxrss, from a small runner program so the Python driver's own RSS does
+not count), not their sum: for heaptrack it is mostly heaptrack_interpret's
+(about 100 MiB even for /bin/true), which runs beside the program. The
+heaptrack rows also give the size of its (zstd-compressed) trace per
+allocation it counted.
 
 WARD=PATH benchmarks that ward binary instead of build/bin/ward.
 
@@ -119,7 +121,7 @@ def build_workloads(asan):
     """Builds scripts/bench/*.c into build/bench/ and, for the asan config,
     with clang -fsanitize=address into build/bench/asan/ (or with cc
     -fsanitize=address where clang rejects the source). Returns (set of
-    programs built with ASan, notes)."""
+    programs built with ASan, [(program, note)])."""
     os.makedirs(BENCH, exist_ok=True)
     build_runner()
     sources = sorted(n for n in os.listdir(SRC_DIR) if n.endswith(".c"))
@@ -149,10 +151,10 @@ def build_workloads(asan):
                         f.write(cc + "\n")
                     break
         if used is None:
-            notes.append("asan: %s does not build with -fsanitize=address" % name)
+            notes.append((name[:-2], "asan: %s does not build with -fsanitize=address" % name))
             continue
         if used != "clang":
-            notes.append("asan: %s built with %s -fsanitize=address (clang rejects it)" % (name, used))
+            notes.append((name[:-2], "asan: %s built with %s -fsanitize=address (clang rejects it)" % (name, used)))
         built.add(name[:-2])
     return built, notes
 
@@ -598,8 +600,9 @@ def main():
         print("note: " + text, file=sys.stderr)
 
     CONFIGS["asan"].built, build_notes = build_workloads("asan" in configs)
-    for n in build_notes:
-        note(n)
+    for prog, text in build_notes:
+        if any(WORKLOADS[w].c_program == prog for w in workloads):
+            note(text)
 
     # Configurations: probe each, drop those that cannot run.
     for c in list(configs):
@@ -658,6 +661,9 @@ def main():
                 print("%s under %s: %.3f s, %.1f MiB" % (w, c, elapsed, rss / 2**20), file=sys.stderr)
         print("round %d/%d done" % (rep + 1, reps), file=sys.stderr)
 
+    if "heaptrack" in configs:
+        notes.append("heaptrack's peak RSS is mostly heaptrack_interpret's (about 100 MiB), "
+                     "not the program's")
     for (w, c), (status, reason) in sorted(outcomes.items()):
         notes.append("%s under %s: %s, %s" % (w, c, status, reason))
     lines = fmt_table(workloads, configs, results, outcomes, traces, "heaptrack" in configs)

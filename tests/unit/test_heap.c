@@ -141,6 +141,23 @@ static void test_reuse(void **state)
     assert_int_equal(c.m->size, 205);
 }
 
+/* The multiply that replaces the division finds the same slot for every
+ * offset of a segment, for every slot size a segment can have. */
+static void test_slot_index(void **state)
+{
+    (void)state;
+    for (uint64_t d = 48; d < (1UL << 20); d += d < 4096 ? 16 : 4093) {
+        struct wd_seg s = { .slot_base = 0, .slot_size = d, .div_magic = seg_div_magic(d) };
+        for (uint64_t off = 0; off < SEG_SIZE; off += 997)
+            assert_int_equal(seg_slot_index(&s, off), off / d);
+        assert_int_equal(seg_slot_index(&s, SEG_SIZE - 1), (SEG_SIZE - 1) / d);
+        uint64_t k = (SEG_SIZE - 1) / d * d;
+        assert_int_equal(seg_slot_index(&s, k), k / d);
+        if (k)
+            assert_int_equal(seg_slot_index(&s, k - 1), (k - 1) / d);
+    }
+}
+
 static int count;
 static void count_live(struct wd_block *b, void *arg)
 {
@@ -170,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_guarded),
         cmocka_unit_test(test_reuse),
         cmocka_unit_test(test_foreach),
+        cmocka_unit_test(test_slot_index),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
