@@ -4,9 +4,11 @@
  * block is checked (a write after free shows there), heap_place places the
  * block, its redzones are filled and its metadata records the stack and
  * context; it turns BS_LIVE. free() claims it with one compare-and-swap
- * BS_LIVE -> BS_QUAR, so of two racing frees exactly one wins and the other
- * is a double free; the redzones are checked, the block poisoned, and it
- * waits in quarantine until its slot is handed out again.
+ * BS_LIVE -> BS_BUSY, so of two racing frees exactly one wins and the other
+ * is a double free; the redzones are checked, the block poisoned, turned
+ * BS_QUAR, and it waits in quarantine until its slot is handed out again.
+ * Until then BS_BUSY tells the checks at exit (which may find a thread
+ * stopped half-way) to leave the block alone.
  *
  * Calls made while ward itself is running (libunwind, libdw, dlopen) are
  * "internal": placed in the same heap, flagged, never checked or reported. */
@@ -270,7 +272,8 @@ static void bad_free(void *p, const char *op, uint32_t stack)
     fmt_init(&f, note, sizeof note, -1);
     if (heap_find(p, &b) && b.m->state != BS_FREE) {
         e.blk = &b;
-        if (blk_user(&b) == (uintptr_t)p && b.m->state == BS_QUAR) {
+        /* BS_BUSY: a free racing this one is under way. */
+        if (blk_user(&b) == (uintptr_t)p && (b.m->state == BS_QUAR || b.m->state == BS_BUSY)) {
             e.kind = WK_DOUBLE_FREE;
             struct ctx_pair first = ctx_get(b.m->free_ctx), now = ctx_get(wd_tls.ctx);
             if ((first.coro || now.coro) && first.coro != now.coro) {
@@ -285,7 +288,7 @@ static void bad_free(void *p, const char *op, uint32_t stack)
     report_error(&e);
 }
 
-/* Frees a block claimed by the caller (now BS_QUAR): checks its redzones,
+/* Frees a block claimed by the caller (now BS_BUSY): checks its redzones,
  * poisons it and queues it. Traced first, before the slot can be reused
  * by anyone (a realloc traces its own record). */
 static void retire_quiet(struct wd_block *b, const char *op, uint32_t stack);
@@ -317,6 +320,7 @@ static void retire_quiet(struct wd_block *b, const char *op, uint32_t stack)
         pat_poison(b);
         coro_note_free(blk_user(b), m->free_epoch);
     }
+    publish(m, BS_QUAR);
     heap_retire(b);
     /* The quarantine counts what a block really holds: its whole slot and
      * its metadata (a freed 8-byte block keeps 80 bytes from reuse). */
@@ -330,7 +334,7 @@ static void retire_quiet(struct wd_block *b, const char *op, uint32_t stack)
 /* Finds the live block starting at p and claims it for freeing. */
 static bool claim_block(void *p, struct wd_block *b)
 {
-    return heap_find(p, b) && blk_user(b) == (uintptr_t)p && claim(b->m, BS_LIVE, BS_QUAR);
+    return heap_find(p, b) && blk_user(b) == (uintptr_t)p && claim(b->m, BS_LIVE, BS_BUSY);
 }
 
 void core_free(void *p, const char *op, uint32_t stack)
@@ -450,8 +454,10 @@ static void *realloc_move(void *p, size_t size, uint32_t stack, bool internal)
     } else if (q) {
         /* Not a live block: leave it alone and fail like an exhausted
          * heap; the caller keeps its pointer. */
-        if (claim_block(q, &b))
+        if (claim_block(q, &b)) {
+            heap_retire(&b);
             core_evict(&b);
+        }
         if (!internal)
             bad_free(p, "realloc", stack);
         errno = ENOMEM;

@@ -259,11 +259,22 @@ static bool slot_open(const struct wd_block *b)
     return b->seg->kind == SEG_PAGES && b->m->state != BS_FREE && !(b->m->flags & BF_GUARDED);
 }
 
+/* The slot goes back to the pool as it was, so its history and its
+ * protection still agree. */
+static uintptr_t place_failed(struct wd_block *b, const struct wd_meta *was)
+{
+    *b->m = *was;
+    heap_release(NULL, b);
+    return 0;
+}
+
 uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below, bool guarded)
 {
     struct wd_meta *m = b->m;
     uintptr_t user, end = b->slot + b->slot_size;
     bool open = slot_open(b);
+    struct wd_meta was = *m;
+    atomic_store_explicit((_Atomic uint8_t *)&m->state, BS_BUSY, memory_order_relaxed);
     m->flags = 0;
     if (b->seg->kind == SEG_SMALL) {
         user = WD_ALIGN_UP(b->slot + HEAP_REDZONE, align);
@@ -272,21 +283,19 @@ uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below, 
          * slot is made read-write whole, so it merges with its neighbours
          * into one mapping, and stays so after free. */
         user = WD_ALIGN_DOWN(end - size, align);
-        if (!open && !prim_commit((void *)b->slot, b->slot_size)) {
-            heap_release(NULL, b);
-            return 0;
-        }
+        if (!open && !prim_commit((void *)b->slot, b->slot_size))
+            return place_failed(b, &was);
     } else {
         /* A span is aligned to its segment only: place by address. */
         user = below ? WD_ALIGN_UP(b->slot + WD_PAGE, align)
                      : WD_ALIGN_DOWN(end - WD_PAGE - size, align);
         uintptr_t lo = WD_ALIGN_DOWN(user, WD_PAGE), hi = WD_ALIGN_UP(user + size, WD_PAGE);
-        if (open)
+        if (open) {
             prim_discard((void *)b->slot, b->slot_size);
-        if (hi > lo && !prim_commit((void *)lo, hi - lo)) {
-            heap_release(NULL, b);
-            return 0;
+            was.state = BS_FREE;            /* closed again: nothing to check */
         }
+        if (hi > lo && !prim_commit((void *)lo, hi - lo))
+            return place_failed(b, &was);
         m->flags = BF_GUARDED;
         atomic_fetch_add_explicit(&hp.guarded_live, 1, memory_order_relaxed);
     }
@@ -366,6 +375,9 @@ void heap_retire(const struct wd_block *b)
     heap_span(b, &lo, &hi);
     if (hi > lo)
         prim_discard((void *)lo, hi - lo);
+    /* Its pages now merge with the guards around them: the freed block
+     * holds no mapping of its own, however long it stays in quarantine. */
+    atomic_fetch_sub_explicit(&hp.guarded_live, 1, memory_order_relaxed);
 }
 
 void heap_release(struct wd_tcache *tc, const struct wd_block *b)
@@ -379,8 +391,6 @@ void heap_release(struct wd_tcache *tc, const struct wd_block *b)
             pool_put(&hp.small[c], b->slot);
         return;
     }
-    if (b->m->flags & BF_GUARDED)
-        atomic_fetch_sub_explicit(&hp.guarded_live, 1, memory_order_relaxed);
     if (s->kind == SEG_PAGES) {
         pool_put(&hp.pages[s->cls - 1], b->slot);
         return;

@@ -245,6 +245,24 @@ static void scan_internal(struct wd_block *b, void *arg)
         scan_block(b, BF_MARK);
 }
 
+/* In a child made by fork, the other threads of the parent are gone, and
+ * with them their registers: a block one of them held only there (between
+ * malloc and the store) would look leaked. Their blocks are the parent's
+ * to report, so here they count as reachable, and so does what they
+ * point to. */
+static void mark_lost_threads(struct wd_block *b, void *arg)
+{
+    (void)arg;
+    struct wd_meta *m = b->m;
+    if (m->state != BS_LIVE || (m->flags & (BF_INTERNAL | BF_MARK)))
+        return;
+    struct wd_thread *t = threads_get(ctx_get(m->alloc_ctx).thread);
+    if (t && t->lost) {
+        m->flags |= BF_MARK;
+        push(blk_user(b));
+    }
+}
+
 static __attribute__((noinline)) void mark_roots(void)
 {
     ucontext_t uc;
@@ -255,6 +273,8 @@ static __attribute__((noinline)) void mark_roots(void)
     find_own_data();
     maps_foreach(scan_mapping, &sp);
     heap_foreach(scan_internal, NULL);
+    if (threads_lost_any())
+        heap_foreach(mark_lost_threads, NULL);
     drain(BF_MARK);
 }
 

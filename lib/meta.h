@@ -12,6 +12,9 @@ enum blk_state {
     BS_LIVE,            /* handed to the program */
     BS_QUAR,            /* freed: in quarantine, or since back in the pool
                            (the history stays until the slot is reused) */
+    BS_BUSY,            /* being placed or freed: its bytes are in flux.
+                           Checks at exit skip it, for its thread may have
+                           been stopped half-way, or left behind by fork */
 };
 
 enum blk_flag {

@@ -26,6 +26,7 @@ static struct {
     _Atomic uint32_t count;
     pthread_key_t key;
     bool key_ok;
+    bool lost_any;              /* some thread was lost at fork */
 } th;
 
 static void thread_gone(void *arg);
@@ -154,6 +155,8 @@ void threads_set_name(struct wd_thread *t, const char *name)
 void threads_atfork_prepare(void) { prim_lock(&th.lock); }
 void threads_atfork_parent(void)  { prim_unlock(&th.lock); }
 
+bool threads_lost_any(void) { return th.lost_any; }
+
 /* Only the forking thread survives into the child. */
 void threads_atfork_child(void)
 {
@@ -162,8 +165,8 @@ void threads_atfork_child(void)
     prim_lock_reset(&th.lock);
     for (uint32_t i = 0; i < n; i++) {
         struct wd_thread *t = threads_get(i);
-        if (t && t != me)
-            atomic_store(&t->alive, 0);
+        if (t && t != me && atomic_exchange(&t->alive, 0))
+            t->lost = th.lost_any = true;
     }
     if (me)
         me->tid = prim_gettid();

@@ -23,6 +23,7 @@ struct wd_thread {
     uint32_t  create_stack;
     pid_t     tid;              /* kernel thread id */
     _Atomic int alive;
+    bool      lost;             /* ran when the process forked: gone in the child */
     char      name[16];         /* "" until named */
     uintptr_t stack_lo, stack_hi;   /* 0 when unknown */
     uintptr_t tp;               /* thread pointer (pthread_self) */
@@ -95,5 +96,7 @@ static inline struct owner_cache *threads_owner_cache(void)
 void threads_atfork_prepare(void);
 void threads_atfork_parent(void);
 void threads_atfork_child(void);
+/* Whether a fork left threads behind (their blocks, see leaks.c). */
+bool threads_lost_any(void);
 
 #endif

@@ -15,6 +15,11 @@ expect_frame "^allocated by thread T0" make
 expect_err "is 3 bytes after the end of a 32-byte block"
 ! grep -q survived "$TMP/out" || fail "the program went on after the fault"
 
+ward_run --guard=all -- "$TMP/bad_access" read-overflow-after-churn 96
+expect_rc 23
+expect_report heap-buffer-overflow
+expect_no_err "max_map_count"
+
 # malloc keeps glibc's 16-byte alignment, so a 24-byte block ends 8 bytes
 # before its guard page: a read there passes, a write is seen at free.
 ward_run --guard=all -- "$TMP/bad_access" read-overflow 24

@@ -50,6 +50,12 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "read-overflow")) {  /* faults under guard */
         read_past_end(p, n);
         free(p);
+    } else if (!strcmp(mode, "read-overflow-after-churn")) {
+        /* Freed guarded blocks hold no mapping: guarding goes on. */
+        for (int i = 0; i < 40000; i++)
+            free(make(n));
+        read_past_end(p, n);
+        free(p);
     } else if (!strcmp(mode, "read-underflow")) {
         read_before_start(p);
         free(p);

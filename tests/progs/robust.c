@@ -133,6 +133,49 @@ static int many_large(void)
     return 0;
 }
 
+/* Threads that never stop allocating and freeing, in the middle of which
+ * children are forked and call exit, and then the process itself exits:
+ * a thread stopped (or left behind by fork) half-way through malloc or
+ * free is no error. */
+static char *busy_v[4][256];
+
+static void *busy_worker(void *arg)
+{
+    long me = (long)arg;
+    unsigned s = (unsigned)me * 2654435761u + 1;
+    for (;;) {
+        s = s * 1103515245u + 12345u;
+        int i = (s >> 8) % 256;
+        free(busy_v[me][i]);
+        size_t n = 1 + (s >> 16) % 600;
+        char *p = malloc(n);
+        memset(p, 1, n);
+        busy_v[me][i] = p;
+    }
+    return NULL;
+}
+
+static int exit_while_busy(void)
+{
+    pthread_t t;
+    for (long i = 0; i < 4; i++)
+        CHECK(pthread_create(&t, NULL, busy_worker, (void *)i) == 0);
+    usleep(5000);
+    for (int k = 0; k < 60; k++) {
+        pid_t pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0)
+            exit(0);
+        int st;
+        CHECK(waitpid(pid, &st, 0) == pid);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            printf("child %d of 60 failed (status %#x)\n", k, st);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -147,6 +190,8 @@ int main(int argc, char **argv)
         rc = huge_realloc();
     else if (!strcmp(what, "many-large"))
         rc = many_large();
+    else if (!strcmp(what, "exit-while-busy"))
+        rc = exit_while_busy();
     if (rc == 0)
         printf("ok\n");
     return rc;
