@@ -690,9 +690,12 @@ struct stream {
     uint32_t first, last, next;     /* the thread's chunks [first, last] */
     uint8_t *buf;
     struct cursor c;
+    const uint8_t *records;         /* of the chunk open in buf */
     uint64_t ts;
     uint32_t coro;
     uint32_t thread;
+    bool     queued;                /* its event waits in the heap */
+    struct tr_spos at;              /* where its waiting event's record starts */
     struct tr_event ev;
     struct tr_error err;
     char name[TR_MAX_STRING + 1];
@@ -755,6 +758,9 @@ static bool advance(const struct tr_trace *t, struct stream *s)
         while (s->c.p && s->c.p < s->c.end) {
             struct tr_event *ev = &s->ev;
             struct err_strs es;
+            /* Where this record starts, should the iterator be told. */
+            s->at = (struct tr_spos){ s->next - 1, (uint32_t)(s->c.p - s->records), s->ts,
+                                      s->coro };
             memset(ev, 0, sizeof *ev);
             ev->type = *s->c.p++;
             s->ts += get(&s->c);
@@ -799,6 +805,7 @@ static bool advance(const struct tr_trace *t, struct stream *s)
         if (open_chunk(t, ck->offset, ck->csize, s->buf, &h))
             return false;
         s->c = (struct cursor){ h.records, h.end, false };
+        s->records = h.records;
         s->ts = h.base_ts;
         s->coro = ck->start_coro;
     }
@@ -835,7 +842,9 @@ static uint32_t first_chunk(const struct tr_trace *t, uint32_t lo, uint32_t hi, 
     return lo;
 }
 
-struct tr_iter *tr_iter_new(const struct tr_trace *t, uint64_t from_ts)
+/* An iterator with one stream per thread, each over its chunks but not
+ * started. */
+static struct tr_iter *iter_alloc(const struct tr_trace *t)
 {
     struct tr_iter *it = calloc(1, sizeof *it);
     if (!it)
@@ -856,38 +865,70 @@ struct tr_iter *tr_iter_new(const struct tr_trace *t, uint64_t from_ts)
         while (j + 1 < t->nchunks && t->chunks[j + 1].thread == t->chunks[i].thread)
             j++;
         struct stream *s = &it->s[k];
-        s->first = first_chunk(t, i, j, from_ts);
+        s->first = i;
         s->last = j;
-        s->next = s->first;
+        s->next = i;
         s->thread = t->chunks[i].thread;
         s->buf = malloc(CHUNK_CAP);
         if (!s->buf) {
             tr_iter_free(it);
             return NULL;
         }
+        i = j + 1;
+    }
+    return it;
+}
+
+static void queue(struct tr_iter *it, uint32_t k)
+{
+    it->s[k].queued = true;
+    it->heap[it->nheap++] = k;
+}
+
+static void heapify(struct tr_iter *it)
+{
+    for (uint32_t i = it->nheap / 2; i-- > 0;)
+        sift_down(it, i);
+}
+
+struct tr_iter *tr_iter_new(const struct tr_trace *t, uint64_t from_ts)
+{
+    struct tr_iter *it = iter_alloc(t);
+    if (!it)
+        return NULL;
+    for (uint32_t k = 0; k < it->ns; k++) {
+        struct stream *s = &it->s[k];
+        s->next = first_chunk(t, s->first, s->last, from_ts);
         while (advance(t, s)) {
             if (s->ev.ts >= from_ts) {
-                it->heap[it->nheap++] = k;
+                queue(it, k);
                 break;
             }
         }
-        i = j + 1;
     }
-    for (uint32_t i = it->nheap / 2; i-- > 0;)
-        sift_down(it, i);
+    heapify(it);
     return it;
+}
+
+/* Moves on past the event handed out last, if any. */
+static void settle(struct tr_iter *it)
+{
+    if (it->taken && it->nheap) {
+        struct stream *s = &it->s[it->heap[0]];
+        if (!advance(it->t, s)) {
+            s->queued = false;
+            it->heap[0] = it->heap[--it->nheap];
+        }
+        sift_down(it, 0);
+    }
+    it->taken = false;
 }
 
 bool tr_iter_next(struct tr_iter *it, struct tr_event *ev)
 {
     /* The event handed out last time, and its strings, stay valid until
      * now: only then does its stream move on. */
-    if (it->taken && it->nheap) {
-        if (!advance(it->t, &it->s[it->heap[0]]))
-            it->heap[0] = it->heap[--it->nheap];
-        sift_down(it, 0);
-    }
-    it->taken = false;
+    settle(it);
     if (it->nheap == 0)
         return false;
     uint32_t top = it->heap[0];
@@ -907,4 +948,59 @@ void tr_iter_free(struct tr_iter *it)
     free(it->s);
     free(it->heap);
     free(it);
+}
+
+uint32_t tr_iter_streams(const struct tr_iter *it)
+{
+    return it->ns;
+}
+
+void tr_iter_tell(struct tr_iter *it, struct tr_spos *pos)
+{
+    settle(it);
+    for (uint32_t k = 0; k < it->ns; k++) {
+        const struct stream *s = &it->s[k];
+        pos[k] = s->queued ? s->at : (struct tr_spos){ s->last + 1, 0, 0, 0 };
+    }
+}
+
+/* Opens stream s at pos; false when pos does not fit it. */
+static bool seek_stream(const struct tr_trace *t, struct stream *s, const struct tr_spos *pos)
+{
+    struct chunk_head h;
+    if (pos->chunk < s->first || pos->chunk > s->last)
+        return false;
+    const struct tr_chunk *ck = &t->chunks[pos->chunk];
+    if (open_chunk(t, ck->offset, ck->csize, s->buf, &h) ||
+        pos->off > (uint64_t)(h.end - h.records))
+        return false;
+    s->c = (struct cursor){ h.records + pos->off, h.end, false };
+    s->records = h.records;
+    s->ts = pos->ts;
+    s->coro = pos->coro;
+    s->next = pos->chunk + 1;
+    return true;
+}
+
+struct tr_iter *tr_iter_resume(const struct tr_trace *t, const struct tr_spos *pos, uint32_t n)
+{
+    struct tr_iter *it = iter_alloc(t);
+    if (!it)
+        return NULL;
+    if (n != it->ns)
+        goto err;
+    for (uint32_t k = 0; k < it->ns; k++) {
+        struct stream *s = &it->s[k];
+        if (pos[k].chunk == s->last + 1)
+            continue;                   /* done */
+        if (!seek_stream(t, s, &pos[k]))
+            goto err;
+        if (advance(t, s))
+            queue(it, k);
+    }
+    heapify(it);
+    return it;
+err:
+    tr_iter_free(it);
+    return NULL;
 }

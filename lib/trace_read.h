@@ -125,4 +125,24 @@ struct tr_iter *tr_iter_new(const struct tr_trace *t, uint64_t from_ts);
 bool tr_iter_next(struct tr_iter *it, struct tr_event *ev);
 void tr_iter_free(struct tr_iter *it);
 
+/* A place in the merged order, to come back to later (ward view's
+ * checkpoints): for each thread's stream, the record it gives next. An
+ * iterator has one stream per thread that wrote chunks, in thread order. */
+struct tr_spos {
+    uint32_t chunk;             /* index in t->chunks; past the thread's last: done */
+    uint32_t off;               /* of the record in the chunk's records */
+    uint64_t ts;                /* the thread's time before that record */
+    uint32_t coro;              /* the coroutine the thread runs then */
+};
+
+uint32_t tr_iter_streams(const struct tr_iter *it);
+/* Fills pos[0 .. tr_iter_streams) with where the iterator stands: the next
+ * tr_iter_next gives the event after the last one handed out, which (with
+ * its strings) is no longer valid. */
+void tr_iter_tell(struct tr_iter *it, struct tr_spos *pos);
+/* An iterator that goes on from pos (as tr_iter_tell filled it, n
+ * streams), giving the same events in the same order as the one that
+ * told. NULL when out of memory or when pos does not fit the trace. */
+struct tr_iter *tr_iter_resume(const struct tr_trace *t, const struct tr_spos *pos, uint32_t n);
+
 #endif
