@@ -237,3 +237,33 @@ void rp_foreach(const struct replay *r, void (*fn)(const struct rp_block *b, voi
         if (r->blocks[i].addr && r->blocks[i].addr != TOMB)
             fn(&r->blocks[i], arg);
 }
+
+struct rp_tally *rp_tally_at(struct replay *r, enum rp_kind kind, uint32_t id)
+{
+    const struct tr_trace *t = r->t;
+    switch (kind) {
+    case RP_SITES:
+        return tally(&r->sites, &r->nsites, id, t->nstacks, &r->failed);
+    case RP_OWNERS:
+        return tally(&r->owners, &r->nowners, id, t->nowners, &r->failed);
+    case RP_COROS:
+        return tally(&r->coros, &r->ncoros, id, t->ncoros, &r->failed);
+    }
+    return NULL;
+}
+
+const struct rp_block *rp_block_at(const struct replay *r, uint64_t addr)
+{
+    return find(r, addr);
+}
+
+int rp_add_block(struct replay *r, const struct rp_block *b)
+{
+    if (!b->addr || b->addr == TOMB)
+        return 0;
+    struct rp_block *x = insert(r, b->addr);
+    if (!x)
+        return -1;
+    *x = *b;
+    return 0;
+}

@@ -44,4 +44,19 @@ void rp_event(struct replay *r, const struct tr_event *ev);
 void rp_foreach(const struct replay *r, void (*fn)(const struct rp_block *b, void *arg),
                 void *arg);
 
+/* For checkpoints (ward view): a replay goes on exactly from its scalars,
+ * its tallies and its pinned blocks, since a free names what it frees.
+ * Only pins of blocks allocated before the checkpoint need more: the
+ * block, given back with rp_add_block before its PIN event. */
+enum rp_kind { RP_SITES, RP_OWNERS, RP_COROS };
+
+/* The tally of id (ids the trace never defined share tally 0, as in
+ * rp_event); NULL when out of memory. */
+struct rp_tally *rp_tally_at(struct replay *r, enum rp_kind kind, uint32_t id);
+/* The live block at addr, or NULL. */
+const struct rp_block *rp_block_at(const struct replay *r, uint64_t addr);
+/* Puts back a live block as it was; counts nothing (pinned_live
+ * included). Returns -1 when out of memory. */
+int rp_add_block(struct replay *r, const struct rp_block *b);
+
 #endif
