@@ -22,6 +22,7 @@
 #include "threads.h"
 #include "trace_format.h"
 #include "varint.h"
+#include "world.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -519,12 +520,14 @@ void trace_modules(void)
 
 /* ---- stopping ---- */
 
+/* Only a parked thread's buffer is taken: one still running (signals
+ * blocked) may be writing into its own. */
 void trace_collect_all(void)
 {
     uint32_t n = threads_count();
     for (uint32_t i = 0; i < n; i++) {
         struct wd_thread *t = threads_get(i);
-        if (t && t != wd_tls.self && t->tbuf) {
+        if (t && t != wd_tls.self && t->tbuf && atomic_load(&t->parked)) {
             queue_buffer(t->tbuf);
             t->tbuf = NULL;
         }
@@ -573,6 +576,67 @@ void trace_crash_flush(void)
     for (int i = 0; i < 100 && tw.writer_running && !atomic_load(&tw.idle); i++)
         usleep(10000);
     drain();
+}
+
+/* exec replaces the process image: everything buffered is written before,
+ * and the file stays open for the next image to write nothing into (its
+ * ward starts a file of its own). If exec fails, tracing goes on. */
+static unsigned queued_now(void)
+{
+    prim_lock(&tw.lock);
+    unsigned n = tw.queued;
+    prim_unlock(&tw.lock);
+    return n;
+}
+
+/* Sends this thread's buffer and waits until everything queued is in the
+ * file (ten seconds at most: a stuck disk must not hang the program). */
+static void write_all_queued(void)
+{
+    struct tbuf **slot = my_buffer();
+    prim_hold();
+    queue_buffer(*slot);
+    *slot = NULL;
+    prim_release();
+    if (!tw.writer_running) {
+        drain();
+        return;
+    }
+    for (int i = 0; i < 1000 && queued_now() > 0; i++)
+        usleep(10000);
+}
+
+static off_t exec_mark = -1;        /* where the end record of an exec starts */
+
+/* exec replaces the process image: what is buffered is written, and the
+ * trace ends as at exit. Should exec fail, trace_exec_failed cuts the end
+ * record off again and tracing goes on. */
+void trace_before_exec(void)
+{
+    /* A vfork child runs on its parent's memory and thread: the trace is
+     * the parent's to write. */
+    if (!trace_on || (wd_tls.self && wd_tls.self->tid != prim_gettid()))
+        return;
+    world_stop();
+    trace_collect_all();
+    world_resume();
+    write_all_queued();
+    if (tw.fd < 0)
+        return;                     /* nothing written: no file, as documented */
+    exec_mark = lseek(tw.fd, 0, SEEK_CUR);
+    uint8_t *p = begin(TR_END, VARINT_MAX);
+    if (p)
+        end(varint_put(p, tw.events));
+    write_all_queued();
+}
+
+void trace_exec_failed(void)
+{
+    if (exec_mark < 0 || tw.fd < 0)
+        return;
+    if (ftruncate(tw.fd, exec_mark) != 0 || lseek(tw.fd, exec_mark, SEEK_SET) != exec_mark)
+        fail_writing();
+    exec_mark = -1;
 }
 
 void trace_thread_end(void)

@@ -4,6 +4,7 @@
  * in which ward reported an error exits with exitcode however it exits). */
 #define _GNU_SOURCE
 #include "core.h"
+#include "next.h"
 #include "imem.h"
 #include "options.h"
 #include "prim.h"
@@ -25,14 +26,6 @@ struct start {
     struct wd_thread *t;
 };
 
-static void *next(const char *name)
-{
-    wd_tls.in_ward++;
-    void *f = dlsym(RTLD_NEXT, name);
-    wd_tls.in_ward--;
-    return f;
-}
-
 static void *thread_start(void *p)
 {
     struct start s = *(struct start *)p;
@@ -50,7 +43,7 @@ WD_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
 {
     static create_fn real;
     if (!real)
-        real = (create_fn)next("pthread_create");
+        real = (create_fn)preload_next("pthread_create");
     if (wd_state != WD_ACTIVE)
         return real(th, attr, fn, arg);
     wd_tls.in_ward++;
@@ -81,7 +74,7 @@ WD_EXPORT int pthread_setname_np(pthread_t th, const char *name)
 {
     static int (*real)(pthread_t, const char *);
     if (!real)
-        real = (int (*)(pthread_t, const char *))next("pthread_setname_np");
+        real = (int (*)(pthread_t, const char *))preload_next("pthread_setname_np");
     int rc = real(th, name);
     if (rc == 0 && wd_state == WD_ACTIVE)
         set_name(th, name);
@@ -98,7 +91,7 @@ WD_EXPORT int prctl(int option, ...)
         a[i] = va_arg(ap, unsigned long);
     va_end(ap);
     if (!real)
-        real = (int (*)(int, ...))next("prctl");
+        real = (int (*)(int, ...))preload_next("prctl");
     int rc = real(option, a[0], a[1], a[2], a[3]);
     if (rc == 0 && option == PR_SET_NAME && wd_state == WD_ACTIVE && wd_tls.self)
         threads_set_name(wd_tls.self, (const char *)a[0]);

@@ -9,6 +9,7 @@
  * coroutine's function return. */
 #define _GNU_SOURCE
 #include "core.h"
+#include "next.h"
 #include "coro.h"
 #include "imem.h"
 #include "prim.h"
@@ -38,22 +39,14 @@ static struct {
 
 static WD_TLS struct { uintptr_t ctx[8]; uint32_t coro[8]; } memo;
 
-static void *next(const char *name)
-{
-    wd_tls.in_ward++;
-    void *f = dlsym(RTLD_NEXT, name);
-    wd_tls.in_ward--;
-    return f;
-}
-
 static void resolve(void)
 {
     if (real_swap)
         return;
-    real_make = (make_fn)next("makecontext");
-    real_set = (set_fn)next("setcontext");
-    ward_real_getcontext = next("getcontext");
-    __atomic_store_n(&real_swap, (swap_fn)next("swapcontext"), __ATOMIC_RELEASE);
+    real_make = (make_fn)preload_next("makecontext");
+    real_set = (set_fn)preload_next("setcontext");
+    ward_real_getcontext = preload_next("getcontext");
+    __atomic_store_n(&real_swap, (swap_fn)preload_next("swapcontext"), __ATOMIC_RELEASE);
 }
 
 static unsigned memo_slot(const void *ctx)

@@ -68,6 +68,19 @@ child=$(sed -n 's/^child //p' "$TMP/out")
 run "$WARD" report "f.$child.wtr"
 expect_out "^allocated: +100 blocks"
 
+# exec: what was buffered is written and the trace ends there; a failed
+# exec changes nothing. The new image writes a file of its own.
+ward_run --trace=x.%p.wtr -- "$TMP/trace_cases" exec
+expect_rc 0
+first=$(ls x.*.wtr | grep -Ev '^x\.[0-9]+\.[0-9]+\.wtr$')
+[ -n "$first" ] || fail "no trace before exec"
+run "$WARD" report "$first"
+expect_rc 0
+expect_out "^allocated: +15[0-9] blocks"
+expect_out "events, complete$"
+run "$WARD" report "${first%.wtr}.1.wtr"
+expect_out "^program: +true "
+
 # Killed: readable up to its last frame, and says so.
 "$WARD" run --trace=k.wtr -- "$TMP/trace_cases" forever > k.out &
 pid=$!

@@ -2,7 +2,9 @@
  *   threads  four threads allocate and free (nothing leaks)
  *   fork     the child allocates, frees and exits; the parent waits
  *   forever  allocates and frees until killed
- *   api      owners, a pinned block and a transfer */
+ *   api      owners, a pinned block and a transfer
+ *   exec     allocates, fails to exec a missing file, allocates again, and
+ *            execs /bin/true */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
@@ -50,6 +52,14 @@ int main(int argc, char **argv)
             usleep(100);
             free(p);
         }
+    } else if (!strcmp(what, "exec")) {
+        for (int i = 0; i < 100; i++)
+            free(malloc(64));
+        execl("/nonexistent/prog", "prog", (char *)NULL);
+        for (int i = 0; i < 50; i++)
+            free(malloc(64));
+        execl("/bin/true", "true", (char *)NULL);
+        return 1;
     } else if (!strcmp(what, "api")) {
         ward_owner_push("cache");
         char *c = malloc(300);
