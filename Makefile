@@ -17,7 +17,7 @@ LIBFLAGS := -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 
 # The trace reader is the ward command's, not the library's: it links zstd
 # and allocates freely.
-READER_SRC  := lib/trace_read.c lib/replay.c
+READER_SRC  := lib/trace_read.c lib/replay.c lib/trace_index.c
 LIB_SRC     := $(filter-out $(READER_SRC),$(wildcard lib/*.c))
 PRELOAD_SRC := $(wildcard preload/*.c)
 CLI_SRC     := $(wildcard viewer/*.c)
