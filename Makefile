@@ -52,7 +52,7 @@ $(CORE): $(filter $(BUILD)/obj/lib/%,$(LIB_OBJ))
 
 $(BIN): $(CLI_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ -lzstd -ldl
+	$(CC) -o $@ $^ -lzstd -lncursesw -ldl
 
 $(BUILD)/lib/pkgconfig/ward.pc: scripts/ward.pc.in Makefile
 	@mkdir -p $(dir $@)

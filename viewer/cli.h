@@ -4,6 +4,7 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_view(int argc, char **argv);
 
 struct summary;
 void report_json(struct summary *s, const char *path);

@@ -12,6 +12,7 @@ static const char usage[] =
     "commands:\n"
     "  run [OPTIONS] -- PROG [ARGS]   run PROG with ward's checks\n"
     "  report [--json] TRACE          summarise a trace (ward run --trace)\n"
+    "  view TRACE                     replay a trace in a terminal UI\n"
     "\n"
     "  ward --version                 print the version\n"
     "  ward COMMAND --help            help on a command\n";
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "report"))
         return cmd_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "view"))
+        return cmd_view(argc - 1, argv + 1);
     cli_error("unknown command '%s' (try ward --help)", cmd);
     return 2;
 }
