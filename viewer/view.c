@@ -154,13 +154,21 @@ static void draw_status(struct app *a)
         snprintf(play, sizeof play, "%s %u ev/s", ui_glyph(a, G_PLAY), view_speeds[a->speed]);
     else
         snprintf(play, sizeof play, "%s paused", ui_glyph(a, G_PAUSE));
-    snprintf(line, sizeof line, " %s  %s %.1f%%  #%s/%s  heap %s in %llu blocks  peak %s",
-             play, t, dur ? 100.0 * (double)now / (double)dur : 100.0, ev, all, size,
-             (unsigned long long)r->live_blocks, peak);
-    int y = a->status_y;
-    scr_fill(&a->scr, y, 0, a->scr.w, ' ', SA_REVERSE, 0);
     const char *idx = a->ix->saved ? "" : " [index in memory] ";
     int room = a->scr.w - (int)strlen(idx);
+    /* The share of the run goes first when room is short. */
+    for (int share = 1; share >= 0; share--) {
+        char pct[16] = "";
+        if (share)
+            snprintf(pct, sizeof pct, " %.1f%%", dur ? 100.0 * (double)now / (double)dur : 100.0);
+        snprintf(line, sizeof line, " %s  %s%s  #%s/%s  heap %s in %llu block%s  peak %s", play,
+                 t, pct, ev, all, size, (unsigned long long)r->live_blocks,
+                 r->live_blocks == 1 ? "" : "s", peak);
+        if (scr_width(line) <= room)
+            break;
+    }
+    int y = a->status_y;
+    scr_fill(&a->scr, y, 0, a->scr.w, ' ', SA_REVERSE, 0);
     scr_text(&a->scr, y, 0, room, line, SA_REVERSE, 0);
     scr_rtext(&a->scr, y, a->scr.w, idx, SA_REVERSE | SA_BOLD, 0);
 }

@@ -71,8 +71,9 @@ static void headline(struct app *a, int y)
     ui_size(live, sizeof live, r->live_bytes);
     ui_size(peak, sizeof peak, r->peak_bytes);
     ui_count(allocs, sizeof allocs, r->allocs);
-    scr_printf(&a->scr, y, 0, -1, SA_BOLD, 0, " at %s: %s in %llu blocks, peak so far %s, %s allocations",
-               t, live, (unsigned long long)r->live_blocks, peak, allocs);
+    scr_printf(&a->scr, y, 0, -1, SA_BOLD, 0, " at %s: %s in %llu block%s, peak so far %s, %s allocations",
+               t, live, (unsigned long long)r->live_blocks, r->live_blocks == 1 ? "" : "s", peak,
+               allocs);
 }
 
 static void column_heads(struct app *a, int y, const char *what)
