@@ -9,6 +9,8 @@
 
 enum { ANY = -1 };
 
+#define HELP_TITLE "ward view: keys"
+
 struct keydef {
     int key[3];                 /* the codes (0: none) */
     const char *names;          /* as the help and the docs write them */
@@ -196,7 +198,7 @@ void view_help(struct app *a)
     }
     fclose(f);
     if (text)
-        ui_overlay_open(a, "ward view: keys", text);
+        ui_overlay_open(a, HELP_TITLE, text);
     free(text);
 }
 
@@ -304,11 +306,13 @@ void view_key(struct app *a, int k)
     if (k == K_RESIZE || k == K_NONE)
         return;
     if (a->ov.on) {
-        if (k == '?' || k == K_F1 || ui_overlay_key(a, k)) {
-            if (k == '?' || k == K_F1)
-                ui_overlay_close(a);
+        bool help_on = !strcmp(a->ov.title, HELP_TITLE);
+        if ((k == '?' || k == K_F1) && help_on) {
+            ui_overlay_close(a);
             return;
         }
+        if (ui_overlay_key(a, k))
+            return;
         ui_overlay_close(a);    /* any other key closes the page and does its work */
     }
     a->msg[0] = '\0';                  /* a message lasts until the next key */

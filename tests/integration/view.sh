@@ -200,7 +200,7 @@ build trace_cases
 for _ in $(seq 50); do [ -s live.pid ] && break; sleep 0.1; done
 pid=$(cat live.pid)
 for _ in $(seq 50); do grep -q running live.out && break; sleep 0.1; done
-sleep 1.5
+sleep 1.5                   # the writer writes a chunk at least every second
 view "" live.wtr
 expect_rc 0
 screen_has "TRUNCATED$"
@@ -231,9 +231,9 @@ command -v tmux >/dev/null || fail "tmux is needed for the terminal tests (scrip
 N=0
 tm() { tmux -L "wardview$$.$N" "$@"; }
 trap 'tm kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
-# wait_for PATTERN: until the screen shows it (5 s at most)
+# wait_for PATTERN: until the screen shows it (10 s at most)
 wait_for() {
-    for _ in $(seq 50); do
+    for _ in $(seq 100); do
         tm capture-pane -p -t 0 > screen 2>/dev/null
         grep -qE -- "$1" screen && return 0
         sleep 0.1
