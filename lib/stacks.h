@@ -1,6 +1,6 @@
-/* Call stacks: captured with libunwind at every allocation and free, and
- * interned, so each distinct stack is stored once and a block carries only
- * a 32-bit id. Looking up a known stack, which every allocation does,
+/* Call stacks: captured at every allocation and free (unwind.h, with
+ * libunwind for what it does not follow), and interned, so each distinct
+ * stack is stored once and a block carries only a 32-bit id. Looking up a known stack, which every allocation does,
  * takes no lock. */
 #ifndef WARD_STACKS_H
 #define WARD_STACKS_H
@@ -8,6 +8,7 @@
 #include "common.h"
 #include "deps.h"
 #include "options.h"
+#include "unwind.h"
 
 #define STACK_NONE 0u       /* nothing recorded */
 #define STACK_FULL 1u       /* the table was full */
@@ -32,8 +33,12 @@ uint32_t stacks_from_raw(void **raw, int got, void *caller);
 static inline __attribute__((always_inline)) uint32_t stacks_capture(void *caller)
 {
     void *raw[STACK_MAX_DEPTH + STACK_OWN_FRAMES];
-    int (*bt)(void **, int) = __atomic_load_n(&wd_unw.backtrace, __ATOMIC_ACQUIRE);
-    int got = bt ? bt(raw, (int)wd_opt.stack_depth + STACK_OWN_FRAMES) : 0;
+    int max = (int)wd_opt.stack_depth + STACK_OWN_FRAMES;
+    int got = uw_backtrace(raw, max);
+    if (got < 0) {
+        int (*bt)(void **, int) = __atomic_load_n(&wd_unw.backtrace, __ATOMIC_ACQUIRE);
+        got = bt ? bt(raw, max) : 0;
+    }
     return stacks_from_raw(raw, got, caller);
 }
 

@@ -1,0 +1,497 @@
+/* The fast unwinder (see unwind.h): rules per return address, read from
+ * .eh_frame through glibc's _dl_find_object, kept in an open-addressing
+ * table whose lookups take no lock.
+ *
+ * Only what gcc and clang emit for ordinary functions is interpreted; any
+ * other CFI makes the rule FALLBACK and libunwind unwinds that stack. */
+#define _GNU_SOURCE
+#include "unwind.h"
+#include "coro.h"
+#include "prim.h"
+#include "threads.h"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <stdatomic.h>
+#include <string.h>
+
+enum { R_UNKNOWN = 0, R_FRAME, R_END, R_FALLBACK };
+
+/* DWARF register numbers on x86-64. */
+enum { DW_RBP = 6, DW_RSP = 7, DW_RA = 16 };
+
+struct rule {
+    int32_t cfa_off;        /* CFA = (cfa_bp ? rbp : rsp) + cfa_off */
+    int16_t bp_off;         /* saved rbp at CFA + bp_off; 0: rbp unchanged */
+    uint8_t cfa_bp;
+    uint8_t kind;
+};
+
+/* ---- the table ---- */
+
+#define TAB_BITS  15
+#define TAB_PROBE 32
+
+struct entry {
+    _Atomic uintptr_t ip;   /* 0: empty; published after the rule */
+    struct rule rule;
+};
+
+static struct entry tab[1u << TAB_BITS];
+static wd_lock tab_lock;
+
+static size_t slot_of(uintptr_t ip)
+{
+    return (size_t)((ip * 0x9e3779b97f4a7c15ull) >> (64 - TAB_BITS));
+}
+
+static bool cached(uintptr_t ip, struct rule *r)
+{
+    size_t i = slot_of(ip);
+    for (unsigned k = 0; k < TAB_PROBE; k++, i = (i + 1) & ((1u << TAB_BITS) - 1)) {
+        uintptr_t v = atomic_load_explicit(&tab[i].ip, memory_order_acquire);
+        if (v == ip) {
+            *r = tab[i].rule;
+            return r->kind != R_UNKNOWN;    /* R_UNKNOWN: being forgotten */
+        }
+        if (!v)
+            return false;
+    }
+    return false;
+}
+
+static void remember(uintptr_t ip, struct rule r)
+{
+    size_t i = slot_of(ip);
+    prim_lock(&tab_lock);
+    for (unsigned k = 0; k < TAB_PROBE; k++, i = (i + 1) & ((1u << TAB_BITS) - 1)) {
+        uintptr_t v = atomic_load_explicit(&tab[i].ip, memory_order_relaxed);
+        if (v == ip)
+            break;
+        if (!v) {
+            tab[i].rule = r;
+            atomic_store_explicit(&tab[i].ip, ip, memory_order_release);
+            break;
+        }
+    }
+    prim_unlock(&tab_lock);      /* full: the rule is found again next time */
+}
+
+void uw_forget(void)
+{
+    prim_lock(&tab_lock);
+    for (size_t i = 0; i < WD_ARRAY_LEN(tab); i++) {
+        tab[i].rule.kind = R_UNKNOWN;
+        atomic_store_explicit(&tab[i].ip, 0, memory_order_release);
+    }
+    prim_unlock(&tab_lock);
+}
+
+/* ---- reading .eh_frame ---- */
+
+struct rd {
+    const uint8_t *p, *end;
+    bool bad;
+};
+
+static uint64_t uleb(struct rd *r)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; r->p < r->end && shift < 64; shift += 7) {
+        uint8_t b = *r->p++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return v;
+    }
+    r->bad = true;
+    return 0;
+}
+
+static int64_t sleb(struct rd *r)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b = 0x80;
+    while (r->p < r->end && shift < 64 && (b & 0x80)) {
+        b = *r->p++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+    }
+    if (b & 0x80) {
+        r->bad = true;
+        return 0;
+    }
+    if (shift < 64 && (b & 0x40))
+        v |= ~0ull << shift;
+    return (int64_t)v;
+}
+
+static uint64_t fixed(struct rd *r, size_t n)
+{
+    uint64_t v = 0;
+    if ((size_t)(r->end - r->p) < n) {
+        r->bad = true;
+        return 0;
+    }
+    memcpy(&v, r->p, n);        /* little endian */
+    r->p += n;
+    return v;
+}
+
+static uint8_t byte(struct rd *r)
+{
+    return (uint8_t)fixed(r, 1);
+}
+
+/* A pointer in one of the DW_EH_PE encodings gcc and clang use. */
+static uintptr_t encoded(struct rd *r, uint8_t enc, uintptr_t datarel)
+{
+    uintptr_t base = (uintptr_t)r->p, v;
+    switch (enc & 0x70) {
+    case 0x00: base = 0; break;             /* absolute */
+    case 0x10: break;                       /* pc-relative */
+    case 0x30: base = datarel; break;
+    default: r->bad = true; return 0;
+    }
+    switch (enc & 0x0f) {
+    case 0x00: case 0x04: v = (uintptr_t)fixed(r, 8); break;
+    case 0x01: v = (uintptr_t)uleb(r); break;
+    case 0x02: v = (uintptr_t)fixed(r, 2); break;
+    case 0x03: v = (uintptr_t)fixed(r, 4); break;
+    case 0x09: v = (uintptr_t)sleb(r); break;
+    case 0x0a: v = (uintptr_t)(int16_t)fixed(r, 2); break;
+    case 0x0b: v = (uintptr_t)(int32_t)fixed(r, 4); break;
+    case 0x0c: v = (uintptr_t)fixed(r, 8); break;
+    default: r->bad = true; return 0;
+    }
+    if (enc & 0x80)
+        r->bad = true;                      /* indirect: not for code */
+    return base + v;
+}
+
+/* ---- the CFA program ---- */
+
+enum { SAVED_SAME = 0, SAVED_AT, SAVED_UNDEF, SAVED_OTHER };
+
+struct regs {
+    uint8_t cfa_reg;
+    int64_t cfa_off;
+    uint8_t bp, ra;             /* SAVED_* */
+    int64_t bp_off, ra_off;
+};
+
+struct cie {
+    uint64_t code_align;
+    int64_t data_align;
+    uint8_t fde_enc;
+    bool aug_z, signal;
+    struct rd init;             /* its initial instructions */
+};
+
+static void set_saved(struct regs *s, uint64_t reg, uint8_t how, int64_t off)
+{
+    if (reg == DW_RBP) {
+        s->bp = how;
+        s->bp_off = off;
+    } else if (reg == DW_RA) {
+        s->ra = how;
+        s->ra_off = off;
+    } else if (reg == DW_RSP && how != SAVED_SAME) {
+        s->ra = SAVED_OTHER;        /* rsp restored from memory: not ours */
+    }
+}
+
+static void restore(struct regs *s, const struct regs *initial, uint64_t reg)
+{
+    if (reg == DW_RBP) {
+        s->bp = initial->bp;
+        s->bp_off = initial->bp_off;
+    } else if (reg == DW_RA) {
+        s->ra = initial->ra;
+        s->ra_off = initial->ra_off;
+    }
+}
+
+/* An expression, skipped: what it computes is not followed. */
+static void skip_block(struct rd *r)
+{
+    uint64_t n = uleb(r);
+    if (n > (uint64_t)(r->end - r->p))
+        r->bad = true;
+    else
+        r->p += n;
+}
+
+/* One instruction that changes no location; false if not followed. */
+static bool run_op(struct rd *r, uint8_t op, const struct cie *c, const struct regs *initial,
+                   struct regs *s)
+{
+    uint64_t reg;
+    switch (op) {
+    case 0x00: return true;                                             /* nop */
+    case 0x05: reg = uleb(r); set_saved(s, reg, SAVED_AT, (int64_t)uleb(r) * c->data_align); return true;
+    case 0x06: restore(s, initial, uleb(r)); return true;
+    case 0x07: set_saved(s, uleb(r), SAVED_UNDEF, 0); return true;
+    case 0x08: set_saved(s, uleb(r), SAVED_SAME, 0); return true;
+    case 0x09: reg = uleb(r); uleb(r); set_saved(s, reg, SAVED_OTHER, 0); return true;
+    case 0x0c: s->cfa_reg = (uint8_t)uleb(r); s->cfa_off = (int64_t)uleb(r); return true;
+    case 0x0d: s->cfa_reg = (uint8_t)uleb(r); return true;
+    case 0x0e: s->cfa_off = (int64_t)uleb(r); return true;
+    case 0x10: case 0x16: reg = uleb(r); skip_block(r); set_saved(s, reg, SAVED_OTHER, 0); return true;
+    case 0x11: reg = uleb(r); set_saved(s, reg, SAVED_AT, sleb(r) * c->data_align); return true;
+    case 0x12: s->cfa_reg = (uint8_t)uleb(r); s->cfa_off = sleb(r) * c->data_align; return true;
+    case 0x13: s->cfa_off = sleb(r) * c->data_align; return true;
+    case 0x14: reg = uleb(r); uleb(r); set_saved(s, reg, SAVED_OTHER, 0); return true;
+    case 0x15: reg = uleb(r); sleb(r); set_saved(s, reg, SAVED_OTHER, 0); return true;
+    case 0x2e: uleb(r); return true;                                    /* GNU_args_size */
+    default: return false;              /* def_cfa_expression, set_loc, vendor ops */
+    }
+}
+
+/* Runs a CFA program until the location passes target. remember_state
+ * saves the CFA rule too, as gcc's and LLVM's unwinders do and as the
+ * compilers' epilogues expect. */
+static bool run_cfa(struct rd *r, const struct cie *c, const struct regs *initial,
+                    struct regs *s, uintptr_t loc, uintptr_t target)
+{
+    struct regs stack[8];
+    unsigned depth = 0;
+    while (r->p < r->end && !r->bad) {
+        uint8_t op = byte(r);
+        uint64_t delta;
+        if (op >> 6 == 1) {
+            delta = op & 0x3f;                                          /* advance_loc */
+        } else if (op >> 6 == 2) {
+            set_saved(s, op & 0x3f, SAVED_AT, (int64_t)uleb(r) * c->data_align);
+            continue;
+        } else if (op >> 6 == 3) {
+            restore(s, initial, op & 0x3f);
+            continue;
+        } else if (op >= 0x02 && op <= 0x04) {
+            delta = fixed(r, op == 0x02 ? 1 : op == 0x03 ? 2 : 4);      /* advance_loc1/2/4 */
+        } else if (op == 0x0a) {                                        /* remember_state */
+            if (depth == WD_ARRAY_LEN(stack))
+                return false;
+            stack[depth++] = *s;
+            continue;
+        } else if (op == 0x0b) {                                        /* restore_state */
+            if (!depth)
+                return false;
+            *s = stack[--depth];
+            continue;
+        } else if (run_op(r, op, c, initial, s)) {
+            continue;
+        } else {
+            return false;
+        }
+        loc += delta * c->code_align;
+        if (loc > target)
+            return true;
+    }
+    return !r->bad;
+}
+
+/* ---- finding a return address's FDE ---- */
+
+static bool read_cie(const uint8_t *p, struct cie *c)
+{
+    struct rd r = { p, p + 4, false };
+    uint64_t len = fixed(&r, 4);
+    if (len == 0 || len >= 0xfffffff0u)
+        return false;
+    r.end = p + 4 + len;
+    if (fixed(&r, 4) != 0)                  /* a CIE's id */
+        return false;
+    uint8_t version = byte(&r);
+    const char *aug = (const char *)r.p;
+    size_t alen = strnlen(aug, (size_t)(r.end - r.p));
+    r.p += alen + 1;
+    c->code_align = uleb(&r);
+    c->data_align = sleb(&r);
+    uint64_t ra = version == 1 ? byte(&r) : uleb(&r);
+    c->fde_enc = 0;
+    c->signal = false;
+    c->aug_z = aug[0] == 'z';
+    if (ra != DW_RA || (alen && !c->aug_z))
+        return false;
+    if (c->aug_z) {
+        uint64_t n = uleb(&r);
+        const uint8_t *data_end = r.p + n;
+        for (size_t i = 1; i < alen && !r.bad; i++) {
+            if (aug[i] == 'R')
+                c->fde_enc = byte(&r);
+            else if (aug[i] == 'P')             /* the personality: skipped */
+                encoded(&r, byte(&r) & 0x7f, 0);
+            else if (aug[i] == 'L')
+                byte(&r);
+            else if (aug[i] == 'S')
+                c->signal = true;
+            else
+                return false;
+        }
+        if (data_end > r.end)
+            return false;
+        r.p = data_end;
+    }
+    c->init = r;
+    return !r.bad;
+}
+
+/* The FDE covering pc in the module's .eh_frame_hdr search table. */
+static const uint8_t *find_fde(const uint8_t *hdr, uintptr_t pc)
+{
+    if (hdr[0] != 1 || hdr[3] != 0x3b)      /* version 1, datarel sdata4 table */
+        return NULL;
+    struct rd r = { hdr + 4, hdr + 32, false };
+    encoded(&r, hdr[1], (uintptr_t)hdr);    /* eh_frame_ptr */
+    uint64_t n = encoded(&r, hdr[2], (uintptr_t)hdr);
+    if (r.bad || n == 0)
+        return NULL;
+    const int32_t *t = (const int32_t *)r.p;
+    uint64_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        uint64_t mid = (lo + hi) / 2;
+        if ((uintptr_t)hdr + (intptr_t)t[2 * mid] <= pc)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if ((uintptr_t)hdr + (intptr_t)t[2 * lo] > pc)
+        return NULL;
+    return hdr + t[2 * lo + 1];
+}
+
+static struct rule fallback(void)
+{
+    return (struct rule){ .kind = R_FALLBACK };
+}
+
+/* The FDE covering pc, and where it starts; NULL if none. */
+static const uint8_t *fde_of(uintptr_t pc, struct cie *c, uintptr_t *begin, struct rd *r)
+{
+    struct dl_find_object dlfo;
+    if (_dl_find_object((void *)pc, &dlfo) != 0 || !dlfo.dlfo_eh_frame)
+        return NULL;
+    const uint8_t *fde = find_fde(dlfo.dlfo_eh_frame, pc);
+    if (!fde)
+        return NULL;
+    *r = (struct rd){ fde, fde + 8, false };
+    uint64_t len = fixed(r, 4);
+    if (len == 0 || len >= 0xfffffff0u)
+        return NULL;
+    r->end = fde + 4 + len;
+    const uint8_t *id_at = r->p;
+    uint32_t cie_off = (uint32_t)fixed(r, 4);
+    if (!cie_off || !read_cie(id_at - cie_off, c))
+        return NULL;
+    *begin = encoded(r, c->fde_enc, 0);
+    uintptr_t range = encoded(r, c->fde_enc & 0x0f, 0);
+    if (r->bad || pc < *begin || pc - *begin >= range)
+        return NULL;
+    if (c->aug_z)
+        skip_block(r);
+    return r->bad ? NULL : fde;
+}
+
+/* The rule for the frame that will return to ra: the call is at ra - 1.
+ * If nothing covers that but ra starts a function, ra was pushed, not
+ * called to: the first frame of a makecontext coroutine "returns" to the
+ * start of __start_context, and the stack ends there. */
+static struct rule compute(uintptr_t ra)
+{
+    struct cie c;
+    struct rd r;
+    uintptr_t begin;
+    if (!fde_of(ra - 1, &c, &begin, &r))
+        return fde_of(ra, &c, &begin, &r) && begin == ra && !c.signal
+                   ? (struct rule){ .kind = R_END } : fallback();
+    if (c.signal)
+        return fallback();
+    uintptr_t pc = ra - 1;
+    struct regs initial = { .cfa_reg = 0xff, .bp = SAVED_SAME, .ra = SAVED_SAME }, s;
+    if (!run_cfa(&c.init, &c, &initial, &initial, begin, UINTPTR_MAX))
+        return fallback();
+    s = initial;
+    if (!run_cfa(&r, &c, &initial, &s, begin, pc))
+        return fallback();
+    if (s.ra == SAVED_UNDEF)
+        return (struct rule){ .kind = R_END };
+    if ((s.cfa_reg != DW_RSP && s.cfa_reg != DW_RBP) || s.ra != SAVED_AT || s.ra_off != -8 ||
+        (s.bp != SAVED_SAME && s.bp != SAVED_AT) || s.cfa_off <= 0 || s.cfa_off > INT32_MAX ||
+        (s.bp == SAVED_AT && (s.bp_off >= 0 || s.bp_off < INT16_MIN)))
+        return fallback();
+    return (struct rule){ .cfa_off = (int32_t)s.cfa_off,
+                          .bp_off = s.bp == SAVED_AT ? (int16_t)s.bp_off : 0,
+                          .cfa_bp = s.cfa_reg == DW_RBP, .kind = R_FRAME };
+}
+
+static struct rule rule_of(uintptr_t ra)
+{
+    struct rule r;
+    if (WD_LIKELY(cached(ra, &r)))
+        return r;
+    r = compute(ra);
+    remember(ra, r);
+    return r;
+}
+
+/* ---- walking ---- */
+
+/* The top of the stack sp is on, or 0 if ward does not know it. */
+static uintptr_t stack_top(uintptr_t sp)
+{
+    struct wd_thread *t = wd_tls.self;
+    if (WD_LIKELY(t && sp >= t->stack_lo && sp < t->stack_hi))
+        return t->stack_hi;
+    struct wd_coro *c = wd_tls.coro ? coro_get(wd_tls.coro) : NULL;
+    if (c && sp >= c->stack_lo && sp < c->stack_hi)
+        return c->stack_hi;
+    return 0;
+}
+
+/* Called by uw_backtrace with the registers its caller left; not static,
+ * so that the compiler keeps its name and calling convention. */
+__attribute__((visibility("hidden"))) int uw_walk(void **out, int max, uintptr_t bp,
+                                                  uintptr_t sp, uintptr_t ip);
+
+int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
+{
+    uintptr_t hi = stack_top(sp);
+    int n = 0;
+    if (!hi)
+        return -1;
+    while (n < max) {
+        out[n++] = (void *)ip;
+        struct rule r = rule_of(ip);
+        if (r.kind == R_END)
+            break;
+        if (r.kind != R_FRAME)
+            return -1;
+        uintptr_t cfa = (r.cfa_bp ? bp : sp) + (uintptr_t)(intptr_t)r.cfa_off;
+        /* Everything read lies between the stack pointer and the top. */
+        if (cfa < sp + 8 || cfa > hi || (r.bp_off && cfa + r.bp_off < sp))
+            break;
+        ip = *(const uintptr_t *)(cfa - 8);
+        if (r.bp_off)
+            bp = *(const uintptr_t *)(cfa + r.bp_off);
+        sp = cfa;
+        if (ip < WD_PAGE)
+            break;
+    }
+    return n;
+}
+
+/* uw_backtrace(out, max): hands uw_walk its caller's rbp, stack pointer
+ * and return address, and lets uw_walk return to that caller directly. */
+__asm__(".text\n"
+        ".globl uw_backtrace\n"
+        ".hidden uw_backtrace\n"
+        ".type uw_backtrace, @function\n"
+        "uw_backtrace:\n"
+        "    .cfi_startproc\n"
+        "    mov %rbp, %rdx\n"
+        "    lea 8(%rsp), %rcx\n"
+        "    mov (%rsp), %r8\n"
+        "    jmp uw_walk\n"
+        "    .cfi_endproc\n"
+        ".size uw_backtrace, .-uw_backtrace\n");

@@ -1,0 +1,25 @@
+/* A fast unwinder for the stacks taken at every allocation and free.
+ *
+ * Nearly every return address an allocation's stack passes through was
+ * seen before, and on x86-64 nearly every frame follows one of two rules:
+ * the caller's stack pointer (the CFA) is this frame's rsp or rbp plus a
+ * constant, the return address sits just below it, and rbp was saved at a
+ * constant offset from it or not touched. So each return address gets its
+ * rule once, read from its module's .eh_frame, and kept in a lock-free
+ * table; a frame then costs a hash probe and two loads. Anything else (a
+ * signal frame, a DWARF expression, a stack ward does not know the bounds
+ * of) is left to libunwind, whole. */
+#ifndef WARD_UNWIND_H
+#define WARD_UNWIND_H
+
+#include "common.h"
+
+/* Fills out with up to max return addresses, starting with the caller's
+ * own; returns how many, or -1 when libunwind must do it. Never reads
+ * outside the current stack. */
+int uw_backtrace(void **out, int max);
+
+/* Modules were unloaded: their addresses may now hold other code. */
+void uw_forget(void);
+
+#endif

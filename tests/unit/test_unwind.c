@@ -1,0 +1,197 @@
+/* The fast unwinder against libunwind: the same frames from the same
+ * places, through frames based on rsp and on rbp, variable-length arrays,
+ * deep recursion and threads; and -1 (libunwind's turn) where it cannot
+ * know the stack. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "threads.h"
+#include "unwind.h"
+
+#define MAX 64
+
+static int (*libunwind_bt)(void **, int);
+static struct wd_thread me;
+
+struct both {
+    void *fast[MAX], *slow[MAX];
+    int nfast, nslow;
+};
+
+/* Both unwinds from one frame; frame 0 (this function) differs by call
+ * site, so comparisons start at the caller. */
+static __attribute__((noinline)) void take(struct both *b)
+{
+    b->nfast = uw_backtrace(b->fast, MAX);
+    b->nslow = libunwind_bt(b->slow, MAX);
+    __asm__ volatile("" ::: "memory");
+}
+
+static void assert_same(const struct both *b)
+{
+    assert_true(b->nfast > 2);
+    assert_int_equal(b->nfast, b->nslow);
+    for (int i = 1; i < b->nfast; i++)
+        assert_ptr_equal(b->fast[i], b->slow[i]);
+}
+
+static void know_my_stack(void)
+{
+    pthread_attr_t a;
+    void *lo;
+    size_t size;
+    assert_int_equal(pthread_getattr_np(pthread_self(), &a), 0);
+    assert_int_equal(pthread_attr_getstack(&a, &lo, &size), 0);
+    pthread_attr_destroy(&a);
+    me.stack_lo = (uintptr_t)lo;
+    me.stack_hi = (uintptr_t)lo + size;
+    wd_tls.self = &me;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    void *h = dlopen("libunwind.so.8", RTLD_NOW);
+    libunwind_bt = h ? (int (*)(void **, int))dlsym(h, "unw_backtrace") : NULL;
+    if (!libunwind_bt)
+        return -1;
+    know_my_stack();
+    return 0;
+}
+
+static __attribute__((noinline)) void plain(struct both *b, int depth)
+{
+    if (depth)
+        plain(b, depth - 1);
+    else
+        take(b);
+    __asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline)) void with_vla(struct both *b, int n)
+{
+    volatile char buf[n];                    /* makes the frame rbp-based */
+    buf[0] = 1;
+    plain(b, buf[0] + 2);
+    __asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline, optimize("no-omit-frame-pointer"))) void with_fp(struct both *b)
+{
+    with_vla(b, 100);
+    __asm__ volatile("" ::: "memory");
+}
+
+static void test_simple(void **state)
+{
+    struct both b;
+    (void)state;
+    plain(&b, 3);
+    assert_same(&b);
+}
+
+static void test_vla_and_frame_pointer(void **state)
+{
+    struct both b;
+    (void)state;
+    with_fp(&b);
+    assert_same(&b);
+}
+
+static void test_deep_is_cut_at_max(void **state)
+{
+    struct both b;
+    (void)state;
+    plain(&b, 200);
+    assert_int_equal(b.nfast, MAX);
+    assert_same(&b);
+}
+
+static void *in_thread(void *arg)
+{
+    struct both *b = arg;
+    struct wd_thread *saved = wd_tls.self;
+    know_my_stack();
+    with_fp(b);
+    wd_tls.self = saved;
+    return NULL;
+}
+
+static void test_thread(void **state)
+{
+    struct both b;
+    pthread_t t;
+    (void)state;
+    assert_int_equal(pthread_create(&t, NULL, in_thread, &b), 0);
+    pthread_join(t, NULL);
+    assert_same(&b);
+}
+
+static void test_unknown_stack_is_left_to_libunwind(void **state)
+{
+    void *f[MAX];
+    (void)state;
+    wd_tls.self = NULL;
+    assert_int_equal(uw_backtrace(f, MAX), -1);
+    know_my_stack();
+}
+
+/* A handler on an alternate stack: not the thread's stack, so -1. On the
+ * thread's own stack, the signal frame is not followed: -1 too, or the
+ * same frames as libunwind. */
+static struct both in_handler;
+
+static void handler(int sig)
+{
+    (void)sig;
+    plain(&in_handler, 1);
+}
+
+static void test_signal_frames(void **state)
+{
+    (void)state;
+    signal(SIGUSR1, handler);
+    raise(SIGUSR1);
+    if (in_handler.nfast != -1)
+        assert_same(&in_handler);
+    static char alt[65536];
+    stack_t ss = { .ss_sp = alt, .ss_size = sizeof alt };
+    struct sigaction sa = { .sa_handler = handler, .sa_flags = SA_ONSTACK };
+    assert_int_equal(sigaltstack(&ss, NULL), 0);
+    sigaction(SIGUSR2, &sa, NULL);
+    raise(SIGUSR2);
+    assert_int_equal(in_handler.nfast, -1);
+    ss.ss_flags = SS_DISABLE;
+    sigaltstack(&ss, NULL);
+}
+
+static void test_forget_then_again(void **state)
+{
+    struct both b;
+    (void)state;
+    uw_forget();
+    with_fp(&b);
+    assert_same(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_simple),
+        cmocka_unit_test(test_vla_and_frame_pointer),
+        cmocka_unit_test(test_deep_is_cut_at_max),
+        cmocka_unit_test(test_thread),
+        cmocka_unit_test(test_unknown_stack_is_left_to_libunwind),
+        cmocka_unit_test(test_signal_frames),
+        cmocka_unit_test(test_forget_then_again),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
