@@ -4,12 +4,15 @@
 #define _GNU_SOURCE
 #include "symbols.h"
 #include "deps.h"
+#include "prim.h"
 
 #include <dlfcn.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <dwarf.h>
+#include <limits.h>
 #include <link.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -106,16 +109,13 @@ struct self_mods {
     struct sym_module *mods;
     size_t n, cap;
     char exe[4096];
+    char abs[16][512];          /* modules dlopen'ed by relative path */
+    unsigned nabs;
 };
 
-static int collect_module(struct dl_phdr_info *info, size_t size, void *arg)
+/* A loaded module's range; false if it has no loadable segment. */
+static bool module_range(const struct dl_phdr_info *info, struct sym_module *m)
 {
-    struct self_mods *sm = arg;
-    (void)size;
-    if (sm->n == sm->cap)
-        return 0;
-    struct sym_module *m = &sm->mods[sm->n];
-    m->path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : sm->exe;
     m->bias = info->dlpi_addr;
     m->lo = UINTPTR_MAX;
     m->hi = 0;
@@ -129,9 +129,88 @@ static int collect_module(struct dl_phdr_info *info, size_t size, void *arg)
         if (lo + ph->p_memsz > m->hi)
             m->hi = lo + ph->p_memsz;
     }
-    if (m->hi)
+    return m->hi != 0;
+}
+
+static bool absolute(const char *path, char *out, size_t n)
+{
+    char buf[PATH_MAX];
+    if (!realpath(path, buf) || strlen(buf) >= n)
+        return false;
+    memcpy(out, buf, strlen(buf) + 1);
+    return true;
+}
+
+static int collect_module(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct self_mods *sm = arg;
+    (void)size;
+    if (sm->n == sm->cap)
+        return 0;
+    struct sym_module *m = &sm->mods[sm->n];
+    m->path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : sm->exe;
+    /* libdw wants the file by a path that does not depend on the cwd. */
+    if (m->path[0] != '/' && sm->nabs < WD_ARRAY_LEN(sm->abs) &&
+        absolute(m->path, sm->abs[sm->nabs], sizeof sm->abs[0]))
+        m->path = sm->abs[sm->nabs++];
+    if (module_range(info, m))
         sm->n++;
     return 0;
+}
+
+/* Modules dlclose unloaded: a fixed table, the oldest overwritten. */
+#define GONE_MAX 64
+
+static struct {
+    wd_lock lock;
+    struct sym_gone g[GONE_MAX];
+    unsigned n, next;
+} gone;
+
+struct by_bias {
+    uintptr_t bias;
+    struct sym_module m;
+    bool found;
+};
+
+static int find_by_bias(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct by_bias *b = arg;
+    (void)size;
+    if (info->dlpi_addr == b->bias)
+        b->found = module_range(info, &b->m);
+    return b->found;
+}
+
+bool sym_note_dlclose(void *handle, struct sym_gone *g)
+{
+    struct link_map *lm = NULL;
+    /* libdw is loaded now, not at the first report, where it could land
+     * on the addresses the closed module leaves free and hide it. */
+    load_libdw();
+    if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm || !lm->l_name || !lm->l_name[0])
+        return false;
+    struct by_bias b = { .bias = lm->l_addr };
+    dl_iterate_phdr(find_by_bias, &b);
+    g->m = b.m;
+    if (lm->l_name[0] == '/' || !absolute(lm->l_name, g->path, sizeof g->path))
+        snprintf(g->path, sizeof g->path, "%s", lm->l_name);
+    return b.found;
+}
+
+bool sym_dlclose_done(struct sym_gone *g)
+{
+    struct by_bias b = { .bias = g->m.bias };
+    dl_iterate_phdr(find_by_bias, &b);
+    if (b.found)
+        return false;               /* still loaded: another handle holds it */
+    prim_lock(&gone.lock);
+    gone.g[gone.next] = *g;
+    gone.next = (gone.next + 1) % GONE_MAX;
+    if (gone.n < GONE_MAX)
+        gone.n++;
+    prim_unlock(&gone.lock);
+    return true;
 }
 
 struct wd_symbolizer *sym_open_self(void)
@@ -144,7 +223,16 @@ struct wd_symbolizer *sym_open_self(void)
     ssize_t k = readlink("/proc/self/exe", sm.exe, sizeof sm.exe - 1);
     sm.exe[k > 0 ? k : 0] = '\0';
     dl_iterate_phdr(collect_module, &sm);
+    /* Newest first, after the loaded ones: an address now reused by
+     * another module belongs to that one. */
+    prim_lock(&gone.lock);
+    for (unsigned i = 0; i < gone.n && sm.n < sm.cap; i++) {
+        struct sym_gone *g = &gone.g[(gone.next + GONE_MAX - 1 - i) % GONE_MAX];
+        sm.mods[sm.n] = g->m;
+        sm.mods[sm.n++].path = g->path;
+    }
     struct wd_symbolizer *s = sym_open(sm.mods, sm.n);
+    prim_unlock(&gone.lock);
     free(sm.mods);
     return s;
 }

@@ -30,8 +30,18 @@ struct wd_symbolizer;
  * memory: without libdw it still names modules and offsets. */
 struct wd_symbolizer *sym_open(const struct sym_module *mods, size_t n);
 
-/* One for the running process, from dl_iterate_phdr. */
+/* One for the running process, from dl_iterate_phdr, plus the modules
+ * unloaded since start (their frames stay in recorded stacks). */
 struct wd_symbolizer *sym_open_self(void);
+
+/* Around dlclose(handle): the module is noted before, and kept for later
+ * symbolizers if it is gone after. */
+struct sym_gone {
+    struct sym_module m;
+    char path[512];
+};
+bool sym_note_dlclose(void *handle, struct sym_gone *g);
+bool sym_dlclose_done(struct sym_gone *g);    /* whether it went */
 void sym_close(struct wd_symbolizer *s);
 
 /* Resolves the call site of return address pc (pc - 1 is looked up) into

@@ -20,4 +20,15 @@ order=$(grep -oE 'leak of [0-9]+' "$TMP/err" | awk '{print $3}' | tr '\n' ' ')
 ward_run --leaks=0 -- "$TMP/leaky"
 expect_rc 0
 expect_no_report
+
+# A leak from a plugin unloaded before exit still names the plugin's
+# function (the module is remembered at dlclose), loaded by a relative path.
+build dl_host -ldl
+cc -g -O0 -shared -fPIC -o "$TMP/dl_plugin.so" "$ROOT/tests/progs/dl_plugin.c" || fail "cannot build the plugin"
+cd "$TMP"
+for how in keep close; do
+    ward_run -- ./dl_host ./dl_plugin.so $how
+    expect_rc 23
+    expect_frame "ERROR: leak of [0-9]+ bytes" plugin_make
+done
 pass

@@ -1,0 +1,10 @@
+/* A plugin for dl_host: allocates on its host's behalf. */
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((noinline)) char *plugin_make(int n)
+{
+    char *p = malloc(100 + (size_t)n);
+    memset(p, 'p', 100);
+    return p;
+}
