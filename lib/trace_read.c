@@ -684,6 +684,31 @@ uint32_t tr_modules_at(const struct tr_trace *t, uint64_t ts, struct sym_module 
     return n;
 }
 
+static bool overlaps(const struct sym_module *a, uint32_t n, const struct tr_module *m)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (m->lo < a[i].hi && a[i].lo < m->hi)
+            return true;
+    return false;
+}
+
+uint32_t tr_modules_ever(const struct tr_trace *t, uint64_t ts, struct sym_module *out,
+                         uint32_t max)
+{
+    uint32_t n = tr_modules_at(t, ts, out, max);
+    for (uint32_t i = t->nmodules; i-- > 0 && n < max;) {
+        const struct tr_module *m = &t->modules[i];
+        if (overlaps(out, n, m))
+            continue;               /* the same module, or what replaced it */
+        out[n].path = m->path;
+        out[n].bias = m->bias;
+        out[n].lo = m->lo;
+        out[n].hi = m->hi;
+        n++;
+    }
+    return n;
+}
+
 /* ---- iterating in time order ---- */
 
 struct stream {

@@ -118,6 +118,10 @@ void tr_error_names(const struct tr_trace *t, struct rt_report *r);
  * symbols.h); returns their count. */
 struct sym_module;
 uint32_t tr_modules_at(const struct tr_trace *t, uint64_t ts, struct sym_module *out, uint32_t max);
+/* The same, followed by the modules unloaded before ts (newest first,
+ * where nothing took their place), for stacks recorded earlier. */
+uint32_t tr_modules_ever(const struct tr_trace *t, uint64_t ts, struct sym_module *out,
+                         uint32_t max);
 
 /* Events in time order, from the first at or after from_ts (0: all). */
 struct tr_iter;

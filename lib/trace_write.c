@@ -27,10 +27,12 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -482,10 +484,14 @@ static int module(struct dl_phdr_info *info, size_t size, void *arg)
     const uint8_t *id = NULL;
     (void)size;
     (void)arg;
+    char *abs = NULL;
     if (!path || !*path) {
         ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
         exe[n > 0 ? n : 0] = '\0';
         path = exe;
+    } else if (path[0] != '/' && (abs = imem_alloc(PATH_MAX)) != NULL &&
+               realpath(path, abs)) {
+        path = abs;             /* dlopen("./x.so"): the reader runs elsewhere */
     }
     for (int i = 0; i < info->dlpi_phnum; i++)
         if (info->dlpi_phdr[i].p_type == PT_LOAD) {
@@ -495,9 +501,12 @@ static int module(struct dl_phdr_info *info, size_t size, void *arg)
         }
     size_t idlen = build_id(info, &id);
     uint8_t *p = begin(TR_MODULE, 64 + strlen(path) + idlen);
-    if (!p)
+    if (!p) {
+        imem_free(abs, abs ? PATH_MAX : 0);
         return 1;
+    }
     p = put_str(p, path, TR_MAX_STRING);
+    imem_free(abs, abs ? PATH_MAX : 0);
     p = varint_put(p, info->dlpi_addr);
     p = varint_put(p, lo);
     p = varint_put(p, hi);

@@ -107,7 +107,7 @@ int summary_build(struct summary *s, struct tr_trace *t, uint32_t top, char *err
     s->by_calls = sorted(s, cmp_calls);
     rp_foreach(&s->end, collect_pinned, s);
     struct sym_module mods[1024];
-    uint32_t n = tr_modules_at(t, t->duration, mods, 1024);
+    uint32_t n = tr_modules_ever(t, t->duration, mods, 1024);
     s->sym = sym_open(mods, n);
     return 0;
 }

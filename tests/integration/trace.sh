@@ -81,6 +81,14 @@ expect_out "events, complete$"
 run "$WARD" report "${first%.wtr}.1.wtr"
 expect_out "^program: +true "
 
+# A plugin loaded by a relative path and unloaded before the end: its
+# frames are still named.
+build dl_host -ldl
+cc -g -O0 -shared -fPIC -o dl_plugin.so "$ROOT/tests/progs/dl_plugin.c" || fail "cannot build the plugin"
+ward_run --trace=dl.wtr --leaks=0 -- "$TMP/dl_host" ./dl_plugin.so close
+run "$WARD" report dl.wtr
+expect_out "plugin_make dl_plugin.c:[0-9]+ <- main"
+
 # Killed: readable up to its last frame, and says so.
 "$WARD" run --trace=k.wtr -- "$TMP/trace_cases" forever > k.out &
 pid=$!
