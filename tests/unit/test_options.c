@@ -17,7 +17,7 @@ static void test_defaults(void **state)
     assert_int_equal(o.halt_on_error, 0);
     assert_int_equal(o.leaks, 1);
     assert_int_equal(o.stack_depth, 32);
-    assert_int_equal(o.quarantine, 32L << 20);
+    assert_int_equal(o.quarantine, 16L << 20);
     assert_string_equal(o.log_path, "");
 }
 
@@ -91,7 +91,7 @@ static void test_help(void **state)
     const char *s = fmt_cstr(&f);
     assert_non_null(strstr(s, "  exitcode"));
     assert_non_null(strstr(s, "(default: 23)"));
-    assert_non_null(strstr(s, "(default: 32.0 MiB)"));
+    assert_non_null(strstr(s, "(default: 16.0 MiB)"));
     assert_non_null(strstr(s, "  log_path"));
     assert_true(opt_is_bool("leaks", 5));
     assert_false(opt_is_bool("exitcode", 8));
