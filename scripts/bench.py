@@ -381,8 +381,8 @@ def preload_found(lib):
 
 class AsanConfig(Config):
     def __init__(self):
-        # detect_leaks=0 to match ward's --leaks=0.
-        super().__init__(env={"ASAN_OPTIONS": "detect_leaks=0"}, tool="clang", package="clang")
+        # ASan's defaults, leak check included, as ward's.
+        super().__init__(tool="clang", package="clang")
         self.built = set()
 
     def check(self):
@@ -431,12 +431,48 @@ class HeaptrackConfig(Config):
             os.unlink(f)
 
 
-# name -> configuration
+class WardTraceConfig(Config):
+    """ward run --trace=FILE.%p.wtr: one file per process; after the run
+    their sizes are summed and their events counted by `ward report`, and
+    they are deleted."""
+
+    def __init__(self):
+        super().__init__(tool=WARD)
+        self.counter = 0
+        self.base = None
+
+    def wrap(self, argv, workload):
+        self.counter += 1
+        self.base = os.path.join(BENCH, "ward.%d.%d" % (os.getpid(), self.counter))
+        return [WARD, "run", "--trace=%s.%%p.wtr" % self.base, "--"] + argv, {}
+
+    def _outputs(self):
+        return glob.glob(glob.escape(self.base) + ".*.wtr*") if self.base else []
+
+    def finish(self, stderr_text):
+        size = events = 0
+        for f in self._outputs():
+            size += os.path.getsize(f)
+            out = subprocess.run([WARD, "report", f], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True).stdout
+            m = re.search(r"^duration:.*?(\d+) events", out, re.M)
+            events += int(m.group(1)) if m else 0
+        self.cleanup()
+        return {"trace_bytes": size, "events": events} if events else None
+
+    def cleanup(self):
+        for f in self._outputs():
+            os.unlink(f)
+
+
+# name -> configuration. ward runs in its default mode: stacks on every
+# allocation and free, redzones, quarantine, and the leak check at exit.
 CONFIGS = {
     "plain": Config(),
-    "ward": Config([WARD, "run", "--leaks=0", "--"], tool=WARD),
-    "ward-q256M": Config([WARD, "run", "--leaks=0", "--quarantine=256M", "--"], tool=WARD),
-    "ward-guard": Config([WARD, "run", "--leaks=0", "--guard=all", "--"], tool=WARD),
+    "ward": Config([WARD, "run", "--"], tool=WARD),
+    "ward-trace": WardTraceConfig(),
+    "ward-q256M": Config([WARD, "run", "--quarantine=256M", "--"], tool=WARD),
+    "ward-guard": Config([WARD, "run", "--guard=all", "--"], tool=WARD),
     "asan": AsanConfig(),
     "heaptrack": HeaptrackConfig(),
     "memcheck": Config(["valgrind", "--tool=memcheck", "--leak-check=no", "-q"],
