@@ -9,10 +9,12 @@
 #include "prim.h"
 #include "quarantine.h"
 #include "trace_write.h"
+#include "world.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #define CHUNK_SHIFT 8
 #define CHUNK       (1u << CHUNK_SHIFT)
@@ -39,10 +41,16 @@ void threads_init(void)
 static bool main_stack(const struct map_ent *e, void *arg)
 {
     struct wd_thread *t = arg;
+    struct rlimit rl;
     if (strcmp(e->path, "[stack]") != 0)
         return true;
     t->stack_lo = e->lo;
     t->stack_hi = e->hi;
+    /* The main stack grows down on demand, up to its limit: count what it
+     * may become, or a deep recursion would leave the known stack. */
+    if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < e->hi && e->hi - rl.rlim_cur < e->lo)
+        t->stack_lo = e->hi - rl.rlim_cur;
     return false;
 }
 
@@ -90,6 +98,7 @@ void threads_adopt(struct wd_thread *t)
     if (t->id != 0)                 /* the main thread's comes with fault_init */
         fault_thread_start();
     wd_tls.self = t;
+    world_check_in();               /* born during a stop: wait it out */
     wd_tls.tc = t->tc;
     wd_tls.owners = &t->owners;
     wd_tls.ctx = ctx_intern(t->id, 0);

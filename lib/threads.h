@@ -37,6 +37,7 @@ struct wd_thread {
     /* Stop-the-world for the leak scan: the thread parks in a signal
      * handler with its registers saved here. */
     _Atomic int parked;
+    int         stop_signalled;     /* the stop it was signalled for */
     uintptr_t   sp;
     greg_t      regs[NGREG];
 };

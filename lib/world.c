@@ -14,6 +14,7 @@
 #define WAIT_NS 500000000L      /* for threads to park */
 
 static _Atomic int stopped;
+static int stop_round;              /* which stop a thread was signalled for */
 static struct sigaction saved;      /* the program's handler, if any */
 static bool installed;
 
@@ -74,8 +75,9 @@ static void park(int sig, siginfo_t *si, void *ucv)
 void world_stop(void)
 {
     struct sigaction sa;
-    uint32_t n = threads_count();
+    uint32_t n;
     memset(&sa, 0, sizeof sa);
+    stop_round++;
     sa.sa_sigaction = park;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigfillset(&sa.sa_mask);
@@ -86,19 +88,34 @@ void world_stop(void)
         prim_park_hook = park_now;
     }
     atomic_store(&stopped, 1);
-    for (uint32_t i = 0; i < n; i++) {
-        struct wd_thread *t = threads_get(i);
-        if (t && t != wd_tls.self && atomic_load(&t->alive) && t->tid > 0)
-            syscall(SYS_tgkill, prim_getpid(), t->tid, park_signal());
-    }
+    /* Threads that start meanwhile park themselves (world_check_in); one
+     * made by a thread just before it parked is signalled on a later
+     * pass, once it has a tid. */
     uint64_t deadline = prim_now_ns() + WAIT_NS;   /* for all of them together */
-    for (uint32_t i = 0; i < n; i++) {
-        struct wd_thread *t = threads_get(i);
-        if (!t || t == wd_tls.self || !atomic_load(&t->alive))
-            continue;
-        while (!atomic_load(&t->parked) && prim_now_ns() < deadline)
-            prim_futex_wait((int *)&t->parked, 0, 10000000L);
-    }
+    struct wd_thread *waiting;
+    do {
+        waiting = NULL;
+        n = threads_count();
+        for (uint32_t i = 0; i < n; i++) {
+            struct wd_thread *t = threads_get(i);
+            if (!t || t == wd_tls.self || !atomic_load(&t->alive) || atomic_load(&t->parked))
+                continue;
+            if (t->tid > 0 && t->stop_signalled != stop_round) {
+                t->stop_signalled = stop_round;
+                syscall(SYS_tgkill, prim_getpid(), t->tid, park_signal());
+            }
+            if (!waiting)
+                waiting = t;
+        }
+        if (waiting)                /* woken when it parks; 2 ms at most */
+            prim_futex_wait((int *)&waiting->parked, 0, 2000000L);
+    } while (waiting && prim_now_ns() < deadline);
+}
+
+void world_check_in(void)
+{
+    if (atomic_load(&stopped))
+        park_now();
 }
 
 void world_resume(void)

@@ -10,4 +10,7 @@
 void world_stop(void);
 void world_resume(void);
 
+/* A thread that starts while the world is stopped parks here. */
+void world_check_in(void);
+
 #endif

@@ -331,8 +331,11 @@ WORKLOADS = {
     "python3": Workload(150000, 15000, setup=python_argv, env={"PYTHONHASHSEED": "0"}),
     "sqlite3": Workload(300000, 30000, setup=sqlite_argv),
     "gcc": Workload(100, 10, setup=gcc_argv),
+    # perl leaves its interpreter's buffers to the exit unless told to
+    # free them (ward and memcheck both find 52 KB lost otherwise).
     "perl": Workload(250000, 25000, setup=perl_argv,
-                     env={"PERL_HASH_SEED": "0", "PERL_PERTURB_KEYS": "0"}),
+                     env={"PERL_HASH_SEED": "0", "PERL_PERTURB_KEYS": "0",
+                          "PERL_DESTRUCT_LEVEL": "2"}),
 }
 
 

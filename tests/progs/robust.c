@@ -176,6 +176,32 @@ static int exit_while_busy(void)
     return 0;
 }
 
+/* Threads created just before exit, so that some start while ward stops
+ * the world for its exit checks: they must be stopped too. */
+static char *starting_v[8][256];
+
+static void *starting_worker(void *arg)
+{
+    long me = (long)arg;
+    for (unsigned i = 0;; i++) {
+        char *p = malloc(64 + i % 500);
+        memset(p, 1, 64 + i % 500);
+        free(starting_v[me][i % 256]);
+        starting_v[me][i % 256] = p;
+    }
+    return NULL;
+}
+
+static int exit_while_starting(void)
+{
+    pthread_t t;
+    for (long i = 0; i < 8; i++)
+        CHECK(pthread_create(&t, NULL, starting_worker, (void *)i) == 0);
+    printf("ok\n");
+    fflush(stdout);
+    exit(0);
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -192,6 +218,8 @@ int main(int argc, char **argv)
         rc = many_large();
     else if (!strcmp(what, "exit-while-busy"))
         rc = exit_while_busy();
+    else if (!strcmp(what, "exit-while-starting"))
+        rc = exit_while_starting();
     if (rc == 0)
         printf("ok\n");
     return rc;
