@@ -189,8 +189,9 @@ int main(int argc, char **argv)
     }
     stop = 1;
     unsigned long total = 0;
-    for (int i = 0; i < WORKERS; i++) {
+    for (int i = 0; i < WORKERS; i++)    /* all of them: any may swap any handoff */
         pthread_join(t[i], NULL);
+    for (int i = 0; i < WORKERS; i++) {
         total += ops[i];
         for (int j = 0; j < WINDOW; j++)
             free(windows[i][j]);
