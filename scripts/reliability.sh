@@ -29,8 +29,11 @@ shift $((OPTIND - 1))
 [ $# -eq 0 ] || [ "$*" = all ] && set -- $ALL
 [ -x "$WARD" ] || { echo "no $WARD: run make first" >&2; exit 2; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/ward-reliability.XXXXXX")
+# The stderr of every failed run is kept here, and the path printed.
+FAILED=$(mktemp -d "${TMPDIR:-/tmp}/ward-reliability-failures.XXXXXX")
+SCENARIO=
 server=
-trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; rm -rf "$W"' EXIT
+trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; rm -rf "$W"; rmdir "$FAILED" 2>/dev/null' EXIT
 unset WARD_OPTIONS
 
 # measure PREFIX CMD...: runs CMD with stdout in PREFIX.out and stderr in
@@ -83,15 +86,17 @@ row() {
             ! grep -q "ward: ERROR" "$W/run.err"; then
             pass=$((pass + 1))
         else
-            cp "$W/run.err" "$W/failed.$label.$i.err"
+            local keep="$FAILED/$SCENARIO.${label// /_}.$i.err"
+            cp "$W/run.err" "$keep"
             [ "$rc" -eq 124 ] && rc="$rc (timeout)"
-            echo "  run $i of '$label' failed: status $rc, $(grep -c "ward: ERROR" "$W/run.err") ward errors" >&2
+            echo "  $SCENARIO, run $i of '$label' failed: status $rc, $(grep -c "ward: ERROR" "$W/run.err") ward errors; stderr in $keep" >&2
         fi
     done
     local note
     note=$(grep -v '^ok$' "$W/run.out" | tail -n 1 | cut -c1-160)
     if [ "${opts[*]}" ] && compgen -G "$W/*.wtr" > /dev/null; then
-        note="$note; trace $(du -ch "$W"/*.wtr | tail -n 1 | cut -f1)"
+        note="$note; trace $(du -cb "$W"/*.wtr | tail -n 1 | awk '{ printf "%.1f MiB", $1 / 1048576 }')"
+        [ "$(ls "$W"/*.wtr | wc -l)" -gt 1 ] && note="$note in $(ls "$W"/*.wtr | wc -l) files"
     fi
     printf '| %s | %d/%d | %s | %s | %d | %s |\n' "$label" "$pass" "$RUNS" \
         "$(printf '%s\n' "${walls[@]}" | median)" "$(printf '%s\n' "${rsss[@]}" | median)" "$errs" "$note"
@@ -210,7 +215,7 @@ SH
     row "ward --leaks=0" ok 600 --leaks=0 -- sh "$W/sqlite.sh" "$W/db" "$W/work.sql"
     row "ward" ok 600 -- sh "$W/sqlite.sh" "$W/db" "$W/work.sql"
     row "ward --leaks=0 --guard=all" ok 600 --leaks=0 --guard=all -- sh "$W/sqlite.sh" "$W/db" "$W/work.sql"
-    row "ward --leaks=0 --trace" ok 600 --leaks=0 --trace="$W/sqlite.wtr" -- sh "$W/sqlite.sh" "$W/db" "$W/work.sql"
+    row "ward --leaks=0 --trace" ok 600 --leaks=0 --trace="$W/sqlite.%p.wtr" -- sh "$W/sqlite.sh" "$W/db" "$W/work.sql"
 }
 
 scenario_python() {
@@ -228,16 +233,17 @@ scenario_python() {
 }
 
 echo "ward reliability runs: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $RUNS runs each"
-echo "ward $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) ($WARD)"
+echo "ward: $WARD, built from $ROOT ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "no git"))"
 for s in "$@"; do
+    SCENARIO=$s
     case $s in
-    threads16) stress threads16 10 -- default guard=all trace=threads16.wtr ;;
+    threads16) stress threads16 10 -- default guard=all trace=threads16.%p.wtr ;;
     fork_threads) stress fork_threads 300 -- default leaks=0 ;;
     exec_child) stress exec_child 200 -- default guard=all ;;
     exit_threads) stress exit_threads 100 -- default leaks=0 ;;
     signals) stress signals 10 -- default guard=all ;;
-    dlopen) build_stress; stress dlopen "$W/libdlstress.so" 5000 -- default guard=all trace=dlopen.wtr ;;
-    big_total) stress big_total 10 -- default trace=big_total.wtr ;;
+    dlopen) stress dlopen "$W/libdlstress.so" 5000 -- default guard=all trace=dlopen.%p.wtr ;;
+    big_total) stress big_total 10 -- default trace=big_total.%p.wtr ;;
     redis) scenario_redis ;;
     sqlite) scenario_sqlite ;;
     python) scenario_python ;;

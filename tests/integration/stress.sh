@@ -4,7 +4,7 @@
 # signal handlers interrupting allocation, dlopen/dlclose of a library that
 # allocates, and 10 GiB allocated in all with a small live set. Each runs
 # under ward run with the default options (the cheap ones also with
-# guard=all, three also with traces that ward report must read back) inside
+# guard=all, four also with traces that ward report must read back) inside
 # a timeout: it must exit 0, print "ok" last, and ward must report no
 # error; big_total's peak resident size must stay under 256 MiB (measured:
 # 28-30 MiB under ward, 14 MiB without). scripts/reliability.sh runs the
@@ -66,6 +66,13 @@ stress 60 threads16 --guard=all -- 1
 stress 60 threads16 --trace="$TMP/threads16.wtr" -- 1 &&
     trace_clean "$TMP/threads16.wtr"
 stress 90 fork_threads -- 40
+# Traced: the parent and each child (half leave by exit, half by _exit)
+# write a complete trace of their own.
+if stress 60 fork_threads --trace="$TMP/fork.%p.wtr" -- 10; then
+    n=$(ls "$TMP"/fork.*.wtr 2>/dev/null | wc -l)
+    [ "$n" -eq 11 ] || failures+=("fork_threads --trace: $n trace files for 1 parent and 10 children")
+    for f in "$TMP"/fork.*.wtr; do trace_clean "$f"; done
+fi
 stress 60 exec_child -- 40
 stress 60 exec_child --guard=all -- 20
 # Traced: every process and every exec'd image writes a trace of its own
