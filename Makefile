@@ -21,7 +21,7 @@ READER_SRC  := lib/trace_read.c lib/replay.c lib/trace_index.c
 LIB_SRC     := $(filter-out $(READER_SRC),$(wildcard lib/*.c))
 PRELOAD_SRC := $(wildcard preload/*.c)
 CLI_SRC     := $(wildcard viewer/*.c)
-CLI_SHARED  := lib/options.c lib/fmt.c lib/prim.c lib/symbols.c lib/deps.c \
+CLI_SHARED  := lib/options.c lib/fmt.c lib/prim.c lib/symbols.c lib/deps.c lib/maps.c \
                lib/report_text.c $(READER_SRC)
 
 LIB_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC) $(PRELOAD_SRC))

@@ -455,6 +455,10 @@ static void *realloc_move(void *p, size_t size, uint32_t stack, bool internal)
         /* Not a live block: leave it alone and fail like an exhausted
          * heap; the caller keeps its pointer. */
         if (claim_block(q, &b)) {
+            if (!internal) {            /* as if never made */
+                owners_count_free(threads_owner_cache(), b.m->owner, blk_size(&b));
+                coro_count_free(b.m->alloc_ctx, blk_size(&b));
+            }
             heap_retire(&b);
             core_evict(&b);
         }

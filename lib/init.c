@@ -16,8 +16,10 @@
 #include "quarantine.h"
 #include "report.h"
 #include "stacks.h"
+#include "symbols.h"
 #include "threads.h"
 #include "trace_write.h"
+#include "unwind.h"
 #include "world.h"
 
 #include <pthread.h>
@@ -108,12 +110,16 @@ static void fork_prepare(void)
     heap_atfork_prepare();
     arena_atfork_prepare();
     imem_atfork_prepare();
+    sym_atfork_prepare();
+    uw_atfork_prepare();
 }
 
 static void fork_parent(void)
 {
     if (fork_unlocked)
         return;
+    uw_atfork_parent();
+    sym_atfork_parent();
     imem_atfork_parent();
     arena_atfork_parent();
     heap_atfork_parent();
@@ -130,6 +136,9 @@ static void fork_parent(void)
 static void fork_child(void)
 {
     prim_forget_locks();
+    world_atfork_child();
+    uw_atfork_child();
+    sym_atfork_child();
     imem_atfork_child();
     arena_atfork_child();
     heap_atfork_child();

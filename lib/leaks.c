@@ -170,7 +170,9 @@ static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi, uintptr_t *dead
         struct wd_thread *t = threads_get(i);
         if (!t || t->stack_hi <= lo || t->stack_lo >= hi)
             continue;
-        if (atomic_load(&t->alive))
+        /* A thread fork left behind: its stack is whole in the child, its
+         * stack pointer unknown. */
+        if (atomic_load(&t->alive) || t->lost)
             return t;
         if (t->tp > lo && t->tp < hi)
             *dead_from = t->tp - static_tls_size() > lo ? t->tp - static_tls_size() : lo;
@@ -236,12 +238,19 @@ static void scan_registers(void)
     }
 }
 
-/* Blocks ward's own libraries allocated are never reported, but what they
- * point to is live (a TLS vector glibc grew while libunwind ran). */
-static void scan_internal(struct wd_block *b, void *arg)
+/* Roots in the heap itself. Blocks ward's own libraries allocated are
+ * never reported, but what they point to is live (a TLS vector glibc grew
+ * while libunwind ran). A block a thread was stopped in the middle of
+ * freeing or moving (its contents maybe half copied) still holds what it
+ * pointed to; small blocks only, whose memory is always there to read. */
+static void scan_heap_roots(struct wd_block *b, void *arg)
 {
+    struct wd_meta *m = b->m;
     (void)arg;
-    if (b->m->state == BS_LIVE && (b->m->flags & BF_INTERNAL))
+    if (m->state == BS_LIVE && (m->flags & BF_INTERNAL))
+        scan_block(b, BF_MARK);
+    else if (m->state == BS_BUSY && b->seg->kind == SEG_SMALL && !(m->flags & BF_INTERNAL) &&
+             (uint64_t)m->off + m->size <= b->slot_size)
         scan_block(b, BF_MARK);
 }
 
@@ -263,6 +272,7 @@ static void mark_lost_threads(struct wd_block *b, void *arg)
     }
 }
 
+
 static __attribute__((noinline)) void mark_roots(void)
 {
     ucontext_t uc;
@@ -272,7 +282,7 @@ static __attribute__((noinline)) void mark_roots(void)
     scan_registers();
     find_own_data();
     maps_foreach(scan_mapping, &sp);
-    heap_foreach(scan_internal, NULL);
+    heap_foreach(scan_heap_roots, NULL);
     if (threads_lost_any())
         heap_foreach(mark_lost_threads, NULL);
     drain(BF_MARK);

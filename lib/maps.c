@@ -78,3 +78,30 @@ bool maps_foreach(bool (*fn)(const struct map_ent *e, void *arg), void *arg)
     close(fd);
     return true;
 }
+
+struct path_at {
+    uintptr_t addr;
+    char *out;
+    size_t n;
+    bool found;
+};
+
+static bool path_of_mapping(const struct map_ent *e, void *arg)
+{
+    struct path_at *pa = arg;
+    if (pa->addr < e->lo || pa->addr >= e->hi)
+        return true;
+    size_t len = strlen(e->path);
+    if (e->path[0] == '/' && len < pa->n) {
+        memcpy(pa->out, e->path, len + 1);
+        pa->found = true;
+    }
+    return false;
+}
+
+bool maps_path_at(uintptr_t addr, char *out, size_t n)
+{
+    struct path_at pa = { addr, out, n, false };
+    maps_foreach(path_of_mapping, &pa);
+    return pa.found;
+}

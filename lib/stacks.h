@@ -1,7 +1,7 @@
 /* Call stacks: captured at every allocation and free (unwind.h, with
  * libunwind for what it does not follow), and interned, so each distinct
- * stack is stored once and a block carries only a 32-bit id. Looking up a known stack, which every allocation does,
- * takes no lock. */
+ * stack is stored once and a block carries only a 32-bit id. Looking up a
+ * known stack, which every allocation does, takes no lock. */
 #ifndef WARD_STACKS_H
 #define WARD_STACKS_H
 

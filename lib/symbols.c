@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "symbols.h"
 #include "deps.h"
+#include "maps.h"
 #include "prim.h"
 
 #include <dlfcn.h>
@@ -45,6 +46,7 @@ struct wd_symbolizer {
 
 static Dwfl_Callbacks callbacks;
 
+/* Once, from whichever thread reports or dlcloses first. */
 static void load_libdw(void)
 {
     static const char *const names[] = {
@@ -52,18 +54,33 @@ static void load_libdw(void)
         DW_FUNCS(X)
 #undef X
     };
+    static wd_lock lock;
     char err[256];
-    if (dw_state)
+    if (__atomic_load_n(&dw_state, __ATOMIC_ACQUIRE))
         return;
-    dw_state = deps_load("libdw.so.1", names, (void **)&dw, WD_ARRAY_LEN(names),
-                         err, sizeof err) ? 1 : -1;
-    if (dw_state > 0) {
-        callbacks.find_elf = dw.dwfl_build_id_find_elf;
-        callbacks.find_debuginfo = dw.dwfl_standard_find_debuginfo;
-        callbacks.section_address = dw.dwfl_offline_section_address;
+    prim_lock(&lock);
+    if (!dw_state) {
+        int state = deps_load("libdw.so.1", names, (void **)&dw, WD_ARRAY_LEN(names),
+                              err, sizeof err) ? 1 : -1;
+        if (state > 0) {
+            callbacks.find_elf = dw.dwfl_build_id_find_elf;
+            callbacks.find_debuginfo = dw.dwfl_standard_find_debuginfo;
+            callbacks.section_address = dw.dwfl_offline_section_address;
+        }
+        __atomic_store_n(&dw_state, state, __ATOMIC_RELEASE);
     }
-    /* C++ names are demangled when libstdc++ is around (it is in every
-     * C++ program; the ward command loads it itself). */
+    prim_unlock(&lock);
+}
+
+/* C++ names are demangled when libstdc++ is around (it is in every C++
+ * program; the ward command loads it itself). Looked for at the first
+ * report only: a C program that never reports never maps it. */
+static void load_demangler(void)
+{
+    static bool tried;
+    if (tried)
+        return;
+    tried = true;
     demangle = dlsym(RTLD_DEFAULT, "__cxa_demangle");
     if (!demangle) {
         void *h = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
@@ -94,6 +111,7 @@ struct wd_symbolizer *sym_open(const struct sym_module *mods, size_t n)
     }
     s->nmods = n;
     load_libdw();
+    load_demangler();
     if (dw_state > 0 && (s->dwfl = dw.dwfl_begin(&callbacks)) != NULL) {
         dw.dwfl_report_begin(s->dwfl);
         for (size_t i = 0; i < n; i++)
@@ -104,14 +122,6 @@ struct wd_symbolizer *sym_open(const struct sym_module *mods, size_t n)
     }
     return s;
 }
-
-struct self_mods {
-    struct sym_module *mods;
-    size_t n, cap;
-    char exe[4096];
-    char abs[16][512];          /* modules dlopen'ed by relative path */
-    unsigned nabs;
-};
 
 /* A loaded module's range; false if it has no loadable segment. */
 static bool module_range(const struct dl_phdr_info *info, struct sym_module *m)
@@ -132,108 +142,152 @@ static bool module_range(const struct dl_phdr_info *info, struct sym_module *m)
     return m->hi != 0;
 }
 
-static bool absolute(const char *path, char *out, size_t n)
-{
-    char buf[PATH_MAX];
-    if (!realpath(path, buf) || strlen(buf) >= n)
-        return false;
-    memcpy(out, buf, strlen(buf) + 1);
-    return true;
-}
+/* Modules as the process has them, with paths libdw can open wherever it
+ * runs: the loader keeps a dlopen'ed "./x.so" as it was given, relative to
+ * a cwd that may have changed since, so such paths come from the kernel's
+ * map instead. Paths are copies, owned by the list. */
+struct modlist {
+    struct sym_module *m;
+    size_t n, cap;
+    char *buf;                      /* PATH_MAX bytes of scratch */
+};
 
-static int collect_module(struct dl_phdr_info *info, size_t size, void *arg)
+static int add_module(struct dl_phdr_info *info, size_t size, void *arg)
 {
-    struct self_mods *sm = arg;
+    struct modlist *ml = arg;
+    struct sym_module m;
+    const char *name = info->dlpi_name;
     (void)size;
-    if (sm->n == sm->cap)
+    if (!module_range(info, &m))
         return 0;
-    struct sym_module *m = &sm->mods[sm->n];
-    m->path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : sm->exe;
-    /* libdw wants the file by a path that does not depend on the cwd. */
-    if (m->path[0] != '/' && sm->nabs < WD_ARRAY_LEN(sm->abs) &&
-        absolute(m->path, sm->abs[sm->nabs], sizeof sm->abs[0]))
-        m->path = sm->abs[sm->nabs++];
-    if (module_range(info, m))
-        sm->n++;
+    if (!name || !*name) {
+        ssize_t k = readlink("/proc/self/exe", ml->buf, PATH_MAX - 1);
+        ml->buf[k > 0 ? k : 0] = '\0';
+        name = ml->buf;
+    } else if (name[0] != '/' && maps_path_at(m.lo, ml->buf, PATH_MAX)) {
+        name = ml->buf;
+    }
+    if (ml->n == ml->cap) {
+        size_t cap = ml->cap ? 2 * ml->cap : 64;
+        struct sym_module *a = realloc(ml->m, cap * sizeof *a);
+        if (!a)
+            return 1;
+        ml->m = a;
+        ml->cap = cap;
+    }
+    if ((m.path = strdup(name)) != NULL)
+        ml->m[ml->n++] = m;
     return 0;
 }
 
-/* Modules dlclose unloaded: a fixed table, the oldest overwritten. */
+static bool modlist_take(struct modlist *ml)
+{
+    memset(ml, 0, sizeof *ml);
+    if (!(ml->buf = malloc(PATH_MAX)))
+        return false;
+    dl_iterate_phdr(add_module, ml);
+    return true;
+}
+
+static void modlist_free(struct modlist *ml)
+{
+    for (size_t i = 0; i < ml->n; i++)
+        free((char *)ml->m[i].path);
+    free(ml->m);
+    free(ml->buf);
+    memset(ml, 0, sizeof *ml);
+}
+
+/* Modules dlclose unloaded: a fixed table, the oldest dropped. */
 #define GONE_MAX 64
 
 static struct {
     wd_lock lock;
-    struct sym_gone g[GONE_MAX];
+    struct sym_module m[GONE_MAX];      /* paths malloc'ed */
     unsigned n, next;
 } gone;
 
-struct by_bias {
-    uintptr_t bias;
-    struct sym_module m;
-    bool found;
-};
+void sym_atfork_prepare(void) { prim_lock(&gone.lock); }
+void sym_atfork_parent(void)  { prim_unlock(&gone.lock); }
+void sym_atfork_child(void)   { prim_lock_reset(&gone.lock); }
 
-static int find_by_bias(struct dl_phdr_info *info, size_t size, void *arg)
+static void keep_gone(const struct sym_module *m)
 {
-    struct by_bias *b = arg;
-    (void)size;
-    if (info->dlpi_addr == b->bias)
-        b->found = module_range(info, &b->m);
-    return b->found;
-}
-
-bool sym_note_dlclose(void *handle, struct sym_gone *g)
-{
-    struct link_map *lm = NULL;
-    /* libdw is loaded now, not at the first report, where it could land
-     * on the addresses the closed module leaves free and hide it. */
-    load_libdw();
-    if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm || !lm->l_name || !lm->l_name[0])
-        return false;
-    struct by_bias b = { .bias = lm->l_addr };
-    dl_iterate_phdr(find_by_bias, &b);
-    g->m = b.m;
-    if (lm->l_name[0] == '/' || !absolute(lm->l_name, g->path, sizeof g->path))
-        snprintf(g->path, sizeof g->path, "%s", lm->l_name);
-    return b.found;
-}
-
-bool sym_dlclose_done(struct sym_gone *g)
-{
-    struct by_bias b = { .bias = g->m.bias };
-    dl_iterate_phdr(find_by_bias, &b);
-    if (b.found)
-        return false;               /* still loaded: another handle holds it */
+    char *path = strdup(m->path);
+    if (!path)
+        return;
     prim_lock(&gone.lock);
-    gone.g[gone.next] = *g;
+    if (gone.n == GONE_MAX)
+        free((char *)gone.m[gone.next].path);
+    gone.m[gone.next] = *m;
+    gone.m[gone.next].path = path;
     gone.next = (gone.next + 1) % GONE_MAX;
     if (gone.n < GONE_MAX)
         gone.n++;
     prim_unlock(&gone.lock);
-    return true;
+}
+
+bool sym_dlclose_before(struct sym_snapshot *snap)
+{
+    /* libdw is loaded now, not at the first report, where it could land
+     * on the addresses the closed modules leave free and hide them. */
+    load_libdw();
+    struct modlist *ml = malloc(sizeof *ml);
+    if (ml && !modlist_take(ml)) {
+        free(ml);
+        ml = NULL;
+    }
+    snap->p = ml;
+    return ml != NULL;
+}
+
+bool sym_dlclose_after(struct sym_snapshot *snap)
+{
+    struct modlist *before = snap->p, now;
+    bool any = false;
+    if (!before)
+        return false;
+    if (modlist_take(&now)) {
+        for (size_t i = 0; i < before->n; i++) {
+            bool still = false;
+            for (size_t j = 0; j < now.n && !still; j++)
+                still = now.m[j].bias == before->m[i].bias && now.m[j].lo == before->m[i].lo;
+            if (!still) {
+                keep_gone(&before->m[i]);
+                any = true;
+            }
+        }
+        modlist_free(&now);
+    }
+    modlist_free(before);
+    free(before);
+    snap->p = NULL;
+    return any;
 }
 
 struct wd_symbolizer *sym_open_self(void)
 {
-    struct self_mods sm = { 0 };
-    sm.cap = 1024;
-    sm.mods = calloc(sm.cap, sizeof *sm.mods);
-    if (!sm.mods)
+    struct modlist ml;
+    if (!modlist_take(&ml))
         return NULL;
-    ssize_t k = readlink("/proc/self/exe", sm.exe, sizeof sm.exe - 1);
-    sm.exe[k > 0 ? k : 0] = '\0';
-    dl_iterate_phdr(collect_module, &sm);
-    /* Newest first, after the loaded ones: an address now reused by
-     * another module belongs to that one. */
+    /* The unloaded ones after the loaded ones, newest first: an address
+     * now reused by another module belongs to that one. */
+    size_t live = ml.n;
     prim_lock(&gone.lock);
-    for (unsigned i = 0; i < gone.n && sm.n < sm.cap; i++) {
-        struct sym_gone *g = &gone.g[(gone.next + GONE_MAX - 1 - i) % GONE_MAX];
-        sm.mods[sm.n] = g->m;
-        sm.mods[sm.n++].path = g->path;
+    for (unsigned i = 0; i < gone.n; i++) {
+        if (ml.n == ml.cap) {
+            struct sym_module *a = realloc(ml.m, (ml.cap + GONE_MAX) * sizeof *a);
+            if (!a)
+                break;
+            ml.m = a;
+            ml.cap += GONE_MAX;
+        }
+        ml.m[ml.n++] = gone.m[(gone.next + GONE_MAX - 1 - i) % GONE_MAX];
     }
-    struct wd_symbolizer *s = sym_open(sm.mods, sm.n);
+    struct wd_symbolizer *s = sym_open(ml.m, ml.n);
     prim_unlock(&gone.lock);
-    free(sm.mods);
+    ml.n = live;                    /* the gone ones' paths are the table's */
+    modlist_free(&ml);
     return s;
 }
 

@@ -34,14 +34,19 @@ struct wd_symbolizer *sym_open(const struct sym_module *mods, size_t n);
  * unloaded since start (their frames stay in recorded stacks). */
 struct wd_symbolizer *sym_open_self(void);
 
-/* Around dlclose(handle): the module is noted before, and kept for later
- * symbolizers if it is gone after. */
-struct sym_gone {
-    struct sym_module m;
-    char path[512];
+/* Around dlclose: the modules loaded before, kept for later symbolizers
+ * if they are gone after (the closed library, and the dependencies it took
+ * with it). after returns whether any went. */
+struct sym_snapshot {
+    void *p;
 };
-bool sym_note_dlclose(void *handle, struct sym_gone *g);
-bool sym_dlclose_done(struct sym_gone *g);    /* whether it went */
+bool sym_dlclose_before(struct sym_snapshot *snap);
+bool sym_dlclose_after(struct sym_snapshot *snap);
+
+void sym_atfork_prepare(void);
+void sym_atfork_parent(void);
+void sym_atfork_child(void);
+
 void sym_close(struct wd_symbolizer *s);
 
 /* Resolves the call site of return address pc (pc - 1 is looked up) into

@@ -13,6 +13,7 @@
 #include "deps.h"
 #include "fmt.h"
 #include "imem.h"
+#include "maps.h"
 #include "options.h"
 #include "owners.h"
 #include "stacks.h"
@@ -64,6 +65,11 @@ static struct {
     pthread_t writer;
     bool writer_running;
     _Atomic int idle;               /* the writer has nothing to do */
+    uint64_t sent, written;         /* buffers queued and written, ever */
+    wd_lock file_lock;              /* the file's offset and the compressor */
+    pid_t pid;                      /* the process this trace is of */
+    bool own_events;                /* recorded more than the header and
+                                       what it inherited */
     /* zstd, loaded locally */
     ZSTD_CCtx *(*create)(void);
     size_t (*compress)(ZSTD_CCtx *, void *, size_t, const void *, size_t, int);
@@ -124,6 +130,7 @@ static void queue_buffer(struct tbuf *b)
     *tw.tail = b;
     tw.tail = &b->next;
     tw.queued++;
+    tw.sent++;
     tw.wake++;
     prim_unlock(&tw.lock);
     prim_futex_wake(&tw.wake);
@@ -141,6 +148,8 @@ static uint8_t *begin(unsigned type, size_t max)
 {
     if (!trace_on)
         return NULL;
+    if (type >= TR_ALLOC && !tw.own_events)
+        tw.own_events = true;
     prim_hold();
     struct tbuf **slot = my_buffer(), *b = *slot;
     uint64_t now = now_ts();
@@ -256,17 +265,20 @@ static bool drain(void)
                 trace_on = false;
             }
         }
+        prim_lock(&tw.file_lock);
         if (tw.fd >= 0 && !write_chunk(b)) {
             fail_writing();
             prim_close(tw.fd);
             tw.fd = -1;
             tw.failed = true;
         }
+        prim_unlock(&tw.file_lock);
         b->len = 0;
         prim_lock(&tw.lock);
         b->next = tw.free;
         tw.free = b;
         tw.queued--;
+        tw.written++;
         tw.room++;
         prim_unlock(&tw.lock);
         prim_futex_wake(&tw.room);
@@ -314,10 +326,9 @@ static bool load_zstd(char *err, size_t errlen)
     return tw.out && tw.cctx;
 }
 
-/* The file is created when there is a first chunk to write: a process
- * that execs another program before writing anything (a shell on its way
- * to the real program) leaves no file behind. With %p in the name, a later
- * image of the same process (after exec) takes the next free ".N". */
+/* The file is created when there is a first chunk to write, or at exec
+ * (see trace_before_exec). With %p in the name, a later image of the same
+ * process (after exec) takes the next free ".N". */
 static void expand(char *path, size_t n, unsigned generation)
 {
     fmt_t f;
@@ -438,6 +449,7 @@ static void known_so_far(void)
 
 bool trace_start(char *err, size_t errlen)
 {
+    tw.pid = prim_getpid();
     tw.tail = &tw.queue;
     tw.t0 = prim_now_ns();
     tw.fd = -1;
@@ -485,20 +497,20 @@ static int module(struct dl_phdr_info *info, size_t size, void *arg)
     (void)size;
     (void)arg;
     char *abs = NULL;
-    if (!path || !*path) {
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        exe[n > 0 ? n : 0] = '\0';
-        path = exe;
-    } else if (path[0] != '/' && (abs = imem_alloc(PATH_MAX)) != NULL &&
-               realpath(path, abs)) {
-        path = abs;             /* dlopen("./x.so"): the reader runs elsewhere */
-    }
     for (int i = 0; i < info->dlpi_phnum; i++)
         if (info->dlpi_phdr[i].p_type == PT_LOAD) {
             uintptr_t a = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
             lo = a < lo ? a : lo;
             hi = a + info->dlpi_phdr[i].p_memsz > hi ? a + info->dlpi_phdr[i].p_memsz : hi;
         }
+    if (!path || !*path) {
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        exe[n > 0 ? n : 0] = '\0';
+        path = exe;
+    } else if (path[0] != '/' && hi && (abs = imem_alloc(PATH_MAX)) != NULL &&
+               maps_path_at(lo, abs, PATH_MAX)) {
+        path = abs;             /* dlopen("./x.so"): the reader runs elsewhere */
+    }
     size_t idlen = build_id(info, &id);
     uint8_t *p = begin(TR_MODULE, 64 + strlen(path) + idlen);
     if (!p) {
@@ -590,62 +602,87 @@ void trace_crash_flush(void)
 /* exec replaces the process image: everything buffered is written before,
  * and the file stays open for the next image to write nothing into (its
  * ward starts a file of its own). If exec fails, tracing goes on. */
-static unsigned queued_now(void)
+static bool all_written(uint64_t ticket)
 {
     prim_lock(&tw.lock);
-    unsigned n = tw.queued;
+    bool done = tw.written >= ticket;
     prim_unlock(&tw.lock);
-    return n;
+    return done;
 }
 
-/* Sends this thread's buffer and waits until everything queued is in the
- * file (ten seconds at most: a stuck disk must not hang the program). */
+/* Sends this thread's buffer and waits until everything queued so far is
+ * in the file; what other threads queue meanwhile is not waited for (ten
+ * seconds at most: a stuck disk must not hang the program). */
 static void write_all_queued(void)
 {
     struct tbuf **slot = my_buffer();
     prim_hold();
     queue_buffer(*slot);
     *slot = NULL;
+    prim_lock(&tw.lock);
+    uint64_t ticket = tw.sent;
+    prim_unlock(&tw.lock);
     prim_release();
     if (!tw.writer_running) {
+        wd_tls.in_ward++;               /* zstd's allocations are ward's */
         drain();
+        wd_tls.in_ward--;
         return;
     }
-    for (int i = 0; i < 1000 && queued_now() > 0; i++)
+    for (int i = 0; i < 1000 && !all_written(ticket); i++)
         usleep(10000);
 }
 
 static off_t exec_mark = -1;        /* where the end record of an exec starts */
 
 /* exec replaces the process image: what is buffered is written, and the
- * trace ends as at exit. Should exec fail, trace_exec_failed cuts the end
- * record off again and tracing goes on. */
+ * trace ends as at exit. The end record is written here, with the file
+ * held until the exec: should it fail, trace_exec_failed cuts the record
+ * off and lets the writer go on. */
 void trace_before_exec(void)
 {
-    /* A vfork child runs on its parent's memory and thread: the trace is
-     * the parent's to write. */
-    if (!trace_on || (wd_tls.self && wd_tls.self->tid != prim_gettid()))
+    /* Not in a vfork child (it runs on its parent's memory: the trace is
+     * the parent's), nor from a signal handler that interrupted ward. An
+     * image that has no file yet makes one only if it recorded something
+     * of its own and the name has %p (the next image then takes PATH.1):
+     * with a fixed name, a shell on its way to the real program leaves
+     * the name to it. */
+    if (!trace_on || prim_getpid() != tw.pid || prim_holds_locks() ||
+        (tw.fd < 0 && (!tw.own_events || !strstr(wd_opt.trace, "%p"))))
         return;
-    world_stop();
-    trace_collect_all();
-    world_resume();
+    if (world_try_stop()) {
+        trace_collect_all();
+        world_resume();
+    }
     write_all_queued();
-    if (tw.fd < 0)
-        return;                     /* nothing written: no file, as documented */
-    exec_mark = lseek(tw.fd, 0, SEEK_CUR);
     uint8_t *p = begin(TR_END, VARINT_MAX);
-    if (p)
-        end(varint_put(p, tw.events));
-    write_all_queued();
+    if (!p)
+        return;
+    end(varint_put(p, tw.events));
+    struct tbuf **slot = my_buffer(), *b = *slot;
+    if (!b)
+        return;                         /* a thread past its end sent it */
+    *slot = NULL;
+    prim_lock(&tw.file_lock);
+    if (tw.fd >= 0 && (exec_mark = lseek(tw.fd, 0, SEEK_CUR)) >= 0 && write_chunk(b)) {
+        b->len = 0;
+        queue_buffer(b);                /* back to the free list */
+        return;                         /* the file stays held */
+    }
+    exec_mark = -1;
+    prim_unlock(&tw.file_lock);
+    b->len = 0;
+    queue_buffer(b);
 }
 
 void trace_exec_failed(void)
 {
-    if (exec_mark < 0 || tw.fd < 0)
+    if (exec_mark < 0)
         return;
     if (ftruncate(tw.fd, exec_mark) != 0 || lseek(tw.fd, exec_mark, SEEK_SET) != exec_mark)
         fail_writing();
     exec_mark = -1;
+    prim_unlock(&tw.file_lock);
 }
 
 void trace_thread_end(void)
@@ -675,6 +712,10 @@ void trace_atfork_child(void)
     tw.queued = 0;
     tw.writer_running = false;
     tw.events = 0;
+    tw.sent = tw.written = 0;
+    tw.own_events = false;
+    tw.pid = prim_getpid();
+    prim_lock_reset(&tw.file_lock);
     if (wd_tls.self)
         wd_tls.self->tbuf = NULL;
     if (tw.fd >= 0)

@@ -24,11 +24,12 @@ void trace_collect_all(void);
 void trace_stop(void);
 
 /* A fatal signal: write what can be written; no end record. */
-/* Around exec: the trace is written and ended, then reopened if exec
- * failed. */
+void trace_crash_flush(void);
+
+/* Around exec: the trace is written and ended; if exec fails, the end is
+ * taken back and tracing goes on. */
 void trace_before_exec(void);
 void trace_exec_failed(void);
-void trace_crash_flush(void);
 
 /* The thread is ending: its buffer goes to the writer, and later events
  * of it (from other destructors) go out one by one. */

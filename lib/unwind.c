@@ -32,27 +32,46 @@ struct rule {
 #define TAB_BITS  15
 #define TAB_PROBE 32
 
+/* A rule packed in one word, so that it is read and written whole. */
 struct entry {
     _Atomic uintptr_t ip;   /* 0: empty; published after the rule */
-    struct rule rule;
+    _Atomic uint64_t rule;
 };
 
 static struct entry tab[1u << TAB_BITS];
 static wd_lock tab_lock;
+
+static uint64_t pack(struct rule r)
+{
+    uint64_t w;
+    memcpy(&w, &r, sizeof w);
+    return w;
+}
+
+static struct rule unpack(uint64_t w)
+{
+    struct rule r;
+    memcpy(&r, &w, sizeof r);
+    return r;
+}
 
 static size_t slot_of(uintptr_t ip)
 {
     return (size_t)((ip * 0x9e3779b97f4a7c15ull) >> (64 - TAB_BITS));
 }
 
+/* Lock-free: the ip is read again after the rule, so a rule rewritten for
+ * another address meanwhile (uw_forget, then remember) is not taken. */
 static bool cached(uintptr_t ip, struct rule *r)
 {
     size_t i = slot_of(ip);
     for (unsigned k = 0; k < TAB_PROBE; k++, i = (i + 1) & ((1u << TAB_BITS) - 1)) {
         uintptr_t v = atomic_load_explicit(&tab[i].ip, memory_order_acquire);
         if (v == ip) {
-            *r = tab[i].rule;
-            return r->kind != R_UNKNOWN;    /* R_UNKNOWN: being forgotten */
+            *r = unpack(atomic_load_explicit(&tab[i].rule, memory_order_relaxed));
+            atomic_thread_fence(memory_order_acquire);
+            return atomic_load_explicit(&tab[i].ip, memory_order_relaxed) == ip &&
+                   r->kind != R_UNKNOWN;
         }
         if (!v)
             return false;
@@ -66,10 +85,9 @@ static void remember(uintptr_t ip, struct rule r)
     prim_lock(&tab_lock);
     for (unsigned k = 0; k < TAB_PROBE; k++, i = (i + 1) & ((1u << TAB_BITS) - 1)) {
         uintptr_t v = atomic_load_explicit(&tab[i].ip, memory_order_relaxed);
-        if (v == ip)
-            break;
-        if (!v) {
-            tab[i].rule = r;
+        if (v == ip || !v) {
+            /* An entry a fork cut short (ip set, rule R_UNKNOWN) is redone. */
+            atomic_store_explicit(&tab[i].rule, pack(r), memory_order_relaxed);
             atomic_store_explicit(&tab[i].ip, ip, memory_order_release);
             break;
         }
@@ -81,11 +99,18 @@ void uw_forget(void)
 {
     prim_lock(&tab_lock);
     for (size_t i = 0; i < WD_ARRAY_LEN(tab); i++) {
-        tab[i].rule.kind = R_UNKNOWN;
-        atomic_store_explicit(&tab[i].ip, 0, memory_order_release);
+        if (!atomic_load_explicit(&tab[i].ip, memory_order_relaxed))
+            continue;
+        atomic_store_explicit(&tab[i].ip, 0, memory_order_relaxed);
+        atomic_thread_fence(memory_order_release);      /* ip gone before the rule */
+        atomic_store_explicit(&tab[i].rule, 0, memory_order_relaxed);
     }
     prim_unlock(&tab_lock);
 }
+
+void uw_atfork_prepare(void) { prim_lock(&tab_lock); }
+void uw_atfork_parent(void)  { prim_unlock(&tab_lock); }
+void uw_atfork_child(void)   { prim_lock_reset(&tab_lock); }
 
 /* ---- reading .eh_frame ---- */
 
@@ -222,29 +247,80 @@ static void skip_block(struct rd *r)
         r->p += n;
 }
 
-/* One instruction that changes no location; false if not followed. */
+/* A CFA register this interpreter can follow, or 0xff. */
+static uint8_t cfa_reg(uint64_t reg)
+{
+    return reg == DW_RSP || reg == DW_RBP ? (uint8_t)reg : 0xff;
+}
+
+/* One instruction that changes no location; false if not followed.
+ * gcc and clang emit def_cfa, def_cfa_offset, def_cfa_register, offset,
+ * restore, remember/restore_state and advance_loc for ordinary code; the
+ * rest is handled so that unusual code still unwinds, or goes to
+ * libunwind, never wrongly. */
 static bool run_op(struct rd *r, uint8_t op, const struct cie *c, const struct regs *initial,
                    struct regs *s)
 {
     uint64_t reg;
     switch (op) {
-    case 0x00: return true;                                             /* nop */
-    case 0x05: reg = uleb(r); set_saved(s, reg, SAVED_AT, (int64_t)uleb(r) * c->data_align); return true;
-    case 0x06: restore(s, initial, uleb(r)); return true;
-    case 0x07: set_saved(s, uleb(r), SAVED_UNDEF, 0); return true;
-    case 0x08: set_saved(s, uleb(r), SAVED_SAME, 0); return true;
-    case 0x09: reg = uleb(r); uleb(r); set_saved(s, reg, SAVED_OTHER, 0); return true;
-    case 0x0c: s->cfa_reg = (uint8_t)uleb(r); s->cfa_off = (int64_t)uleb(r); return true;
-    case 0x0d: s->cfa_reg = (uint8_t)uleb(r); return true;
-    case 0x0e: s->cfa_off = (int64_t)uleb(r); return true;
-    case 0x10: case 0x16: reg = uleb(r); skip_block(r); set_saved(s, reg, SAVED_OTHER, 0); return true;
-    case 0x11: reg = uleb(r); set_saved(s, reg, SAVED_AT, sleb(r) * c->data_align); return true;
-    case 0x12: s->cfa_reg = (uint8_t)uleb(r); s->cfa_off = sleb(r) * c->data_align; return true;
-    case 0x13: s->cfa_off = sleb(r) * c->data_align; return true;
-    case 0x14: reg = uleb(r); uleb(r); set_saved(s, reg, SAVED_OTHER, 0); return true;
-    case 0x15: reg = uleb(r); sleb(r); set_saved(s, reg, SAVED_OTHER, 0); return true;
-    case 0x2e: uleb(r); return true;                                    /* GNU_args_size */
-    default: return false;              /* def_cfa_expression, set_loc, vendor ops */
+    case 0x00:                                          /* nop */
+        return true;
+    case 0x05:                                          /* offset_extended */
+        reg = uleb(r);
+        set_saved(s, reg, SAVED_AT, (int64_t)uleb(r) * c->data_align);
+        return true;
+    case 0x11:                                          /* offset_extended_sf */
+        reg = uleb(r);
+        set_saved(s, reg, SAVED_AT, sleb(r) * c->data_align);
+        return true;
+    case 0x06:                                          /* restore_extended */
+        restore(s, initial, uleb(r));
+        return true;
+    case 0x07:                                          /* undefined */
+        set_saved(s, uleb(r), SAVED_UNDEF, 0);
+        return true;
+    case 0x08:                                          /* same_value */
+        set_saved(s, uleb(r), SAVED_SAME, 0);
+        return true;
+    case 0x09:                                          /* register */
+    case 0x14:                                          /* val_offset */
+        reg = uleb(r);
+        uleb(r);
+        set_saved(s, reg, SAVED_OTHER, 0);
+        return true;
+    case 0x15:                                          /* val_offset_sf */
+        reg = uleb(r);
+        sleb(r);
+        set_saved(s, reg, SAVED_OTHER, 0);
+        return true;
+    case 0x10:                                          /* expression */
+    case 0x16:                                          /* val_expression */
+        reg = uleb(r);
+        skip_block(r);
+        set_saved(s, reg, SAVED_OTHER, 0);
+        return true;
+    case 0x0c:                                          /* def_cfa */
+        s->cfa_reg = cfa_reg(uleb(r));
+        s->cfa_off = (int64_t)uleb(r);
+        return true;
+    case 0x12:                                          /* def_cfa_sf */
+        s->cfa_reg = cfa_reg(uleb(r));
+        s->cfa_off = sleb(r) * c->data_align;
+        return true;
+    case 0x0d:                                          /* def_cfa_register */
+        s->cfa_reg = cfa_reg(uleb(r));
+        return true;
+    case 0x0e:                                          /* def_cfa_offset */
+        s->cfa_off = (int64_t)uleb(r);
+        return true;
+    case 0x13:                                          /* def_cfa_offset_sf */
+        s->cfa_off = sleb(r) * c->data_align;
+        return true;
+    case 0x2e:                                          /* GNU_args_size */
+        uleb(r);
+        return true;
+    default:                            /* def_cfa_expression, set_loc, vendor ops */
+        return false;
     }
 }
 
@@ -305,6 +381,8 @@ static bool read_cie(const uint8_t *p, struct cie *c)
     uint8_t version = byte(&r);
     const char *aug = (const char *)r.p;
     size_t alen = strnlen(aug, (size_t)(r.end - r.p));
+    if (r.bad || alen == (size_t)(r.end - r.p))
+        return false;                       /* no terminator */
     r.p += alen + 1;
     c->code_align = uleb(&r);
     c->data_align = sleb(&r);
@@ -418,7 +496,7 @@ static struct rule compute(uintptr_t ra)
         return (struct rule){ .kind = R_END };
     if ((s.cfa_reg != DW_RSP && s.cfa_reg != DW_RBP) || s.ra != SAVED_AT || s.ra_off != -8 ||
         (s.bp != SAVED_SAME && s.bp != SAVED_AT) || s.cfa_off <= 0 || s.cfa_off > INT32_MAX ||
-        (s.bp == SAVED_AT && (s.bp_off >= 0 || s.bp_off < INT16_MIN)))
+        (s.bp == SAVED_AT && (s.bp_off > -8 || s.bp_off < INT16_MIN)))
         return fallback();
     return (struct rule){ .cfa_off = (int32_t)s.cfa_off,
                           .bp_off = s.bp == SAVED_AT ? (int16_t)s.bp_off : 0,

@@ -22,4 +22,8 @@ int uw_backtrace(void **out, int max);
 /* Modules were unloaded: their addresses may now hold other code. */
 void uw_forget(void);
 
+void uw_atfork_prepare(void);
+void uw_atfork_parent(void);
+void uw_atfork_child(void);
+
 #endif

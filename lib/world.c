@@ -14,6 +14,7 @@
 #define WAIT_NS 500000000L      /* for threads to park */
 
 static _Atomic int stopped;
+static _Atomic int stopper;         /* 1 while a thread stops the world */
 static int stop_round;              /* which stop a thread was signalled for */
 static struct sigaction saved;      /* the program's handler, if any */
 static bool installed;
@@ -25,6 +26,8 @@ static int park_signal(void)
 
 /* Parks the calling thread until the world resumes, its registers spilled
  * on its stack below sp. */
+static void stop_all(void);
+
 static void wait_for_resume(struct wd_thread *t)
 {
     atomic_store(&t->parked, 1);
@@ -72,7 +75,33 @@ static void park(int sig, siginfo_t *si, void *ucv)
     errno = saved_errno;
 }
 
+/* One stopper at a time: two would each park in the other's signal. A
+ * thread waiting here is itself parked by the stopper's signal. */
+static void become_stopper(void)
+{
+    int free_ = 0;
+    while (!atomic_compare_exchange_weak(&stopper, &free_, 1)) {
+        prim_futex_wait((int *)&stopper, 1, 10000000L);
+        free_ = 0;
+    }
+}
+
+bool world_try_stop(void)
+{
+    int free_ = 0;
+    if (!atomic_compare_exchange_strong(&stopper, &free_, 1))
+        return false;
+    stop_all();
+    return true;
+}
+
 void world_stop(void)
+{
+    become_stopper();
+    stop_all();
+}
+
+static void stop_all(void)
 {
     struct sigaction sa;
     uint32_t n;
@@ -118,8 +147,18 @@ void world_check_in(void)
         park_now();
 }
 
+/* A child may be made while another thread stops the world: the stop is
+ * the parent's. */
+void world_atfork_child(void)
+{
+    atomic_store(&stopped, 0);
+    atomic_store(&stopper, 0);
+}
+
 void world_resume(void)
 {
     atomic_store(&stopped, 0);
     prim_futex_wake((int *)&stopped);
+    atomic_store(&stopper, 0);
+    prim_futex_wake((int *)&stopper);
 }

@@ -9,8 +9,12 @@
 
 void world_stop(void);
 void world_resume(void);
+/* Stops the world unless another thread is stopping it; false then. */
+bool world_try_stop(void);
 
 /* A thread that starts while the world is stopped parks here. */
 void world_check_in(void);
+
+void world_atfork_child(void);
 
 #endif

@@ -8,15 +8,28 @@
 #include "trace_write.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <unistd.h>
 
-typedef int (*execve_fn)(const char *, char *const[], char *const[]);
-typedef int (*execvpe_fn)(const char *, char *const[], char *const[]);
-typedef int (*fexecve_fn)(int, char *const[], char *const[]);
-typedef int (*execveat_fn)(int, const char *, char *const[], char *const[], int);
-
 extern char **environ;
+
+/* Found when the library loads, not at the first exec: that may come in a
+ * vfork child, where dlsym would run on the parent's memory. */
+static struct {
+    int (*execve)(const char *, char *const[], char *const[]);
+    int (*execvpe)(const char *, char *const[], char *const[]);
+    int (*fexecve)(int, char *const[], char *const[]);
+    int (*execveat)(int, const char *, char *const[], char *const[], int);
+} real;
+
+__attribute__((constructor(102))) static void resolve(void)
+{
+    real.execve = preload_next("execve");
+    real.execvpe = preload_next("execvpe");
+    real.fexecve = preload_next("fexecve");
+    real.execveat = preload_next("execveat");
+}
 
 static void before_exec(void)
 {
@@ -27,7 +40,7 @@ static void before_exec(void)
 static int after_failed_exec(int rc)
 {
     int saved = errno;
-    if (wd_state == WD_ACTIVE && trace_on)
+    if (wd_state == WD_ACTIVE)
         trace_exec_failed();
     errno = saved;
     return rc;
@@ -35,20 +48,18 @@ static int after_failed_exec(int rc)
 
 WD_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-    static execve_fn real;
-    if (!real)
-        real = (execve_fn)preload_next("execve");
+    if (!real.execve)
+        resolve();
     before_exec();
-    return after_failed_exec(real(path, argv, envp));
+    return after_failed_exec(real.execve(path, argv, envp));
 }
 
 WD_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-    static execvpe_fn real;
-    if (!real)
-        real = (execvpe_fn)preload_next("execvpe");
+    if (!real.execvpe)
+        resolve();
     before_exec();
-    return after_failed_exec(real(file, argv, envp));
+    return after_failed_exec(real.execvpe(file, argv, envp));
 }
 
 WD_EXPORT int execv(const char *path, char *const argv[])
@@ -63,57 +74,69 @@ WD_EXPORT int execvp(const char *file, char *const argv[])
 
 WD_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-    static fexecve_fn real;
-    if (!real)
-        real = (fexecve_fn)preload_next("fexecve");
+    if (!real.fexecve)
+        resolve();
     before_exec();
-    return after_failed_exec(real(fd, argv, envp));
+    return after_failed_exec(real.fexecve(fd, argv, envp));
 }
 
 WD_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
                        int flags)
 {
-    static execveat_fn real;
-    if (!real)
-        real = (execveat_fn)preload_next("execveat");
+    if (!real.execveat)
+        resolve();
     before_exec();
-    return after_failed_exec(real(dirfd, path, argv, envp, flags));
+    return after_failed_exec(real.execveat(dirfd, path, argv, envp, flags));
 }
 
-/* The list forms: the arguments up to the NULL, as glibc collects them. */
-#define COLLECT_ARGS(arg0, ap, argv)                                  \
-    size_t n_ = 1;                                                    \
-    va_start(ap, arg0);                                               \
-    while (va_arg(ap, const char *))                                  \
-        n_++;                                                         \
-    va_end(ap);                                                       \
-    char *argv[n_ + 1];                                               \
-    argv[0] = (char *)(arg0);                                         \
-    va_start(ap, arg0);                                               \
-    for (size_t i_ = 1; i_ <= n_; i_++)                               \
-        argv[i_] = va_arg(ap, char *);
+/* The list forms: the arguments up to the NULL, counted first, as glibc
+ * does (and, as glibc, E2BIG past INT_MAX of them); execle's environment
+ * comes after the NULL. */
+enum { BY_PATH, BY_SEARCH, WITH_ENV };
+
+static int exec_list(int how, const char *path, const char *arg0, va_list *ap)
+{
+    va_list cp;
+    size_t n = 1;
+    va_copy(cp, *ap);
+    while (va_arg(cp, const char *) && n < INT_MAX)
+        n++;
+    va_end(cp);
+    if (n >= INT_MAX) {
+        errno = E2BIG;
+        return -1;
+    }
+    char *argv[n + 1];
+    argv[0] = (char *)arg0;
+    for (size_t i = 1; i <= n; i++)
+        argv[i] = va_arg(*ap, char *);              /* argv[n]: the NULL */
+    char *const *envp = how == WITH_ENV ? va_arg(*ap, char *const *) : environ;
+    return how == BY_SEARCH ? execvpe(path, argv, envp) : execve(path, argv, envp);
+}
 
 WD_EXPORT int execl(const char *path, const char *arg, ...)
 {
     va_list ap;
-    COLLECT_ARGS(arg, ap, argv);
+    va_start(ap, arg);
+    int rc = exec_list(BY_PATH, path, arg, &ap);
     va_end(ap);
-    return execve(path, argv, environ);
+    return rc;
 }
 
 WD_EXPORT int execlp(const char *file, const char *arg, ...)
 {
     va_list ap;
-    COLLECT_ARGS(arg, ap, argv);
+    va_start(ap, arg);
+    int rc = exec_list(BY_SEARCH, file, arg, &ap);
     va_end(ap);
-    return execvpe(file, argv, environ);
+    return rc;
 }
 
 WD_EXPORT int execle(const char *path, const char *arg, ...)
 {
     va_list ap;
-    COLLECT_ARGS(arg, ap, argv);
-    char *const *envp = va_arg(ap, char *const *);
+    va_start(ap, arg);
+    int rc = exec_list(WITH_ENV, path, arg, &ap);
     va_end(ap);
-    return execve(path, argv, envp);
+    return rc;
 }

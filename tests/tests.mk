@@ -39,7 +39,7 @@ check: all unit unit-san fuzz-check
 # briefly on seeds made from fresh traces; `make fuzz` runs longer.
 FUZZ_CC     ?= clang
 FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -Ilib
-FUZZ_SRC    := lib/trace_read.c lib/replay.c lib/report_text.c lib/fmt.c lib/prim.c \
+FUZZ_SRC    := lib/trace_read.c lib/replay.c lib/report_text.c lib/fmt.c lib/prim.c lib/maps.c \
                lib/symbols.c lib/deps.c lib/options.c
 FUZZ_BIN    := $(BUILD)/fuzz/fuzz_trace $(BUILD)/fuzz/fuzz_records $(BUILD)/fuzz/fuzz_options
 FUZZ_TIME   ?= 15

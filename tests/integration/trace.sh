@@ -81,6 +81,14 @@ expect_out "events, complete$"
 run "$WARD" report "${first%.wtr}.1.wtr"
 expect_out "^program: +true "
 
+# With a fixed name, a shell that execs the real program leaves the name
+# to it.
+printf '#!/bin/sh\nexec "%s" threads\n' "$TMP/trace_cases" > wrap.sh
+chmod +x wrap.sh
+ward_run --trace=w.wtr -- ./wrap.sh
+run "$WARD" report w.wtr
+expect_out "^program: +.*trace_cases threads"
+
 # A plugin loaded by a relative path and unloaded before the end: its
 # frames are still named.
 build dl_host -ldl

@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,69 @@ static int exit_while_starting(void)
     exit(0);
 }
 
+/* A block only a worker thread holds, in a local, when the process
+ * forks: in the child, where that thread does not run, it is no leak. */
+static void *_Atomic handed;
+static _Atomic int holding;
+
+/* Deep in the thread's stack, far below its descriptor and TLS. */
+static __attribute__((noinline)) void hold_deep(int depth)
+{
+    volatile char pad[16384];
+    pad[0] = (char)depth;
+    if (depth) {
+        hold_deep(depth - 1);
+        return;
+    }
+    char *volatile mine = atomic_exchange(&handed, NULL);
+    atomic_store(&holding, 1);
+    while (atomic_load(&holding))
+        usleep(1000);
+    free(mine);
+    (void)pad[0];
+}
+
+static void *holder(void *arg)
+{
+    (void)arg;
+    hold_deep(4);
+    return NULL;
+}
+
+static __attribute__((noinline)) void hand_over(void)
+{
+    char *p = malloc(1000);
+    memset(p, 'h', 1000);
+    atomic_store(&handed, p);
+}
+
+/* No stale copy of the pointer may stay in this thread's dead stack. */
+static __attribute__((noinline)) void wipe_stack(void)
+{
+    volatile char junk[4096];
+    memset((char *)junk, 0, sizeof junk);
+}
+
+static int fork_while_held(void)
+{
+    pthread_t t;
+    hand_over();
+    wipe_stack();
+    CHECK(pthread_create(&t, NULL, holder, NULL) == 0);
+    while (!atomic_load(&holding))
+        usleep(1000);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0)
+        exit(0);
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid);
+    atomic_store(&holding, 0);
+    pthread_join(t, NULL);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -220,6 +284,8 @@ int main(int argc, char **argv)
         rc = exit_while_busy();
     else if (!strcmp(what, "exit-while-starting"))
         rc = exit_while_starting();
+    else if (!strcmp(what, "fork-while-held"))
+        rc = fork_while_held();
     if (rc == 0)
         printf("ok\n");
     return rc;
