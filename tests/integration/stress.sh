@@ -7,7 +7,8 @@
 # guard=all, four also with traces that ward report must read back) inside
 # a timeout: it must exit 0, print "ok" last, and ward must report no
 # error; big_total's peak resident size must stay under 256 MiB (measured:
-# 28-30 MiB under ward, 14 MiB without). scripts/reliability.sh runs the
+# 21 MiB under ward with the 16M quarantine, 28-30 MiB with 32M, 14 MiB
+# without). scripts/reliability.sh runs the
 # same programs longer.
 . "$(dirname "$0")/../lib.sh"
 S=$ROOT/tests/stress
