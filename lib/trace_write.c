@@ -675,6 +675,22 @@ void trace_before_exec(void)
     queue_buffer(b);
 }
 
+/* _exit and quick_exit skip atexit: the trace ends here. A forked child
+ * that recorded nothing of its own leaves no file. */
+void trace_end_now(void)
+{
+    if (!trace_on || prim_getpid() != tw.pid || prim_holds_locks() ||
+        (tw.fd < 0 && !tw.own_events))
+        return;
+    if (world_try_stop()) {
+        trace_collect_all();
+        world_resume();
+    }
+    wd_tls.in_ward++;
+    trace_stop();
+    wd_tls.in_ward--;
+}
+
 void trace_exec_failed(void)
 {
     if (exec_mark < 0)

@@ -31,6 +31,9 @@ void trace_crash_flush(void);
 void trace_before_exec(void);
 void trace_exec_failed(void);
 
+/* _exit or quick_exit: everything buffered, then the end record. */
+void trace_end_now(void);
+
 /* The thread is ending: its buffer goes to the writer, and later events
  * of it (from other destructors) go out one by one. */
 void trace_thread_end(void);

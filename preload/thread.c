@@ -1,7 +1,8 @@
 /* Thread and process lifecycle, interposed: pthread_create (so reports can
  * say which thread created which, and each thread is known from its first
  * instruction), thread names (the default owner), and _exit (so a process
- * in which ward reported an error exits with exitcode however it exits). */
+ * in which ward reported an error exits with exitcode however it exits, and
+ * a traced one ends its trace). */
 #define _GNU_SOURCE
 #include "core.h"
 #include "next.h"
@@ -102,6 +103,8 @@ static __attribute__((noreturn)) void exit_now(int status)
 {
     if (wd_state == WD_ACTIVE && report_error_count())
         status = (int)wd_opt.exitcode;
+    if (wd_state == WD_ACTIVE && trace_on)
+        trace_end_now();
     prim_exit(status);
 }
 
@@ -113,4 +116,16 @@ WD_EXPORT void _exit(int status)
 WD_EXPORT void _Exit(int status)
 {
     exit_now(status);
+}
+
+/* glibc's quick_exit reaches _exit inside libc, past the interposer. */
+WD_EXPORT void quick_exit(int status)
+{
+    static void (*real)(int);
+    if (!real)
+        real = (void (*)(int))preload_next("quick_exit");
+    if (wd_state == WD_ACTIVE && trace_on)
+        trace_end_now();
+    real(status);
+    __builtin_unreachable();
 }
