@@ -436,8 +436,8 @@ class HeaptrackConfig(Config):
 
 class WardTraceConfig(Config):
     """ward run --trace=FILE.%p.wtr: one file per process; after the run
-    their sizes are summed and their events counted by `ward report`, and
-    they are deleted."""
+    their sizes are summed and their allocations counted by `ward report`,
+    and they are deleted."""
 
     def __init__(self):
         super().__init__(tool=WARD)
@@ -453,15 +453,17 @@ class WardTraceConfig(Config):
         return glob.glob(glob.escape(self.base) + ".*.wtr*") if self.base else []
 
     def finish(self, stderr_text):
-        size = events = 0
+        """Bytes per allocation, as heaptrack counts them (malloc, calloc,
+        realloc...): the blocks allocated plus the reallocs."""
+        size = allocs = 0
         for f in self._outputs():
             size += os.path.getsize(f)
             out = subprocess.run([WARD, "report", f], stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL, text=True).stdout
-            m = re.search(r"^duration:.*?(\d+) events", out, re.M)
-            events += int(m.group(1)) if m else 0
+            m = re.search(r"^allocated:\s+(\d+) blocks.*?(\d+) reallocs", out, re.M)
+            allocs += int(m.group(1)) + int(m.group(2)) if m else 0
         self.cleanup()
-        return {"trace_bytes": size, "events": events} if events else None
+        return {"trace_bytes": size, "events": allocs} if allocs else None
 
     def cleanup(self):
         for f in self._outputs():
