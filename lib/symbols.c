@@ -164,7 +164,7 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *arg)
         ssize_t k = readlink("/proc/self/exe", ml->buf, PATH_MAX - 1);
         ml->buf[k > 0 ? k : 0] = '\0';
         name = ml->buf;
-    } else if (name[0] != '/' && maps_path_at(m.lo, ml->buf, PATH_MAX)) {
+    } else if (name[0] != '/' && strchr(name, '/') && maps_path_at(m.lo, ml->buf, PATH_MAX)) {
         name = ml->buf;
     }
     if (ml->n == ml->cap) {
@@ -213,18 +213,19 @@ void sym_atfork_child(void)   { prim_lock_reset(&gone.lock); }
 
 static void keep_gone(const struct sym_module *m)
 {
-    char *path = strdup(m->path);
+    char *path = strdup(m->path), *dropped = NULL;
     if (!path)
         return;
     prim_lock(&gone.lock);
     if (gone.n == GONE_MAX)
-        free((char *)gone.m[gone.next].path);
+        dropped = (char *)gone.m[gone.next].path;
     gone.m[gone.next] = *m;
     gone.m[gone.next].path = path;
     gone.next = (gone.next + 1) % GONE_MAX;
     if (gone.n < GONE_MAX)
         gone.n++;
     prim_unlock(&gone.lock);
+    free(dropped);                  /* not under the lock: fork takes it after the heap's */
 }
 
 bool sym_dlclose_before(struct sym_snapshot *snap)

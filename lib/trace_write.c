@@ -458,6 +458,7 @@ bool trace_start(char *err, size_t errlen)
     trace_on = true;
     header();
     known_so_far();
+    tw.own_events = false;          /* only what the program does from now */
     start_writer();
     return true;
 }
@@ -507,7 +508,7 @@ static int module(struct dl_phdr_info *info, size_t size, void *arg)
         ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
         exe[n > 0 ? n : 0] = '\0';
         path = exe;
-    } else if (path[0] != '/' && hi && (abs = imem_alloc(PATH_MAX)) != NULL &&
+    } else if (path[0] != '/' && strchr(path, '/') && hi && (abs = imem_alloc(PATH_MAX)) != NULL &&
                maps_path_at(lo, abs, PATH_MAX)) {
         path = abs;             /* dlopen("./x.so"): the reader runs elsewhere */
     }
@@ -599,9 +600,6 @@ void trace_crash_flush(void)
     drain();
 }
 
-/* exec replaces the process image: everything buffered is written before,
- * and the file stays open for the next image to write nothing into (its
- * ward starts a file of its own). If exec fails, tracing goes on. */
 static bool all_written(uint64_t ticket)
 {
     prim_lock(&tw.lock);
@@ -634,6 +632,7 @@ static void write_all_queued(void)
 }
 
 static off_t exec_mark = -1;        /* where the end record of an exec starts */
+static pid_t exec_tid;              /* the thread that wrote it */
 
 /* exec replaces the process image: what is buffered is written, and the
  * trace ends as at exit. The end record is written here, with the file
@@ -665,6 +664,7 @@ void trace_before_exec(void)
     *slot = NULL;
     prim_lock(&tw.file_lock);
     if (tw.fd >= 0 && (exec_mark = lseek(tw.fd, 0, SEEK_CUR)) >= 0 && write_chunk(b)) {
+        exec_tid = prim_gettid();
         b->len = 0;
         queue_buffer(b);                /* back to the free list */
         return;                         /* the file stays held */
@@ -693,7 +693,9 @@ void trace_end_now(void)
 
 void trace_exec_failed(void)
 {
-    if (exec_mark < 0)
+    /* Only the thread whose exec failed takes its end record back (not
+     * another thread's failed exec, nor a vfork child's). */
+    if (exec_mark < 0 || exec_tid != prim_gettid())
         return;
     if (ftruncate(tw.fd, exec_mark) != 0 || lseek(tw.fd, exec_mark, SEEK_SET) != exec_mark)
         fail_writing();
@@ -749,6 +751,7 @@ void trace_atfork_child(void)
     trace_on = true;
     header();
     known_so_far();
+    tw.own_events = false;          /* what was inherited is not its own */
     start_writer();
 }
 

@@ -87,6 +87,7 @@ static void remember(uintptr_t ip, struct rule r)
         uintptr_t v = atomic_load_explicit(&tab[i].ip, memory_order_relaxed);
         if (v == ip || !v) {
             /* An entry a fork cut short (ip set, rule R_UNKNOWN) is redone. */
+            atomic_thread_fence(memory_order_release);
             atomic_store_explicit(&tab[i].rule, pack(r), memory_order_relaxed);
             atomic_store_explicit(&tab[i].ip, ip, memory_order_release);
             break;
