@@ -328,6 +328,9 @@ WORKLOADS = {
     "xmalloc": c_workload("xmalloc", [10000000, 1, 1, 256], [1000000, 1, 1, 256]),
     "cache_scratch": c_workload("cache_scratch", [4000000, 50, 2], [400000, 50, 2]),
     "cfrac_like": c_workload("cfrac_like", [4000000], [400000]),
+    # Coroutine switches only (swapcontext round trips), no allocation: not
+    # in the default list (see EXTRA_WORKLOADS).
+    "switch": c_workload("switch", [2000000], [200000]),
     "python3": Workload(150000, 15000, setup=python_argv, env={"PYTHONHASHSEED": "0"}),
     "sqlite3": Workload(300000, 30000, setup=sqlite_argv),
     "gcc": Workload(100, 10, setup=gcc_argv),
@@ -337,6 +340,9 @@ WORKLOADS = {
                      env={"PERL_HASH_SEED": "0", "PERL_PERTURB_KEYS": "0",
                           "PERL_DESTRUCT_LEVEL": "2"}),
 }
+
+
+EXTRA_WORKLOADS = ("switch",)
 
 
 # --- configurations
@@ -610,7 +616,7 @@ def fmt_table(workloads, configs, results, outcomes, traces, show_trace):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=None, help="repetitions (default 5, 1 with --quick)")
-    ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    ap.add_argument("--workloads", default=",".join(w for w in WORKLOADS if w not in EXTRA_WORKLOADS))
     ap.add_argument("--configs", default=",".join(DEFAULT_CONFIGS),
                     help="comma-separated, or 'all' (default: all but %s)" % ", ".join(SLOW_CONFIGS))
     ap.add_argument("--quick", action="store_true", help="small sizes, 1 repetition")
