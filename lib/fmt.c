@@ -113,3 +113,17 @@ const char *fmt_cstr(fmt_t *f)
     f->buf[f->len < f->cap ? f->len : f->cap - 1] = '\0';
     return f->buf;
 }
+
+void fmt_quoted(fmt_t *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            fmt_char(f, (char)c);
+        } else {
+            fmt_str(f, "\\x");
+            fmt_char(f, "0123456789abcdef"[c >> 4]);
+            fmt_char(f, "0123456789abcdef"[c & 15]);
+        }
+    }
+}

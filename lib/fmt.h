@@ -17,6 +17,9 @@ void fmt_init(fmt_t *f, char *buf, size_t cap, int fd);
 void fmt_flush(fmt_t *f);
 void fmt_str(fmt_t *f, const char *s);
 void fmt_mem(fmt_t *f, const char *s, size_t n);
+/* n bytes of untrusted text, on one line: bytes that are not printable
+ * ASCII as \xNN. */
+void fmt_quoted(fmt_t *f, const char *s, size_t n);
 void fmt_char(fmt_t *f, char c);
 void fmt_u64(fmt_t *f, uint64_t v);
 void fmt_i64(fmt_t *f, int64_t v);

@@ -195,7 +195,7 @@ int opt_parse_one(struct wd_options *o, const char *kv, size_t n,
     const struct opt_desc *d = opt_find(kv, klen);
     if (!d) {
         fmt_str(&f, "ward: unknown option '");
-        fmt_mem(&f, kv, klen);
+        fmt_quoted(&f, kv, klen);
         fmt_str(&f, "'; valid options are ");
         err_valid_names(&f);
         fmt_cstr(&f);
@@ -212,7 +212,7 @@ int opt_parse_one(struct wd_options *o, const char *kv, size_t n,
     }
     if (parse_value(o, d, eq + 1, n - klen - 1) < 0) {
         fmt_str(&f, "ward: bad value '");
-        fmt_mem(&f, eq + 1, n - klen - 1);
+        fmt_quoted(&f, eq + 1, n - klen - 1);
         fmt_str(&f, "' for option '");
         fmt_str(&f, d->name);
         fmt_str(&f, "': ");

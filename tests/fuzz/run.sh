@@ -21,9 +21,11 @@ run() {
     echo "== $target for ${T}s"
     (cd "$work" && "$BUILD/fuzz/$target" "$corpus" -max_total_time="$T" -rss_limit_mb=2048 \
         -max_len=200000 -timeout=10 -print_final_stats=1 2>&1 | tail -4)
-    if ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* >/dev/null 2>&1; then
-        echo "FAIL: $target found a bad input"; exit 1
-    fi
+    for bad in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+        [ -e "$bad" ] || continue
+        echo "FAIL: $target found a bad input ($(basename "$bad"), base64 $(base64 -w0 "$bad"))"
+        exit 1
+    done
 }
 mkdir -p "$work/opts"
 printf 'exitcode=5:leaks=0' > "$work/opts/1"

@@ -81,6 +81,22 @@ static void test_errors_do_not_overflow(void **state)
     assert_int_equal(strlen(err), sizeof err - 1);
 }
 
+/* What the user typed is echoed on one line, whatever bytes it holds
+ * (found by fuzzing: a newline in a key broke the one-line error). */
+static void test_errors_stay_one_line(void **state)
+{
+    struct wd_options o;
+    char err[512];
+    (void)state;
+    opt_defaults(&o);
+    assert_int_equal(opt_parse(&o, "a\nb=1", err, sizeof err), -1);
+    assert_null(strchr(err, '\n'));
+    assert_non_null(strstr(err, "unknown option 'a\\x0ab'"));
+    assert_int_equal(opt_parse(&o, "leaks=\x01\r", err, sizeof err), -1);
+    assert_null(strchr(err, '\r'));
+    assert_non_null(strstr(err, "bad value '\\x01\\x0d'"));
+}
+
 static void test_help(void **state)
 {
     char buf[8192];
@@ -106,6 +122,7 @@ int main(void)
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_errors_do_not_overflow),
+        cmocka_unit_test(test_errors_stay_one_line),
         cmocka_unit_test(test_help),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
