@@ -663,6 +663,11 @@ void tr_error_names(const struct tr_trace *t, struct rt_report *r)
     r->owner_name = tr_owner_name(t, r->owner);
 }
 
+static struct sym_module as_sym_module(const struct tr_module *m)
+{
+    return (struct sym_module){ m->path, m->bias, m->lo, m->hi };
+}
+
 uint32_t tr_modules_at(const struct tr_trace *t, uint64_t ts, struct sym_module *out,
                        uint32_t max)
 {
@@ -672,14 +677,8 @@ uint32_t tr_modules_at(const struct tr_trace *t, uint64_t ts, struct sym_module 
         if (t->modules[i].ts <= ts && t->modules[i].map > map)
             map = t->modules[i].map;
     for (uint32_t i = 0; i < t->nmodules && n < max; i++) {
-        const struct tr_module *m = &t->modules[i];
-        if (m->map != map)
-            continue;
-        out[n].path = m->path;
-        out[n].bias = m->bias;
-        out[n].lo = m->lo;
-        out[n].hi = m->hi;
-        n++;
+        if (t->modules[i].map == map)
+            out[n++] = as_sym_module(&t->modules[i]);
     }
     return n;
 }
@@ -697,14 +696,9 @@ uint32_t tr_modules_ever(const struct tr_trace *t, uint64_t ts, struct sym_modul
 {
     uint32_t n = tr_modules_at(t, ts, out, max);
     for (uint32_t i = t->nmodules; i-- > 0 && n < max;) {
-        const struct tr_module *m = &t->modules[i];
-        if (overlaps(out, n, m))
-            continue;               /* the same module, or what replaced it */
-        out[n].path = m->path;
-        out[n].bias = m->bias;
-        out[n].lo = m->lo;
-        out[n].hi = m->hi;
-        n++;
+        /* Not the same module again, nor one something replaced. */
+        if (!overlaps(out, n, &t->modules[i]))
+            out[n++] = as_sym_module(&t->modules[i]);
     }
     return n;
 }

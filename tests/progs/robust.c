@@ -134,6 +134,19 @@ static int many_large(void)
     return 0;
 }
 
+/* Forks a child that calls exit(0) at once; its wait status (-1 if fork
+ * failed). */
+static int fork_exit_child(void)
+{
+    int st = -1;
+    pid_t pid = fork();
+    if (pid == 0)
+        exit(0);
+    if (pid > 0 && waitpid(pid, &st, 0) != pid)
+        st = -1;
+    return st;
+}
+
 /* Threads that never stop allocating and freeing, in the middle of which
  * children are forked and call exit, and then the process itself exits:
  * a thread stopped (or left behind by fork) half-way through malloc or
@@ -163,12 +176,7 @@ static int exit_while_busy(void)
         CHECK(pthread_create(&t, NULL, busy_worker, (void *)i) == 0);
     usleep(5000);
     for (int k = 0; k < 60; k++) {
-        pid_t pid = fork();
-        CHECK(pid >= 0);
-        if (pid == 0)
-            exit(0);
-        int st;
-        CHECK(waitpid(pid, &st, 0) == pid);
+        int st = fork_exit_child();
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             printf("child %d of 60 failed (status %#x)\n", k, st);
             return 1;
@@ -254,12 +262,7 @@ static int fork_while_held(void)
     CHECK(pthread_create(&t, NULL, holder, NULL) == 0);
     while (!atomic_load(&holding))
         usleep(1000);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0)
-        exit(0);
-    int st;
-    CHECK(waitpid(pid, &st, 0) == pid);
+    int st = fork_exit_child();
     atomic_store(&holding, 0);
     pthread_join(t, NULL);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
