@@ -39,9 +39,11 @@ check: all unit unit-san fuzz-check
 # briefly on seeds made from fresh traces; `make fuzz` runs longer.
 FUZZ_CC     ?= clang
 FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -Ilib
-FUZZ_SRC    := lib/trace_read.c lib/replay.c lib/report_text.c lib/fmt.c lib/prim.c lib/maps.c \
+FUZZ_SRC    := lib/trace_read.c lib/replay.c lib/trace_index.c lib/report_text.c lib/fmt.c \
+               lib/prim.c lib/maps.c \
                lib/symbols.c lib/deps.c lib/options.c
-FUZZ_BIN    := $(BUILD)/fuzz/fuzz_trace $(BUILD)/fuzz/fuzz_records $(BUILD)/fuzz/fuzz_options
+FUZZ_BIN    := $(BUILD)/fuzz/fuzz_trace $(BUILD)/fuzz/fuzz_records $(BUILD)/fuzz/fuzz_options \
+               $(BUILD)/fuzz/fuzz_index
 FUZZ_TIME   ?= 15
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC)

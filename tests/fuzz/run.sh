@@ -34,3 +34,11 @@ printf 'selfref=error::stack_depth=64:log_path=a' > "$work/opts/3"
 run fuzz_trace "$work/traces"
 run fuzz_records "$work/raw"
 run fuzz_options "$work/opts"
+# The index of the first trace, as ward view writes it, is the seed; the
+# fuzzer writes its inputs over the index of a copy.
+first=$(ls "$work"/traces/*.wtr | head -1)
+cp "$first" "$work/index.wtr"
+mkdir -p "$work/idx"
+"$BUILD/bin/ward" view --keys q --dump "$work/index.wtr" >/dev/null
+mv "$work/index.wtr.idx" "$work/idx/seed"
+WARD_FUZZ_TRACE="$work/index.wtr" run fuzz_index "$work/idx"
