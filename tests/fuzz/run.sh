@@ -20,7 +20,7 @@ run() {
     local target=$1 corpus=$2
     echo "== $target for ${T}s"
     (cd "$work" && "$BUILD/fuzz/$target" "$corpus" -max_total_time="$T" -rss_limit_mb=2048 \
-        -max_len=200000 -timeout=10 -print_final_stats=1 2>&1 | tail -4)
+        -max_len=200000 -timeout=10 -print_final_stats=1 2>&1 | grep -E "DONE|stat::")
     for bad in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
         [ -e "$bad" ] || continue
         echo "FAIL: $target found a bad input ($(basename "$bad"), base64 $(base64 -w0 "$bad"))"
