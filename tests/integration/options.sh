@@ -39,6 +39,13 @@ expect_no_report
 ls "$TMP"/log.* >/dev/null 2>&1 || fail "no log file"
 grep -q "ERROR: double-free" "$TMP"/log.* || fail "log lacks the report"
 [ "$(stat -c %a "$TMP"/log.*)" = 600 ] || fail "log file is not private"
+# A symbolic link at log_path is not followed: the report goes to stderr.
+echo victim > "$TMP/victim"
+ln -s "$TMP/victim" "$TMP/planted.log"
+ward_run --log_path="$TMP/planted.log" -- "$TMP/double_free"
+expect_rc 23
+expect_report double-free
+[ "$(cat "$TMP/victim")" = victim ] || fail "log_path followed a symbolic link"
 
 run "$WARD" run --help
 expect_rc 0

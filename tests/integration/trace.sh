@@ -130,4 +130,10 @@ echo precious > taken.wtr
 ward_run --trace=taken.wtr -- "$TMP/sched"
 expect_err "cannot create trace file 'taken.wtr': File exists"
 [ "$(cat taken.wtr)" = precious ] || fail "overwrote an existing file"
+# Nor follow a symbolic link planted where the trace goes.
+echo victim > victim
+ln -s victim planted.wtr
+ward_run --trace=planted.wtr -- "$TMP/sched"
+expect_err "cannot create trace file 'planted.wtr': File exists"
+[ "$(cat victim)" = victim ] || fail "followed a symbolic link"
 pass
