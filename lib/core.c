@@ -51,11 +51,14 @@ static void publish(struct wd_meta *m, uint8_t state)
     atomic_store_explicit((_Atomic uint8_t *)&m->state, state, memory_order_release);
 }
 
-static void enter(void)
+/* stack: the operation's, for what a coroutine switch ward had not seen
+ * (noticed here, by the stack pointer) finds. */
+static void enter(uint32_t stack)
 {
     wd_tls.in_ward++;
     if (WD_UNLIKELY(!wd_tls.self) && !wd_tls.exiting)
         threads_self();
+    coro_sync((uintptr_t)__builtin_frame_address(0), stack);
 }
 
 static void leave(void)
@@ -96,6 +99,8 @@ uint32_t core_explain_free(fmt_t *f, const struct wd_block *b, bool accessor_kno
         stack = coro_explain(f, b->m->free_ctx, b->m->free_epoch, wd_tls.ctx);
         if (!stack)
             f->len = mark;
+        else if (stack == CORO_NO_YIELD_STACK)
+            stack = STACK_NONE;
     }
     return stack;
 }
@@ -252,7 +257,7 @@ void *core_alloc(size_t size, size_t align, bool zero, uint32_t stack)
 {
     if (wd_tls.in_ward)
         return place(size, align, zero, STACK_NONE, BF_INTERNAL);
-    enter();
+    enter(stack);
     void *p = place(size, align, zero, stack, 0);
     leave();
     return p;
@@ -349,7 +354,7 @@ void core_free(void *p, const char *op, uint32_t stack)
             retire(&b, "found at free", STACK_NONE);
         return;
     }
-    enter();
+    enter(stack);
     if (claim_block(p, &b))
         retire(&b, "found at free", stack);
     else
@@ -481,7 +486,7 @@ void *core_realloc(void *p, size_t size, uint32_t stack)
     }
     if (wd_tls.in_ward)
         return realloc_move(p, size, stack, true);
-    enter();
+    enter(stack);
     void *q;
     if (heap_find(p, &b) && blk_user(&b) == (uintptr_t)p && b.m->state == BS_LIVE &&
         (b.m->flags & BF_PINNED))
@@ -496,7 +501,7 @@ void *core_realloc(void *p, size_t size, uint32_t stack)
 
 void *core_alloc_pinned(size_t size, uint32_t stack)
 {
-    enter();
+    enter(stack);
     void *p = place(size, 16, false, stack, BF_PINNED);
     if (p)
         pins_add((uintptr_t)p, stack);
@@ -516,7 +521,7 @@ int core_pin(void *p, uint32_t stack)
     struct wd_block b;
     if (!live_block(p, &b))
         return -1;
-    enter();
+    enter(stack);
     b.m->flags |= BF_PINNED;
     pins_add((uintptr_t)p, stack);
     if (trace_on)
@@ -544,7 +549,7 @@ int core_owner_set(void *p, const char *name)
     struct wd_block b;
     if (!live_block(p, &b))
         return -1;
-    enter();
+    enter(STACK_NONE);
     uint16_t to = owners_intern(name), from = b.m->owner;
     uint64_t size = blk_size(&b);
     b.m->owner = to;
@@ -649,20 +654,26 @@ void core_report_found(uint32_t stack)
 
 /* ---- coroutines ---- */
 
-void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t yield_stack)
+void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t found_stack, bool unseen)
 {
     struct wd_block b;
     struct pat_damage d;
     if (!heap_find((void *)user, &b) || blk_user(&b) != user || b.m->state != BS_QUAR ||
         b.m->free_epoch != epoch || (b.m->flags & BF_INTERNAL) || !pat_check_poison(&b, &d))
         return;
-    char op[96];
+    char op[128];
     fmt_t f;
     fmt_init(&f, op, sizeof op, -1);
-    fmt_str(&f, "write found when ");
-    coro_describe(&f, wd_tls.coro);
-    fmt_str(&f, " yielded");
-    report_damage(&b, &d, WK_USE_AFTER_FREE, fmt_cstr(&f), yield_stack, true);
+    /* A switch ward did not see leaves the writer unknown: any coroutine
+     * may have run since ward last saw this one. */
+    if (unseen) {
+        fmt_str(&f, "write found at a coroutine switch made without a call ward sees");
+    } else {
+        fmt_str(&f, "write found when ");
+        coro_describe(&f, wd_tls.coro);
+        fmt_str(&f, " yielded");
+    }
+    report_damage(&b, &d, WK_USE_AFTER_FREE, fmt_cstr(&f), found_stack, !unseen);
     /* Reported once: poison it again so later checks pass. */
     pat_poison(&b);
 }

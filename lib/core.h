@@ -55,7 +55,7 @@ const char *core_owner_of(const void *p);
  * coroutine was suspended; report a coroutine running off its stack (does
  * not return); report a finished coroutine's leaks (coro_leaks=1); and
  * explain a freed block in a report (returns a yield stack to print). */
-void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t yield_stack);
+void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t found_stack, bool unseen);
 void core_report_stack_overflow(uintptr_t addr, void *ucontext, uintptr_t stack_block,
                                 const char *note, uint32_t make_stack)
     __attribute__((noreturn));

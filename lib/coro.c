@@ -198,27 +198,34 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
 
 /* ---- switching ---- */
 
-/* Runs, as coroutine `id` yields, the poison check of the blocks freed on
- * this thread while it was last suspended: a write it made to one of them
- * since it resumed shows there, and it is the likely writer. */
-static void check_frees_while_suspended(struct wd_coro *c, uint32_t yield_stack)
+/* Runs, as coroutine c yields, the poison check of the blocks freed on
+ * this thread during its suspension number nsusp (counted from 1): a write
+ * it made to one of them since it resumed shows there, and it is the
+ * likely writer. */
+static void check_frees_while_suspended(struct wd_coro *c, unsigned nsusp, uint32_t found_stack,
+                                        bool unseen)
 {
-    if (!flog || c->nsusp == 0)
+    if (!flog || nsusp == 0 || c->nsusp - nsusp >= CORO_SUSP)
         return;
-    const __typeof__(c->susp[0]) *s = &c->susp[(c->nsusp - 1) % CORO_SUSP];
+    const __typeof__(c->susp[0]) *s = &c->susp[(nsusp - 1) % CORO_SUSP];
     if (!s->to)
         return;
+    uint32_t from = s->from, to = s->to;
     unsigned first = flog->next > FREE_LOG ? flog->next - FREE_LOG : 0;
     for (unsigned i = first; i < flog->next; i++) {
         const __typeof__(flog->e[0]) *e = &flog->e[i % FREE_LOG];
-        if (e->epoch - s->from < s->to - s->from)
-            core_check_freed(e->user, e->epoch, yield_stack);
+        if (e->epoch - from < to - from)
+            core_check_freed(e->user, e->epoch, found_stack, unseen);
     }
 }
 
+/* How ward learns of a switch: from the switch itself, afterwards by the
+ * stack pointer, or by the stack pointer of a fault it is about to report
+ * (nothing else may be reported then). */
+enum sw_how { SW_SEEN, SW_UNSEEN, SW_FAULT };
+
 static void suspend(struct wd_coro *c, uint32_t epoch, uint32_t yield_stack)
 {
-    check_frees_while_suspended(c, yield_stack);
     c->yields++;
     c->yield_stack = yield_stack;
     int running = CORO_RUNNING;
@@ -237,7 +244,9 @@ static void resume(struct wd_coro *c, uint32_t epoch)
         atomic_store(&c->state, CORO_RUNNING);
 }
 
-void coro_switch(uint32_t to, uint32_t yield_stack)
+/* Unseen switches have no yield stack; what they find is reported after
+ * the switch, from where ward noticed it (found_stack). */
+static void do_switch(uint32_t to, uint32_t yield_stack, uint32_t found_stack, enum sw_how how)
 {
     struct wd_thread *t = threads_self();
     uint32_t from = wd_tls.coro;
@@ -245,8 +254,13 @@ void coro_switch(uint32_t to, uint32_t yield_stack)
     struct wd_coro *a = record(from), *b = to ? coro_get(to) : record(0);
     if (to && !b)
         to = 0, b = record(0);
-    if (a && a != b && atomic_load(&a->state) != CORO_EXITED)
-        suspend(a, epoch, yield_stack);     /* a finished coroutine does not yield */
+    /* A finished coroutine does not yield. */
+    bool yields = a && a != b && atomic_load(&a->state) != CORO_EXITED;
+    unsigned last = yields ? a->nsusp : 0;
+    if (yields && how == SW_SEEN)
+        check_frees_while_suspended(a, last, found_stack, false);
+    if (yields)
+        suspend(a, epoch, yield_stack);
     if (b)
         resume(b, epoch);
     wd_tls.coro = to;
@@ -255,6 +269,87 @@ void coro_switch(uint32_t to, uint32_t yield_stack)
         trace_coro_switch(to, yield_stack);
     wd_tls.owners = to ? &b->owners : (t ? &t->owners : NULL);
     wd_tls.coro_owner = to ? b->owner : 0;
+    if (yields && how == SW_UNSEEN)
+        check_frees_while_suspended(a, last, found_stack, true);
+}
+
+void coro_switch(uint32_t to, uint32_t yield_stack)
+{
+    do_switch(to, yield_stack, yield_stack, SW_SEEN);
+}
+
+/* ---- switches ward does not see ---- */
+
+/* Switchers may leave a coroutine without a call ward sees: QEMU enters
+ * each coroutine once with swapcontext, then switches with siglongjmp.
+ * The stack pointer tells which stack runs; a small per-thread cache of
+ * the stacks found last spares a walk over every coroutine. */
+#define SYNC_CACHE 8
+
+static WD_TLS uint32_t sync_cache[SYNC_CACHE];
+static WD_TLS unsigned sync_next;
+/* The page of the last stack pointer found on no coroutine's stack (a
+ * stack ward was not told of), and how many coroutines there were then:
+ * calls made there again skip the walk. */
+static WD_TLS uintptr_t foreign_page;
+static WD_TLS uint32_t foreign_count;
+
+static bool runs_on(const struct wd_coro *c, uintptr_t sp)
+{
+    return c && sp >= c->stack_lo && sp < c->stack_hi &&
+           atomic_load_explicit(&c->state, memory_order_relaxed) != CORO_EXITED;
+}
+
+/* The newest live coroutine whose stack holds sp, or 0. */
+static uint32_t coro_on(uintptr_t sp)
+{
+    for (unsigned i = 0; i < SYNC_CACHE; i++)
+        if (sync_cache[i] && runs_on(coro_get(sync_cache[i]), sp))
+            return sync_cache[i];
+    for (uint32_t id = atomic_load(&co.count) - 1; id > 0; id--) {
+        if (runs_on(coro_get(id), sp)) {
+            sync_cache[sync_next++ % SYNC_CACHE] = id;
+            return id;
+        }
+    }
+    return 0;
+}
+
+static void sync_to(uintptr_t sp, uint32_t stack, enum sw_how how)
+{
+    if (!atomic_load_explicit(&co.used, memory_order_relaxed))
+        return;
+    uint32_t cur = wd_tls.coro;
+    struct wd_thread *t = wd_tls.self;
+    if (cur) {
+        struct wd_coro *c = coro_get(cur);
+        if (!c || c->stack_hi == 0 || (sp >= c->stack_lo && sp < c->stack_hi))
+            return;                     /* where it should be, or unknown */
+    } else if (!t || t->stack_hi == 0 || (sp >= t->stack_lo && sp < t->stack_hi)) {
+        return;
+    }
+    uint32_t count = atomic_load_explicit(&co.count, memory_order_relaxed);
+    if (!cur && WD_ALIGN_DOWN(sp, WD_PAGE) == foreign_page && count == foreign_count)
+        return;
+    /* Off the stack ward believes runs: another coroutine's, or (off
+     * every coroutine's) the thread's own. */
+    uint32_t to = coro_on(sp);
+    if (!to) {
+        foreign_page = WD_ALIGN_DOWN(sp, WD_PAGE);
+        foreign_count = count;
+    }
+    if (to != cur)
+        do_switch(to, STACK_NONE, stack, how);
+}
+
+void coro_sync(uintptr_t sp, uint32_t stack)
+{
+    sync_to(sp, stack, SW_UNSEEN);
+}
+
+void coro_sync_fault(uintptr_t sp)
+{
+    sync_to(sp, STACK_NONE, SW_FAULT);
 }
 
 void coro_name(const char *name)
@@ -370,8 +465,13 @@ uint32_t coro_explain(fmt_t *f, uint32_t free_ctx, uint32_t free_epoch, uint32_t
             fmt_str(f, "thread T");
             fmt_u64(f, fp.thread);
         }
+        if (!s->stack) {
+            fmt_str(f, " freed the block (it had switched away without a call ward sees, "
+                       "so where it yielded is unknown)");
+            return CORO_NO_YIELD_STACK;
+        }
         fmt_str(f, " freed the block; it had yielded at:");
-        return s->stack ? s->stack : STACK_NONE;
+        return s->stack;
     }
     return 0;
 }

@@ -62,6 +62,15 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
  * Called right before the switch. */
 void coro_switch(uint32_t to, uint32_t yield_stack);
 
+/* Called with the caller's stack pointer where ward is entered: if it lies
+ * off the stack of the coroutine ward believes current, the program
+ * switched without a call ward sees (siglongjmp between coroutines), and
+ * the switch is recorded now, without a yield stack (stack: the call that
+ * noticed, for what the switch finds). */
+void coro_sync(uintptr_t sp, uint32_t stack);
+/* The same for the stack pointer of a fault about to be reported. */
+void coro_sync_fault(uintptr_t sp);
+
 /* The coroutine has finished: record what it still owns, report its leaks
  * with coro_leaks=1. The caller then switches away. */
 void coro_exit(uint32_t id);
@@ -92,8 +101,9 @@ void coro_guard_of(uintptr_t user, uintptr_t *lo, uintptr_t *hi);
  * writes, for a block freed in free_ctx at epoch free_epoch and now
  * accessed in access_ctx, the line saying it was freed while the accessing
  * coroutine was suspended, and returns the stack of that yield (0 if the
- * access is not such a case). coro_stack_note says whose stack a freed
- * block was. */
+ * access is not such a case, CORO_NO_YIELD_STACK if it is but the yield
+ * was not seen). coro_stack_note says whose stack a freed block was. */
+#define CORO_NO_YIELD_STACK UINT32_MAX
 void coro_describe(fmt_t *f, uint32_t coro);
 uint32_t coro_explain(fmt_t *f, uint32_t free_ctx, uint32_t free_epoch, uint32_t access_ctx);
 bool coro_stack_note(fmt_t *f, uintptr_t user);

@@ -72,6 +72,10 @@ static bool report_fault(uintptr_t a, ucontext_t *uc)
     if (b.m->state == BS_LIVE && e.kind == WK_USE_AFTER_FREE)
         return false;               /* accessible memory cannot fault */
     wd_tls.in_ward++;
+    /* The faulting coroutine may have been entered by a switch ward did
+     * not see. */
+    coro_sync_fault((uintptr_t)uc->uc_mcontext.gregs[REG_RSP]);
+    e.op_ctx = wd_tls.ctx;
     char note[512];
     fmt_t f;
     fmt_init(&f, note, sizeof note, -1);

@@ -5,6 +5,8 @@
 # explained with the yield it was suspended at; double frees across
 # coroutines name both; running off a coroutine stack is stack-overflow;
 # reading a finished coroutine's stack is use-after-free of that stack.
+# Coroutines switched by siglongjmp after their first entry are followed
+# by the stack pointer.
 . "$(dirname "$0")/../lib.sh"
 src=$ROOT/docs/examples/coro_scheduler.c
 cc -g -O0 -w -I"$ROOT/lib" -o "$TMP/sched" "$src" || fail "cannot compile $src"
@@ -65,4 +67,26 @@ expect_no_err "ward: ERROR"
 expect_out "48024 switches done"
 expect_err "coroutines at exit:"
 expect_err "coroutine 12 \(worker3\) +finished +2000 "
+
+# Switches ward does not see (entered once with swapcontext, then
+# siglongjmp, as QEMU does): the stack pointer tells which coroutine runs.
+build coro_longjmp
+ward_run --stats=1 -- "$TMP/coro_longjmp" "" 50
+expect_rc 0
+expect_no_err "ward: ERROR"
+expect_out "consumed 50 of 50"
+expect_err "^  producer +0 +0 +64 +50$"
+expect_err "coroutine 1 \(producer\) +suspended +5[0-9] "
+ward_run -- "$TMP/coro_longjmp" held-across-yield
+expect_rc 23
+expect_report use-after-free
+expect_err "write found at a coroutine switch made without a call ward sees\) in thread T0 \(main\), coroutine 2 \(consumer\)"
+expect_frame "^allocated by thread T0 \(main\), coroutine 1 \(producer\) at:" produce
+expect_frame "^freed by thread T0 \(main\), coroutine 1 \(producer\) at:" produce
+ward_run --guard=all -- "$TMP/coro_longjmp" held-across-yield
+expect_rc 23
+expect_report use-after-free
+expect_err "\(write\) in thread T0 \(main\), coroutine 2 \(consumer\)"
+expect_frame "ERROR: use-after-free" consume
+expect_err "^coroutine 2 \(consumer\) was suspended when coroutine 1 \(producer\) freed the block \(it had switched away without a call ward sees"
 pass
