@@ -219,6 +219,7 @@ __attribute__((constructor(101))) static void ward_start(void)
         return;
     }
     wd_tls.in_ward++;
+    report_keep_stderr();
     if (!deps_load_unwind(err, sizeof err)) {
         report_message(err);
         report_message("ward: install libunwind8; stacks will show only the "

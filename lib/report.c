@@ -13,10 +13,13 @@
 #include "threads.h"
 #include "trace_write.h"
 
+#include <fcntl.h>
 #include <link.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #define DEDUP 1024
 
@@ -25,6 +28,9 @@ static struct {
     char buf[16384];
     fmt_t out;
     int fd;                         /* 0: not opened yet */
+    int err_fd;                     /* stderr as it was at start, or -1 */
+    dev_t err_dev;
+    ino_t err_ino;
     _Atomic unsigned long errors;
     pid_t errors_pid;               /* the process they belong to (vfork shares memory) */
     struct wd_symbolizer *sym;
@@ -57,31 +63,62 @@ static void expand_path(char *dst, size_t n, const char *src)
     fmt_cstr(&f);
 }
 
+/* Programs close stderr before ward's exit checks run (coreutils' atexit
+ * handler closes it), or reuse fd 2 for a file of their own; reports must
+ * still reach the stderr the program was started with, as Valgrind's do.
+ * A copy is kept on a high descriptor, out of the program's way. */
+#define ERR_FD_MIN 1000
+
+void report_keep_stderr(void)
+{
+    struct stat st;
+    struct rlimit rl;
+    rp.err_fd = -1;
+    if (fstat(2, &st) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur <= ERR_FD_MIN)
+        return;
+    rp.err_fd = fcntl(2, F_DUPFD_CLOEXEC, ERR_FD_MIN);
+    rp.err_dev = st.st_dev;
+    rp.err_ino = st.st_ino;
+}
+
+/* The kept copy if it is still ours (a program that closes every
+ * descriptor may have closed it, and another file may sit there now). */
+static int stderr_fd(void)
+{
+    struct stat st;
+    if (rp.err_fd > 2 && fstat(rp.err_fd, &st) == 0 && st.st_dev == rp.err_dev &&
+        st.st_ino == rp.err_ino)
+        return rp.err_fd;
+    return 2;
+}
+
+/* rp.fd: 0 before the first report, the log file once open, -1 for
+ * stderr (looked at again for every report). */
 static int output_fd(void)
 {
     char path[WD_OPT_STR_MAX + 32];
-    if (rp.fd)
-        return rp.fd;
-    rp.fd = 2;
-    if (wd_opt.log_path[0]) {
-        expand_path(path, sizeof path, wd_opt.log_path);
-        int fd = prim_open_excl(path);
-        if (fd >= 0) {
-            rp.fd = fd;
-        } else {
-            fmt_t f;
-            char msg[WD_OPT_STR_MAX + 160];
-            fmt_init(&f, msg, sizeof msg, 2);
-            report_prefix(&f);
-            fmt_str(&f, "cannot create log file '");
-            fmt_str(&f, path);
-            fmt_str(&f, "' (it exists, or its directory is not writable; use "
-                        "%p in log_path for one file per process); "
-                        "reporting to stderr\n");
-            fmt_flush(&f);
+    if (rp.fd == 0) {
+        rp.fd = -1;
+        if (wd_opt.log_path[0]) {
+            expand_path(path, sizeof path, wd_opt.log_path);
+            int fd = prim_open_excl(path);
+            if (fd >= 0) {
+                rp.fd = fd;
+            } else {
+                fmt_t f;
+                char msg[WD_OPT_STR_MAX + 160];
+                fmt_init(&f, msg, sizeof msg, stderr_fd());
+                report_prefix(&f);
+                fmt_str(&f, "cannot create log file '");
+                fmt_str(&f, path);
+                fmt_str(&f, "' (it exists, or its directory is not writable; use "
+                            "%p in log_path for one file per process); "
+                            "reporting to stderr\n");
+                fmt_flush(&f);
+            }
         }
     }
-    return rp.fd;
+    return rp.fd > 0 ? rp.fd : stderr_fd();
 }
 
 void report_prefix(fmt_t *f)
@@ -354,7 +391,7 @@ void report_message(const char *msg)
 {
     char buf[2048];
     fmt_t f;
-    fmt_init(&f, buf, sizeof buf, 2);
+    fmt_init(&f, buf, sizeof buf, stderr_fd());
     report_prefix(&f);
     /* Messages that already say "ward:" keep a single prefix. */
     if (strncmp(msg, "ward: ", 6) == 0)

@@ -56,6 +56,9 @@ void report_warning_once(const char *msg);
 /* "==PID== ward: msg" on stderr; for messages before options are known. */
 void report_message(const char *msg);
 
+/* Keeps a copy of stderr for reports, made at start (see report.c). */
+void report_keep_stderr(void);
+
 /* For reports written in parts (the leak report): report_open takes the
  * report lock and returns the output; the helpers append to it. */
 fmt_t *report_open(void);

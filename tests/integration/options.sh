@@ -47,6 +47,17 @@ expect_rc 23
 expect_report double-free
 [ "$(cat "$TMP/victim")" = victim ] || fail "log_path followed a symbolic link"
 
+# Reports reach the stderr the program started with, even when it closes
+# descriptor 2 before the exit checks, or opens a file of its own there.
+build closes_stderr
+ward_run -- "$TMP/closes_stderr" atexit
+expect_rc 23
+expect_report "leak of [0-9]+ bytes in [0-9] blocks?,"
+ward_run -- "$TMP/closes_stderr" reuse "$TMP/own.txt"
+expect_rc 23
+expect_report double-free
+[ "$(cat "$TMP/own.txt")" = data ] || fail "a report went into the program's own file"
+
 run "$WARD" run --help
 expect_rc 0
 for o in log_path exitcode halt_on_error leaks stack_depth quarantine; do
