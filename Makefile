@@ -22,7 +22,7 @@ LIB_SRC     := $(filter-out $(READER_SRC),$(wildcard lib/*.c))
 PRELOAD_SRC := $(wildcard preload/*.c)
 CLI_SRC     := $(wildcard viewer/*.c)
 CLI_SHARED  := lib/options.c lib/fmt.c lib/prim.c lib/symbols.c lib/deps.c lib/maps.c \
-               lib/report_text.c $(READER_SRC)
+               lib/report_text.c lib/suppress.c $(READER_SRC)
 
 LIB_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC) $(PRELOAD_SRC))
 CLI_OBJ     := $(patsubst %.c,$(BUILD)/cli/%.o,$(CLI_SRC) $(CLI_SHARED))

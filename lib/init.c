@@ -16,6 +16,7 @@
 #include "quarantine.h"
 #include "report.h"
 #include "stacks.h"
+#include "suppress.h"
 #include "symbols.h"
 #include "threads.h"
 #include "trace_write.h"
@@ -45,7 +46,8 @@ static bool read_options(void)
     char err[1024];
     const char *s = find_env("WARD_OPTIONS");
     opt_defaults(&wd_opt);
-    if (s && opt_parse(&wd_opt, s, err, sizeof err) < 0) {
+    if ((s && opt_parse(&wd_opt, s, err, sizeof err) < 0) ||
+        (wd_opt.suppressions[0] && !supp_load(wd_opt.suppressions, err, sizeof err))) {
         report_message(err);
         report_message("ward: not checking this process; fix WARD_OPTIONS "
                        "(see ward run --help)");
@@ -201,6 +203,7 @@ static void ward_exit(void)
     core_report_found(stack);
     if (wd_opt.leaks)
         leaks_report();
+    report_suppressions_used();
     if (wd_opt.stats)
         print_stats();
     trace_stop();

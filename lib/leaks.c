@@ -440,14 +440,33 @@ static void print_group(fmt_t *f, const struct group *g)
     report_count_error();
 }
 
+/* A suppressed group leaves the report and its totals. */
+static bool suppressed(const struct group *g)
+{
+    if (!report_suppressed(RT_LEAK, g->stack, g->bytes))
+        return false;
+    lk.tot.leaked_bytes -= g->bytes;
+    lk.tot.leaked_blocks -= g->blocks;
+    if (lk.owner_bytes) {
+        lk.owner_bytes[g->owner] -= g->bytes;
+        lk.owner_blocks[g->owner] -= g->blocks;
+    }
+    return true;
+}
+
 static void print_report(const char *headline)
 {
     size_t n = 0;
-    for (size_t i = 0; i < lk.cap; i++)
-        if (lk.g[i].blocks)
-            lk.g[n++] = lk.g[i];
-    qsort(lk.g, n, sizeof *lk.g, by_bytes);
     fmt_t *f = report_open();
+    for (size_t i = 0; i < lk.cap; i++)
+        if (lk.g[i].blocks && !suppressed(&lk.g[i]))
+            lk.g[n++] = lk.g[i];
+    if (n == 0) {
+        report_close(f);
+        lk.tot.groups = 0;
+        return;
+    }
+    qsort(lk.g, n, sizeof *lk.g, by_bytes);
     if (headline) {
         report_prefix(f);
         fmt_str(f, headline);

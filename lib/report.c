@@ -9,6 +9,7 @@
 #include "prim.h"
 #include "report_text.h"
 #include "stacks.h"
+#include "suppress.h"
 #include "symbols.h"
 #include "threads.h"
 #include "trace_write.h"
@@ -223,6 +224,44 @@ void report_stack(fmt_t *f, uint32_t stack)
     }
 }
 
+/* Whether a rule of kind matches a frame of stack (function, source file
+ * or module), counting the hit. Under the report lock. */
+bool report_suppressed(unsigned kind, uint32_t stack, uint64_t bytes)
+{
+    unsigned rules[SUPP_MAX];
+    const uintptr_t *pcs;
+    struct sym_frame frames[SYM_MAX_INLINE];
+    if (!supp_any())
+        return false;
+    unsigned nr = supp_rules_of(rt_kind_name(kind), rules, SUPP_MAX);
+    unsigned n = nr ? stacks_get(stack, &pcs) : 0;
+    for (unsigned i = 0; i < n; i++) {
+        int k = lookup(pcs[i], frames);
+        for (int j = 0; j < k; j++)
+            for (unsigned r = 0; r < nr; r++)
+                if (supp_matches(rules[r], frames[j].func) ||
+                    supp_matches(rules[r], frames[j].file) ||
+                    supp_matches(rules[r], frames[j].module)) {
+                    supp_hit(rules[r], bytes);
+                    return true;
+                }
+    }
+    return false;
+}
+
+void report_suppressions_used(void)
+{
+    char prefix[48];
+    fmt_t p;
+    if (!supp_any())
+        return;
+    fmt_init(&p, prefix, sizeof prefix, -1);
+    report_prefix(&p);
+    fmt_t *f = report_open();
+    supp_print_used(f, fmt_cstr(&p));
+    report_close(f);
+}
+
 struct rt_ctx report_rt_ctx(uint32_t ctx)
 {
     struct ctx_pair p = ctx_get(ctx);
@@ -336,6 +375,10 @@ void report_error(const struct wd_err *e)
     char where[512];
     fmt_t w;
     fmt_t *f = report_open();
+    if (report_suppressed(e->kind, e->op_stack, 0)) {
+        report_close(f);
+        return;
+    }
     if (seen_before(e)) {
         if (!e->warning)
             report_count_error();

@@ -59,6 +59,12 @@ void report_message(const char *msg);
 /* Keeps a copy of stderr for reports, made at start (see report.c). */
 void report_keep_stderr(void);
 
+/* Suppressions (suppress.h): whether a report of kind with this stack is
+ * suppressed (under report_open; bytes: a leak's, for the tally), and the
+ * table of the rules used, at exit. */
+bool report_suppressed(unsigned kind, uint32_t stack, uint64_t bytes);
+void report_suppressions_used(void);
+
 /* For reports written in parts (the leak report): report_open takes the
  * report lock and returns the output; the helpers append to it. */
 fmt_t *report_open(void);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "options.h"
+#include "suppress.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -112,6 +113,10 @@ int cmd_run(int argc, char **argv)
         snprintf(kv, sizeof kv, "--trace=ward.%s.%%p.wtr", base ? base + 1 : argv[i]);
         if (add_option(&o, opts, sizeof opts, kv) < 0)
             return 2;
+    }
+    if (o.suppressions[0] && !supp_load(o.suppressions, err, sizeof err)) {
+        cli_error("%s", err);
+        return 2;
     }
     if (find_library(lib, sizeof lib) < 0) {
         cli_error("cannot find libward.so next to this ward command "
