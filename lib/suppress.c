@@ -84,7 +84,8 @@ static bool parse_line(char *s, size_t len, const char *path, unsigned line, cha
     if (r->end)
         n--;
     if (n == 0 || n >= SUPP_PAT_MAX)
-        return fail(err, errlen, path, n ? "pattern longer than 255 characters" : "empty pattern", line);
+        return fail(err, errlen, path,
+                    n ? "pattern longer than 255 characters" : "empty pattern", line);
     memcpy(r->pat, p, n);
     r->pat[n] = 0;
     r->kind = (uint8_t)kind;
