@@ -67,9 +67,10 @@ static bool parse_line(char *s, size_t len, const char *path, unsigned line, cha
         return fail(err, errlen, path, "expected KIND:PATTERN, as in leak:my_function", line);
     int kind = kind_of(s, (size_t)(colon - s));
     if (kind < 0)
-        return fail(err, errlen, path, "unknown kind (valid: leak, double-free, invalid-free, "
-                           "use-after-free, heap-buffer-overflow, heap-buffer-underflow, "
-                           "pinned-move, moved-self-reference, stack-overflow)", line);
+        return fail(err, errlen, path,
+                    "unknown kind (valid: leak, double-free, invalid-free, use-after-free, "
+                    "heap-buffer-overflow, heap-buffer-underflow, pinned-move, "
+                    "moved-self-reference, stack-overflow)", line);
     const char *p = colon + 1;
     size_t n = len - (size_t)(p - s);
     if (n == 0)
