@@ -687,7 +687,7 @@ void core_report_stack_overflow(uintptr_t addr, void *ucontext, uintptr_t stack_
     wd_tls.in_ward++;
     struct wd_err e = { .kind = WK_STACK_OVERFLOW, .addr = addr, .op = write ? "write" : "read",
                         .op_ctx = wd_tls.ctx, .note = note, .also = "made at:",
-                        .also_stack = make_stack };
+                        .also_stack = make_stack, .fatal = true };
     if (stack_block && heap_find((void *)stack_block, &b))
         e.blk = &b;
     e.op_stack = stacks_capture_context(ucontext);

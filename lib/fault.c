@@ -64,7 +64,7 @@ static bool report_fault(uintptr_t a, ucontext_t *uc)
     uint64_t size = blk_size(&b);
     bool write = uc->uc_mcontext.gregs[REG_ERR] & 2;
     struct wd_err e = { .addr = a, .op = write ? "write" : "read", .blk = &b,
-                        .op_ctx = wd_tls.ctx };
+                        .op_ctx = wd_tls.ctx, .fatal = true };
     if (a >= user && a < user + size)
         e.kind = WK_USE_AFTER_FREE;
     else

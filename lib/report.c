@@ -375,7 +375,7 @@ void report_error(const struct wd_err *e)
     char where[512];
     fmt_t w;
     fmt_t *f = report_open();
-    if (report_suppressed(e->kind, e->op_stack, 0)) {
+    if (!e->fatal && report_suppressed(e->kind, e->op_stack, 0)) {
         report_close(f);
         return;
     }

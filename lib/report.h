@@ -45,6 +45,7 @@ struct wd_err {
     uint32_t note_stack;    /* a stack the note ends by introducing */
     const char *also;       /* a further stack's title ("pinned by ward_pin at:") */
     uint32_t also_stack;
+    bool     fatal;         /* the process dies after it: never suppressed */
 };
 
 /* Writes the report, counts the error and, with halt_on_error, exits. */

@@ -44,6 +44,18 @@ expect_rc 0
 expect_no_report
 expect_err '^  1 +0 +double-free:\^main\$$'
 
+# A fault cannot be gone past: in guard mode it is shown whatever the rules.
+build bad_access
+printf 'heap-buffer-overflow:read_past_end\n' > "$TMP/fault.supp"
+ward_run --guard=all --suppressions="$TMP/fault.supp" -- "$TMP/bad_access" read-overflow 32
+expect_rc 23
+expect_report heap-buffer-overflow
+# Found after the fact (a redzone checked at free), it is suppressed.
+printf 'heap-buffer-overflow:^main$\n' > "$TMP/redzone.supp"
+ward_run --suppressions="$TMP/redzone.supp" -- "$TMP/bad_access" overflow 32
+expect_no_report
+expect_err "heap-buffer-overflow:\\^main"
+
 # A bad file: one line naming it and the line, and the program does not run.
 printf 'leak:x\nleek:y\n' > "$TMP/bad.supp"
 ward_run --suppressions="$TMP/bad.supp" -- touch "$TMP/ran"
