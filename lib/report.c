@@ -67,7 +67,9 @@ static void expand_path(char *dst, size_t n, const char *src)
 /* Programs close stderr before ward's exit checks run (coreutils' atexit
  * handler closes it), or reuse fd 2 for a file of their own; reports must
  * still reach the stderr the program was started with, as Valgrind's do.
- * A copy is kept on a high descriptor, out of the program's way. */
+ * A copy is kept on a high descriptor, out of the program's way. Not of a
+ * pipe or socket: a copy would keep it open after the program closed its
+ * end, and whoever reads it (a daemon's starter) would wait for EOF. */
 #define ERR_FD_MIN 1000
 
 void report_keep_stderr(void)
@@ -75,7 +77,8 @@ void report_keep_stderr(void)
     struct stat st;
     struct rlimit rl;
     rp.err_fd = -1;
-    if (fstat(2, &st) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur <= ERR_FD_MIN)
+    if (fstat(2, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISREG(st.st_mode)) ||
+        getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur <= ERR_FD_MIN)
         return;
     rp.err_fd = fcntl(2, F_DUPFD_CLOEXEC, ERR_FD_MIN);
     rp.err_dev = st.st_dev;
