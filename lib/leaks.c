@@ -157,6 +157,19 @@ static size_t static_tls_size(void)
     return size;
 }
 
+/* sizeof(struct pthread), which glibc's static TLS size counts but which
+ * lies above the thread pointer (LeakSanitizer reads the same symbol); 0
+ * if unknown. */
+static size_t descriptor_size(void)
+{
+    static size_t size = 1;
+    if (size == 1) {
+        const uint32_t *sz = dlsym(RTLD_DEFAULT, "_thread_db_sizeof_pthread");
+        size = sz && *sz < (64u << 10) ? *sz : 0;
+    }
+    return size;
+}
+
 /* Which thread's stack a mapping holds, so only its live part is read.
  * *dead_from is set when it held the stack of a thread that has ended
  * (glibc keeps such stacks for reuse): the stack itself is dead, but the
@@ -174,8 +187,11 @@ static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi, uintptr_t *dead
          * stack pointer unknown. */
         if (atomic_load(&t->alive) || t->lost)
             return t;
+        /* glibc's stack top is tp + descriptor - static TLS size: what
+         * lies below is the dead thread's stack, stale pointers and all. */
+        uintptr_t tls = t->tp + descriptor_size() - static_tls_size();
         if (t->tp > lo && t->tp < hi)
-            *dead_from = t->tp - static_tls_size() > lo ? t->tp - static_tls_size() : lo;
+            *dead_from = tls > lo ? tls : lo;
         else
             *dead_from = hi;
     }
