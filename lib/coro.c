@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "imem.h"
 #include "options.h"
+#include "patterns.h"
 #include "pins.h"
 #include "prim.h"
 #include "report.h"
@@ -21,6 +22,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 #define CHUNK_SHIFT 10
 #define CHUNK       (1u << CHUNK_SHIFT)
@@ -123,15 +125,34 @@ static uint32_t stacks_get_coro(uintptr_t block)
 
 /* ---- creation and stack guards ---- */
 
+/* The page keeps what the program wrote there before it was guarded. */
 static void unguard(struct wd_coro *c)
 {
     if (c->guard_hi > c->guard_lo)
-        prim_commit((void *)c->guard_lo, c->guard_hi - c->guard_lo);
+        prim_protect_rw((void *)c->guard_lo, c->guard_hi - c->guard_lo);
     c->guard_lo = c->guard_hi = 0;
 }
 
+/* Switchers may keep a canary at the very bottom of a stack: GNU Pth
+ * writes 0xDEAD there, and its scheduler checks it with every signal
+ * blocked, so a fault there kills the process before ward can help. Bytes
+ * there that ward did not leave (zeros of fresh pages, the pattern of
+ * freed memory) say the program uses them. */
+#define BOTTOM_BYTES 64
+
+static bool bottom_in_use(uintptr_t lo)
+{
+    for (unsigned i = 0; i < BOTTOM_BYTES; i++) {
+        uint8_t v = *(const uint8_t *)(lo + i);
+        if (v != 0 && v != PAT_FREED && v != PAT_REDZONE)
+            return true;
+    }
+    return false;
+}
+
 /* A stack inside a live heap block: pin the block and make its lowest
- * whole page inaccessible, so running off the stack faults there. */
+ * whole page inaccessible (the next one, if the program keeps something
+ * at the bottom), so running off the stack faults there. */
 static void guard_stack(struct wd_coro *c)
 {
     struct wd_block b;
@@ -148,7 +169,8 @@ static void guard_stack(struct wd_coro *c)
     b.m->flags |= BF_PINNED | BF_CORO_STACK;
     pins_add(user, c->make_stack);
     stacks_put(user, c->id);
-    uintptr_t g = WD_ALIGN_UP(lo, WD_PAGE);
+    uintptr_t g = WD_ALIGN_UP(hi - lo > BOTTOM_BYTES && bottom_in_use(lo) ? lo + BOTTOM_BYTES : lo,
+                              WD_PAGE);
     if (g + 2 * WD_PAGE > hi)
         return;                             /* too small to spare a page */
     if (!heap_guard_budget_left()) {
@@ -199,23 +221,35 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
 /* ---- switching ---- */
 
 /* Runs, as coroutine c yields, the poison check of the blocks freed on
- * this thread during its suspension number nsusp (counted from 1): a write
- * it made to one of them since it resumed shows there, and it is the
- * likely writer. */
+ * this thread while it was suspended (its remembered suspensions up to
+ * number nsusp, counted from 1): a write it made to one of them since
+ * shows there, and it is the likely writer. Not only the last suspension:
+ * schedulers that switch through a scheduler coroutine (GNU Pth) make the
+ * free and the write straddle several. */
 static void check_frees_while_suspended(struct wd_coro *c, unsigned nsusp, uint32_t found_stack,
                                         bool unseen)
 {
-    if (!flog || nsusp == 0 || c->nsusp - nsusp >= CORO_SUSP)
+    uint32_t from[CORO_SUSP], to[CORO_SUSP];
+    unsigned k = 0;
+    if (!flog)
         return;
-    const __typeof__(c->susp[0]) *s = &c->susp[(nsusp - 1) % CORO_SUSP];
-    if (!s->to)
+    for (unsigned n = nsusp; n > 0 && c->nsusp - n < CORO_SUSP && k < CORO_SUSP; n--) {
+        const __typeof__(c->susp[0]) *s = &c->susp[(n - 1) % CORO_SUSP];
+        if (s->to) {
+            from[k] = s->from;
+            to[k++] = s->to;
+        }
+    }
+    if (!k)
         return;
-    uint32_t from = s->from, to = s->to;
     unsigned first = flog->next > FREE_LOG ? flog->next - FREE_LOG : 0;
     for (unsigned i = first; i < flog->next; i++) {
         const __typeof__(flog->e[0]) *e = &flog->e[i % FREE_LOG];
-        if (e->epoch - from < to - from)
-            core_check_freed(e->user, e->epoch, found_stack, unseen);
+        for (unsigned j = 0; j < k; j++)
+            if (e->epoch - from[j] < to[j] - from[j]) {
+                core_check_freed(e->user, e->epoch, found_stack, unseen);
+                break;
+            }
     }
 }
 
@@ -488,13 +522,41 @@ bool coro_stack_note(fmt_t *f, uintptr_t user)
     return true;
 }
 
+/* The coroutine whose stack guard holds addr, if any. */
+static struct wd_coro *guard_owner(uintptr_t addr)
+{
+    struct wd_block b;
+    if (!atomic_load_explicit(&co.used, memory_order_relaxed) || !heap_find((void *)addr, &b) ||
+        b.m->state != BS_LIVE || !(b.m->flags & BF_CORO_STACK))
+        return NULL;
+    struct wd_coro *c = coro_get(stacks_get_coro(blk_user(&b)));
+    return c && addr >= c->guard_lo && addr < c->guard_hi ? c : NULL;
+}
+
+/* Running off a stack leaves the stack pointer near its bottom. */
+#define OVERFLOW_REACH (16 * WD_PAGE)
+
 bool coro_fault(uintptr_t addr, void *ucontext)
 {
-    struct wd_coro *c = coro_get(wd_tls.coro);
+    ucontext_t *uc = ucontext;
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+    struct wd_coro *c = guard_owner(addr);
+    if (c && !(sp + OVERFLOW_REACH >= c->stack_lo && sp < c->guard_hi + OVERFLOW_REACH)) {
+        /* Not that coroutine running off its stack: the program reads or
+         * writes the bottom of a stack it owns (GNU Pth keeps a canary
+         * there, checked by its scheduler). The guard goes; the access is
+         * made again. */
+        unguard(c);
+        return true;
+    }
+    if (c)
+        coro_sync_fault(sp);        /* c runs, whatever ward last saw */
+    else
+        c = coro_get(wd_tls.coro);
     if (!c || !c->stack_lo)
         return false;
     uintptr_t top_of_guard = c->guard_hi ? c->guard_hi : c->stack_lo;
-    if (addr >= top_of_guard || addr + 16 * WD_PAGE < c->stack_lo)
+    if (addr >= top_of_guard || addr + OVERFLOW_REACH < c->stack_lo)
         return false;
     char note[256];
     fmt_t f;

@@ -44,6 +44,11 @@ int prim_protect_none(void *addr, size_t size)
     return mprotect(addr, size, PROT_NONE) == 0;
 }
 
+int prim_protect_rw(void *addr, size_t size)
+{
+    return mprotect(addr, size, PROT_READ | PROT_WRITE) == 0;
+}
+
 int prim_discard(void *addr, size_t size)
 {
     void *p = mmap(addr, size, PROT_NONE,

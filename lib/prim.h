@@ -14,6 +14,7 @@
 void *prim_reserve(size_t size, size_t align);
 int   prim_commit(void *addr, size_t size);
 int   prim_protect_none(void *addr, size_t size);
+int   prim_protect_rw(void *addr, size_t size);     /* contents kept */
 int   prim_discard(void *addr, size_t size);
 void *prim_map(size_t size);               /* read-write, zeroed */
 void  prim_unmap(void *addr, size_t size);
