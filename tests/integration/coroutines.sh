@@ -68,6 +68,14 @@ expect_out "48024 switches done"
 expect_err "coroutines at exit:"
 expect_err "coroutine 12 \(worker3\) +finished +2000 "
 
+# Stack painting: the scheduler scans a finished coroutine's stack from
+# the bottom; ward's guard gives way and the pattern survives.
+build coro_paint
+ward_run -- "$TMP/coro_paint"
+expect_rc 0
+expect_no_report
+expect_out "^untouched from the bottom: most$"
+
 # Switches ward does not see (entered once with swapcontext, then
 # siglongjmp, as QEMU does): the stack pointer tells which coroutine runs.
 build coro_longjmp

@@ -1,0 +1,43 @@
+/* Stack painting, as schedulers measure how much of a coroutine's stack
+ * was used: the stack is filled with a pattern before makecontext, and
+ * afterwards the scheduler (not the coroutine) scans it from the bottom
+ * for the first byte the coroutine changed. ward's guard page on that
+ * stack must give way to the scan, and the pattern must survive it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+
+#define STACK (64 * 1024)
+
+static ucontext_t main_uc, co_uc;
+
+static int depth(int n)
+{
+    volatile char pad[256];
+    pad[0] = (char)n;
+    return n ? depth(n - 1) + pad[0] : 0;
+}
+
+static void body(void)
+{
+    printf("sum %d\n", depth(20));
+}
+
+int main(void)
+{
+    unsigned char *stack = malloc(STACK);
+    memset(stack, 0xAA, STACK);
+    getcontext(&co_uc);
+    co_uc.uc_stack.ss_sp = stack;
+    co_uc.uc_stack.ss_size = STACK;
+    co_uc.uc_link = &main_uc;
+    makecontext(&co_uc, body, 0);
+    swapcontext(&main_uc, &co_uc);
+    size_t untouched = 0;
+    while (untouched < STACK && stack[untouched] == 0xAA)
+        untouched++;
+    printf("untouched from the bottom: %s\n", untouched > STACK / 2 ? "most" : "little");
+    free(stack);
+    return 0;
+}
