@@ -7,6 +7,8 @@
 #include <linux/futex.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,9 +99,39 @@ ssize_t prim_write_all(int fd, const void *buf, size_t len)
     return (ssize_t)done;
 }
 
+int prim_fd_high(int fd, int min)
+{
+    struct rlimit rl;
+    if (fd < 0 || fd >= min || getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+        rl.rlim_cur < (rlim_t)min + 64)
+        return fd;
+    int hi = fcntl(fd, F_DUPFD_CLOEXEC, min);
+    if (hi < 0)
+        return fd;
+    close(fd);
+    return hi;
+}
+
 int prim_open_excl(const char *path)
 {
-    return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    return prim_fd_high(open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600),
+                        PRIM_FD_FILES);
+}
+
+bool prim_fd_is(int fd, const struct prim_file_id *id)
+{
+    struct stat st;
+    return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == id->dev && st.st_ino == id->ino;
+}
+
+bool prim_fd_id(int fd, struct prim_file_id *id)
+{
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0)
+        return false;
+    id->dev = st.st_dev;
+    id->ino = st.st_ino;
+    return true;
 }
 
 void prim_close(int fd)

@@ -19,7 +19,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #define DEDUP 1024
@@ -30,8 +29,8 @@ static struct {
     fmt_t out;
     int fd;                         /* 0: not opened yet */
     int err_fd;                     /* stderr as it was at start, or -1 */
-    dev_t err_dev;
-    ino_t err_ino;
+    struct prim_file_id err_id;
+    struct prim_file_id log_id;     /* the log file's */
     _Atomic unsigned long errors;
     pid_t errors_pid;               /* the process they belong to (vfork shares memory) */
     struct wd_symbolizer *sym;
@@ -70,30 +69,24 @@ static void expand_path(char *dst, size_t n, const char *src)
  * A copy is kept on a high descriptor, out of the program's way. Not of a
  * pipe or socket: a copy would keep it open after the program closed its
  * end, and whoever reads it (a daemon's starter) would wait for EOF. */
-#define ERR_FD_MIN 1000
-
 void report_keep_stderr(void)
 {
     struct stat st;
-    struct rlimit rl;
     rp.err_fd = -1;
-    if (fstat(2, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISREG(st.st_mode)) ||
-        getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur <= ERR_FD_MIN)
+    if (fstat(2, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISREG(st.st_mode)))
         return;
-    rp.err_fd = fcntl(2, F_DUPFD_CLOEXEC, ERR_FD_MIN);
-    rp.err_dev = st.st_dev;
-    rp.err_ino = st.st_ino;
+    int fd = prim_fd_high(fcntl(2, F_DUPFD_CLOEXEC, 3), PRIM_FD_FILES);
+    if (fd >= PRIM_FD_FILES && prim_fd_id(fd, &rp.err_id))
+        rp.err_fd = fd;
+    else if (fd >= 0)
+        prim_close(fd);
 }
 
 /* The kept copy if it is still ours (a program that closes every
  * descriptor may have closed it, and another file may sit there now). */
 static int stderr_fd(void)
 {
-    struct stat st;
-    if (rp.err_fd > 2 && fstat(rp.err_fd, &st) == 0 && st.st_dev == rp.err_dev &&
-        st.st_ino == rp.err_ino)
-        return rp.err_fd;
-    return 2;
+    return rp.err_fd > 2 && prim_fd_is(rp.err_fd, &rp.err_id) ? rp.err_fd : 2;
 }
 
 /* rp.fd: 0 before the first report, the log file once open, -1 for
@@ -106,7 +99,7 @@ static int output_fd(void)
         if (wd_opt.log_path[0]) {
             expand_path(path, sizeof path, wd_opt.log_path);
             int fd = prim_open_excl(path);
-            if (fd >= 0) {
+            if (fd >= 0 && prim_fd_id(fd, &rp.log_id)) {
                 rp.fd = fd;
             } else {
                 fmt_t f;
@@ -121,6 +114,17 @@ static int output_fd(void)
                 fmt_flush(&f);
             }
         }
+    }
+    if (rp.fd > 0 && !prim_fd_is(rp.fd, &rp.log_id)) {
+        /* The program closed it (and may have opened another file there). */
+        rp.fd = -1;
+        fmt_t f;
+        char msg[160];
+        fmt_init(&f, msg, sizeof msg, stderr_fd());
+        report_prefix(&f);
+        fmt_str(&f, "the program closed the descriptor of the log file; reporting to "
+                    "stderr\n");
+        fmt_flush(&f);
     }
     return rp.fd > 0 ? rp.fd : stderr_fd();
 }

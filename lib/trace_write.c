@@ -60,6 +60,7 @@ static struct {
     bool stopping;
     bool failed;                    /* the file could not be made or written */
     int fd;
+    struct prim_file_id file;       /* what fd must still refer to */
     uint64_t t0;                    /* monotonic ns at start */
     uint64_t events;
     pthread_t writer;
@@ -230,7 +231,20 @@ static bool write_chunk(struct tbuf *b)
     size_t n = tw.compress(tw.cctx, tw.out, tw.out_cap, src, need, 3);
     if (tw.is_error(n))
         return false;
+    if (!prim_fd_is(tw.fd, &tw.file)) {
+        errno = EBADF;                  /* the program closed it */
+        return false;
+    }
     return prim_write_all(tw.fd, tw.out, n) == (ssize_t)n;
+}
+
+/* Closes the trace file, unless the program closed its descriptor and the
+ * number is now one of the program's files. */
+static void close_file(void)
+{
+    if (tw.fd >= 0 && prim_fd_is(tw.fd, &tw.file))
+        prim_close(tw.fd);
+    tw.fd = -1;
 }
 
 static void fail_writing(void)
@@ -268,8 +282,7 @@ static bool drain(void)
         prim_lock(&tw.file_lock);
         if (tw.fd >= 0 && !write_chunk(b)) {
             fail_writing();
-            prim_close(tw.fd);
-            tw.fd = -1;
+            close_file();
             tw.failed = true;
         }
         prim_unlock(&tw.file_lock);
@@ -358,7 +371,7 @@ static bool create_file(char *err, size_t errlen)
         if (tw.fd >= 0 || errno != EEXIST)
             break;
     }
-    if (tw.fd >= 0)
+    if (tw.fd >= 0 && prim_fd_id(tw.fd, &tw.file))
         return true;
     fmt_t f;
     fmt_init(&f, err, errlen, -1);
@@ -580,9 +593,7 @@ void trace_stop(void)
     if (p)
         end(varint_put(p, tw.events));
     finish();
-    if (tw.fd >= 0)
-        prim_close(tw.fd);
-    tw.fd = -1;
+    close_file();
 }
 
 void trace_crash_flush(void)
@@ -697,7 +708,8 @@ void trace_exec_failed(void)
      * another thread's failed exec, nor a vfork child's). */
     if (exec_mark < 0 || exec_tid != prim_gettid())
         return;
-    if (ftruncate(tw.fd, exec_mark) != 0 || lseek(tw.fd, exec_mark, SEEK_SET) != exec_mark)
+    if (!prim_fd_is(tw.fd, &tw.file) || ftruncate(tw.fd, exec_mark) != 0 ||
+        lseek(tw.fd, exec_mark, SEEK_SET) != exec_mark)
         fail_writing();
     exec_mark = -1;
     prim_unlock(&tw.file_lock);
@@ -736,9 +748,7 @@ void trace_atfork_child(void)
     prim_lock_reset(&tw.file_lock);
     if (wd_tls.self)
         wd_tls.self->tbuf = NULL;
-    if (tw.fd >= 0)
-        prim_close(tw.fd);
-    tw.fd = -1;
+    close_file();
     tw.failed = false;
     if (!strstr(wd_opt.trace, "%p")) {
         /* One file per process: the child adds its pid. */

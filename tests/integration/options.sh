@@ -58,6 +58,18 @@ expect_rc 23
 expect_report double-free
 [ "$(cat "$TMP/own.txt")" = data ] || fail "a report went into the program's own file"
 
+# A program that closes every descriptor (closefrom) and opens files of
+# its own: they get the low numbers, and nothing of ward's lands in them.
+build closes_fds
+ward_run --trace="$TMP/cf.%p.wtr" -- "$TMP/closes_fds" "$TMP/one.txt" "$TMP/two.txt"
+expect_rc 23
+expect_report "leak of 21 bytes in 1 block,"
+[ "$(cat "$TMP/one.txt")" = "first 3" ] || fail "the program's first file holds: $(od -c "$TMP/one.txt" | head -3)"
+[ "$(cat "$TMP/two.txt")" = "second 4" ] || fail "the program's second file holds: $(od -c "$TMP/two.txt" | head -3)"
+run "$WARD" report "$TMP"/cf.*.wtr
+expect_rc 0
+expect_out "^duration: .* events, complete"
+
 run "$WARD" run --help
 expect_rc 0
 for o in log_path exitcode halt_on_error leaks stack_depth quarantine; do
