@@ -99,11 +99,21 @@ ssize_t prim_write_all(int fd, const void *buf, size_t len)
     return (ssize_t)done;
 }
 
-int prim_fd_high(int fd, int min)
+int prim_fd_base(enum prim_fd_range range)
 {
     struct rlimit rl;
-    if (fd < 0 || fd >= min || getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
-        rl.rlim_cur < (rlim_t)min + 64)
+    rlim_t top = 1064;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < top)
+        top = rl.rlim_cur;
+    if (top < 128)
+        return 0;                   /* too few to set any apart */
+    return (int)(top - 64 + (range == PRIM_FD_FILES ? 16 : 0));
+}
+
+int prim_fd_high(int fd, enum prim_fd_range range)
+{
+    int min = prim_fd_base(range);
+    if (fd < 0 || !min || fd >= min)
         return fd;
     int hi = fcntl(fd, F_DUPFD_CLOEXEC, min);
     if (hi < 0)

@@ -25,23 +25,23 @@ long  prim_max_map_count(void);
 ssize_t prim_write_all(int fd, const void *buf, size_t len);
 int     prim_open_excl(const char *path);   /* O_CREAT|O_EXCL|O_NOFOLLOW, 0600 */
 
-/* ward's own descriptors live high (when the limit allows): the program
- * expects the low numbers it opens to be free, and if it closes every
- * descriptor (closefrom) and opens files again, those must not be numbers
- * ward still writes to. Pipes of ward's libraries (libunwind's, which it
- * closes and makes again by number when it finds them gone) get
- * PRIM_FD_PIPES and up, ward's files PRIM_FD_FILES and up, so that one
- * never closes the other. prim_fd_high moves fd to min or above (closing
- * the original); prim_fd_id and prim_fd_is tell whether a number still
- * refers to the file ward opened. */
-#define PRIM_FD_PIPES 1000
-#define PRIM_FD_FILES 1016
-#define PRIM_FD_HIGH  PRIM_FD_FILES
+/* ward's own descriptors live high: the program expects the low numbers
+ * it opens to be free, and if it closes every descriptor (closefrom) and
+ * opens files again, those must not be numbers ward still writes to.
+ * Pipes of ward's libraries (libunwind's, which it closes and makes again
+ * by number when it finds them gone) go to one range and ward's files (the
+ * trace, the log, the copy of stderr) to the one above, so that one never
+ * closes the other: from 1000 and 1016, or just below the limit on open
+ * descriptors when that is lower (960 and 976 under the usual 1024).
+ * prim_fd_high moves fd there (closing the original); prim_fd_id and
+ * prim_fd_is tell whether a number still refers to the file ward opened. */
+enum prim_fd_range { PRIM_FD_PIPES, PRIM_FD_FILES };
 struct prim_file_id {
     dev_t dev;
     ino_t ino;
 };
-int     prim_fd_high(int fd, int min);
+int     prim_fd_high(int fd, enum prim_fd_range range);
+int     prim_fd_base(enum prim_fd_range range);     /* 0: no room */
 bool    prim_fd_id(int fd, struct prim_file_id *id);
 bool    prim_fd_is(int fd, const struct prim_file_id *id);
 void    prim_close(int fd);

@@ -75,8 +75,9 @@ void report_keep_stderr(void)
     rp.err_fd = -1;
     if (fstat(2, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISREG(st.st_mode)))
         return;
-    int fd = prim_fd_high(fcntl(2, F_DUPFD_CLOEXEC, 3), PRIM_FD_FILES);
-    if (fd >= PRIM_FD_FILES && prim_fd_id(fd, &rp.err_id))
+    int base = prim_fd_base(PRIM_FD_FILES);
+    int fd = base ? fcntl(2, F_DUPFD_CLOEXEC, base) : -1;
+    if (fd >= 0 && prim_fd_id(fd, &rp.err_id))
         rp.err_fd = fd;
     else if (fd >= 0)
         prim_close(fd);
