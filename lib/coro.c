@@ -95,13 +95,15 @@ static uint32_t stack_slot(uintptr_t block)
     return (uint32_t)((block >> 4) * 0x9E3779B97F4A7C15ull >> 48) & (STACK_HASH - 1);
 }
 
+/* Entries are never removed, and a new one publishes its block after its
+ * coroutine, so readers (the fault handler among them) take no lock. */
 static void stacks_put(uintptr_t block, uint32_t coro)
 {
     prim_lock(&co.lock);
     for (uint32_t i = stack_slot(block), k = 0; k < STACK_HASH; k++, i = (i + 1) & (STACK_HASH - 1))
         if (co.stacks[i].block == block || co.stacks[i].block == 0) {
-            co.stacks[i].block = block;
-            co.stacks[i].coro = coro;
+            __atomic_store_n(&co.stacks[i].coro, coro, __ATOMIC_RELAXED);
+            __atomic_store_n(&co.stacks[i].block, block, __ATOMIC_RELEASE);
             break;
         }
     prim_unlock(&co.lock);
@@ -109,18 +111,14 @@ static void stacks_put(uintptr_t block, uint32_t coro)
 
 static uint32_t stacks_get_coro(uintptr_t block)
 {
-    uint32_t id = 0;
-    prim_lock(&co.lock);
     for (uint32_t i = stack_slot(block), k = 0; k < STACK_HASH; k++, i = (i + 1) & (STACK_HASH - 1)) {
-        if (co.stacks[i].block == block) {
-            id = co.stacks[i].coro;
-            break;
-        }
-        if (co.stacks[i].block == 0)
+        uintptr_t b = __atomic_load_n(&co.stacks[i].block, __ATOMIC_ACQUIRE);
+        if (b == block)
+            return __atomic_load_n(&co.stacks[i].coro, __ATOMIC_RELAXED);
+        if (b == 0)
             break;
     }
-    prim_unlock(&co.lock);
-    return id;
+    return 0;
 }
 
 /* ---- creation and stack guards ---- */
@@ -199,8 +197,10 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
     struct wd_coro *c = &co.chunk[k][id & (CHUNK - 1)];
     c->id = id;
     c->make_stack = make_stack;
+    c->maker = wd_tls.self ? wd_tls.self->id : UINT32_MAX;
+    /* Threads looking for the stack they run on read hi first. */
     c->stack_lo = (uintptr_t)stack;
-    c->stack_hi = (uintptr_t)stack + size;
+    __atomic_store_n(&c->stack_hi, (uintptr_t)stack + size, __ATOMIC_RELEASE);
     atomic_store(&c->state, CORO_MADE);
     atomic_store(&co.used, true);
     if (name && *name) {
@@ -258,7 +258,7 @@ static void check_frees_while_suspended(struct wd_coro *c, unsigned nsusp, uint3
  * (nothing else may be reported then). */
 enum sw_how { SW_SEEN, SW_UNSEEN, SW_FAULT };
 
-static void suspend(struct wd_coro *c, uint32_t epoch, uint32_t yield_stack)
+static void suspend(struct wd_coro *c, uint32_t epoch, uint32_t yield_stack, bool unseen)
 {
     c->yields++;
     c->yield_stack = yield_stack;
@@ -268,6 +268,7 @@ static void suspend(struct wd_coro *c, uint32_t epoch, uint32_t yield_stack)
     c->susp[i].from = epoch;
     c->susp[i].to = 0;
     c->susp[i].stack = yield_stack;
+    c->susp[i].unseen = unseen;
 }
 
 static void resume(struct wd_coro *c, uint32_t epoch)
@@ -285,6 +286,8 @@ static void do_switch(uint32_t to, uint32_t yield_stack, uint32_t found_stack, e
     struct wd_thread *t = threads_self();
     uint32_t from = wd_tls.coro;
     uint32_t epoch = atomic_fetch_add(&co.epoch, 1) + 1;
+    if (epoch == 0)                 /* 0 means "not resumed yet" */
+        epoch = atomic_fetch_add(&co.epoch, 1) + 1;
     struct wd_coro *a = record(from), *b = to ? coro_get(to) : record(0);
     if (to && !b)
         to = 0, b = record(0);
@@ -294,7 +297,7 @@ static void do_switch(uint32_t to, uint32_t yield_stack, uint32_t found_stack, e
     if (yields && how == SW_SEEN)
         check_frees_while_suspended(a, last, found_stack, false);
     if (yields)
-        suspend(a, epoch, yield_stack);
+        suspend(a, epoch, yield_stack, how != SW_SEEN);
     if (b)
         resume(b, epoch);
     wd_tls.coro = to;
@@ -322,31 +325,66 @@ void coro_switch(uint32_t to, uint32_t yield_stack)
 
 static WD_TLS uint32_t sync_cache[SYNC_CACHE];
 static WD_TLS unsigned sync_next;
-/* The page of the last stack pointer found on no coroutine's stack (a
- * stack ward was not told of), and how many coroutines there were then:
- * calls made there again skip the walk. */
+static WD_TLS uint32_t sync_count;  /* coroutines made when the cache was filled */
+/* The page of the last stack pointer found on no known stack (a signal
+ * stack, a stack ward was not told of), and how many coroutines there were
+ * then: calls made there again skip the walk. */
 static WD_TLS uintptr_t foreign_page;
 static WD_TLS uint32_t foreign_count;
 
 static bool runs_on(const struct wd_coro *c, uintptr_t sp)
 {
-    return c && sp >= c->stack_lo && sp < c->stack_hi &&
-           atomic_load_explicit(&c->state, memory_order_relaxed) != CORO_EXITED;
+    if (!c)
+        return false;
+    uintptr_t hi = __atomic_load_n(&c->stack_hi, __ATOMIC_ACQUIRE);
+    return sp >= c->stack_lo && sp < hi &&
+           atomic_load_explicit(&c->state, memory_order_relaxed) != CORO_EXITED &&
+           !atomic_load_explicit(&c->stack_freed, memory_order_relaxed);
 }
 
-/* The newest live coroutine whose stack holds sp, or 0. */
+/* The newest live coroutine whose stack holds sp, or 0. A coroutine made
+ * since the cache was filled may hold sp too (made on the same memory):
+ * then the cache is stale. */
 static uint32_t coro_on(uintptr_t sp)
 {
+    uint32_t count = atomic_load(&co.count);
+    if (count != sync_count) {
+        memset(sync_cache, 0, sizeof sync_cache);
+        sync_count = count;
+    }
     for (unsigned i = 0; i < SYNC_CACHE; i++)
         if (sync_cache[i] && runs_on(coro_get(sync_cache[i]), sp))
             return sync_cache[i];
-    for (uint32_t id = atomic_load(&co.count) - 1; id > 0; id--) {
+    for (uint32_t id = count - 1; id > 0; id--) {
         if (runs_on(coro_get(id), sp)) {
             sync_cache[sync_next++ % SYNC_CACHE] = id;
             return id;
         }
     }
     return 0;
+}
+
+static bool on_thread_stack(const struct wd_thread *t, uintptr_t sp)
+{
+    return t && t->stack_hi && sp >= t->stack_lo && sp < t->stack_hi;
+}
+
+/* Which context runs on sp: a coroutine, the thread's own stack (0), or
+ * UINT32_MAX for a stack ward does not know (a signal stack, a switcher's
+ * stack never registered). On the thread's stack, a coroutine counts only
+ * if this thread made it on a part of that stack (a stack the program
+ * carved from its own): one made elsewhere on memory since unmapped and
+ * mapped again for this thread's stack does not. */
+static uint32_t context_on(struct wd_thread *t, uintptr_t sp)
+{
+    uint32_t id = coro_on(sp);
+    if (on_thread_stack(t, sp)) {
+        struct wd_coro *c = coro_get(id);
+        return c && c->maker == t->id && c->stack_lo >= t->stack_lo &&
+               c->stack_hi <= t->stack_hi && c->stack_hi - c->stack_lo < t->stack_hi - t->stack_lo
+                   ? id : 0;
+    }
+    return id ? id : UINT32_MAX;
 }
 
 static void sync_to(uintptr_t sp, uint32_t stack, enum sw_how how)
@@ -359,18 +397,18 @@ static void sync_to(uintptr_t sp, uint32_t stack, enum sw_how how)
         struct wd_coro *c = coro_get(cur);
         if (!c || c->stack_hi == 0 || (sp >= c->stack_lo && sp < c->stack_hi))
             return;                     /* where it should be, or unknown */
-    } else if (!t || t->stack_hi == 0 || (sp >= t->stack_lo && sp < t->stack_hi)) {
+    } else if (on_thread_stack(t, sp) || !t || !t->stack_hi) {
         return;
     }
     uint32_t count = atomic_load_explicit(&co.count, memory_order_relaxed);
-    if (!cur && WD_ALIGN_DOWN(sp, WD_PAGE) == foreign_page && count == foreign_count)
+    if (WD_ALIGN_DOWN(sp, WD_PAGE) == foreign_page && count == foreign_count)
         return;
-    /* Off the stack ward believes runs: another coroutine's, or (off
-     * every coroutine's) the thread's own. */
-    uint32_t to = coro_on(sp);
-    if (!to) {
+    uint32_t to = context_on(t, sp);
+    if (to == UINT32_MAX) {
+        /* Not a switch ward can name: leave the current context be. */
         foreign_page = WD_ALIGN_DOWN(sp, WD_PAGE);
         foreign_count = count;
+        return;
     }
     if (to != cur)
         do_switch(to, STACK_NONE, stack, how);
@@ -451,8 +489,10 @@ void coro_exit(uint32_t id)
 void coro_stack_freed(uintptr_t user)
 {
     struct wd_coro *c = coro_get(stacks_get_coro(user));
-    if (c && c->stack_block == user)
+    if (c && c->stack_block == user) {
         unguard(c);
+        atomic_store(&c->stack_freed, true);
+    }
 }
 
 void coro_guard_of(uintptr_t user, uintptr_t *lo, uintptr_t *hi)
@@ -499,9 +539,13 @@ uint32_t coro_explain(fmt_t *f, uint32_t free_ctx, uint32_t free_epoch, uint32_t
             fmt_str(f, "thread T");
             fmt_u64(f, fp.thread);
         }
-        if (!s->stack) {
+        if (s->unseen) {
             fmt_str(f, " freed the block (it had switched away without a call ward sees, "
                        "so where it yielded is unknown)");
+            return CORO_NO_YIELD_STACK;
+        }
+        if (!s->stack) {
+            fmt_str(f, " freed the block (where it yielded was not recorded)");
             return CORO_NO_YIELD_STACK;
         }
         fmt_str(f, " freed the block; it had yielded at:");
@@ -541,18 +585,24 @@ bool coro_fault(uintptr_t addr, void *ucontext)
     ucontext_t *uc = ucontext;
     uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
     struct wd_coro *c = guard_owner(addr);
-    if (c && !(sp + OVERFLOW_REACH >= c->stack_lo && sp < c->guard_hi + OVERFLOW_REACH)) {
-        /* Not that coroutine running off its stack: the program reads or
-         * writes the bottom of a stack it owns (GNU Pth keeps a canary
-         * there, checked by its scheduler). The guard goes; the access is
-         * made again. */
-        unguard(c);
-        return true;
-    }
-    if (c)
-        coro_sync_fault(sp);        /* c runs, whatever ward last saw */
-    else
+    if (c) {
+        uint32_t runner = context_on(wd_tls.self, sp);
+        bool near = sp + OVERFLOW_REACH >= c->stack_lo && sp < c->guard_hi + OVERFLOW_REACH;
+        if (runner != c->id && runner != UINT32_MAX && !near) {
+            /* Code running on another stack ward knows reads or writes
+             * the bottom of this one (GNU Pth's scheduler checks the
+             * canary it keeps there): not an overflow. The guard goes; the
+             * access is made again. */
+            unguard(c);
+            return true;
+        }
+        /* c ran off its stack, whatever ward last saw running (its stack
+         * pointer may be below the stack already, after a large frame). */
+        if (c->id != wd_tls.coro)
+            do_switch(c->id, STACK_NONE, STACK_NONE, SW_FAULT);
+    } else {
         c = coro_get(wd_tls.coro);
+    }
     if (!c || !c->stack_lo)
         return false;
     uintptr_t top_of_guard = c->guard_hi ? c->guard_hi : c->stack_lo;

@@ -27,14 +27,17 @@ struct wd_coro {
     char     name[32];              /* "" until named */
     uint16_t owner;                 /* its name as an owner, or OWNER_MAIN */
     uint32_t make_stack;            /* where makecontext / register was called */
+    uint32_t maker;                 /* the thread that made it (its id), or UINT32_MAX */
     uintptr_t stack_lo, stack_hi;   /* its stack, 0 when unknown */
     uintptr_t guard_lo, guard_hi;   /* pages of it made inaccessible */
     uintptr_t stack_block;          /* the heap block holding the stack, or 0 */
+    _Atomic bool stack_freed;       /* that block was freed: nothing runs there */
     uint64_t yields;
     uint32_t yield_stack;           /* where it last yielded */
     struct {                        /* its last suspensions, newest last */
         uint32_t from, to;          /* switch epochs: [suspended, resumed) */
         uint32_t stack;             /* where it yielded */
+        bool unseen;                /* by a switch ward did not see */
     } susp[CORO_SUSP];
     unsigned nsusp;
     struct owner_stack owners;

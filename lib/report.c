@@ -38,6 +38,7 @@ static struct {
     _Atomic pid_t owner;            /* tid of the thread writing a report */
     unsigned long long sym_adds;    /* dl_iterate_phdr's count when opened */
     uint64_t seen[DEDUP];           /* reports already written */
+    bool seen_quiet[DEDUP];         /* ... or suppressed */
     const char *warned[64];
     unsigned nwarned;
 } rp;
@@ -330,22 +331,26 @@ static void describe_other(fmt_t *f, uintptr_t a)
     fmt_str(f, " was never returned by an allocation function");
 }
 
-/* Whether this error was already reported from the same place. */
-static bool seen_before(const struct wd_err *e)
+/* The slot of this error among those seen (same kind, stack and
+ * allocation site), or -1; *known says whether it was there before. */
+static int seen_slot(const struct wd_err *e, bool *known)
 {
     uint64_t key = (uint64_t)e->kind << 56 ^ (uint64_t)e->op_stack << 24 ^
                    (e->blk ? e->blk->m->alloc_stack : 0);
+    *known = false;
     if (e->op_stack < 2)
-        return false;
+        return -1;
     for (unsigned i = (unsigned)(key % DEDUP), k = 0; k < DEDUP; k++, i = (i + 1) % DEDUP) {
-        if (rp.seen[i] == key + 1)
-            return true;
+        if (rp.seen[i] == key + 1) {
+            *known = true;
+            return (int)i;
+        }
         if (rp.seen[i] == 0) {
             rp.seen[i] = key + 1;
-            return false;
+            return (int)i;
         }
     }
-    return false;
+    return -1;
 }
 
 static void print_stack(void *arg, fmt_t *f, uint32_t stack)
@@ -383,13 +388,19 @@ void report_error(const struct wd_err *e)
     char where[512];
     fmt_t w;
     fmt_t *f = report_open();
-    if (!e->fatal && report_suppressed(e->kind, e->op_stack, 0)) {
+    bool known;
+    int slot = seen_slot(e, &known);
+    bool quiet = slot >= 0 && rp.seen_quiet[slot];
+    if (known && !(quiet && e->fatal)) {
+        /* Reported, or suppressed, once already: counted as the first was. */
+        if (!quiet && !e->warning)
+            report_count_error();
         report_close(f);
         return;
     }
-    if (seen_before(e)) {
-        if (!e->warning)
-            report_count_error();
+    if (!e->fatal && report_suppressed(e->kind, e->op_stack, 0)) {
+        if (slot >= 0)
+            rp.seen_quiet[slot] = true;
         report_close(f);
         return;
     }

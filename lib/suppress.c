@@ -5,8 +5,10 @@
 #include "prim.h"
 #include "report_text.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SUPP_FILE_MAX (64 * 1024)
@@ -97,19 +99,33 @@ static bool parse_line(char *s, size_t len, const char *path, unsigned line, cha
 bool supp_load(const char *path, char *err, size_t errlen)
 {
     static char buf[SUPP_FILE_MAX + 1];
+    struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return fail(err, errlen, path, "cannot be read (option suppressions)", 0);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        prim_close(fd);
+        return fail(err, errlen, path, "is not a regular file (option suppressions)", 0);
+    }
     size_t len = 0;
-    ssize_t got;
-    while (len < sizeof buf && (got = read(fd, buf + len, sizeof buf - len)) > 0)
+    ssize_t got = 0;
+    while (len < sizeof buf) {
+        got = read(fd, buf + len, sizeof buf - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
         len += (size_t)got;
+    }
     prim_close(fd);
+    if (got < 0)
+        return fail(err, errlen, path, "cannot be read (option suppressions)", 0);
     if (len > SUPP_FILE_MAX)
         return fail(err, errlen, path, "larger than 64 KiB", 0);
     sp.n = 0;
     unsigned line = 1;
-    for (size_t i = 0; i < len; line++) {
+    size_t i = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;   /* a UTF-8 BOM */
+    for (; i < len; line++) {
         char *nl = memchr(buf + i, '\n', len - i);
         size_t end = nl ? (size_t)(nl - buf) : len;
         if (!parse_line(buf + i, end - i, path, line, err, errlen)) {

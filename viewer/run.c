@@ -118,6 +118,14 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", err);
         return 2;
     }
+    /* Children that change directory read it too. */
+    char abs[PATH_MAX];
+    if (o.suppressions[0] && o.suppressions[0] != '/' && realpath(o.suppressions, abs)) {
+        char kv[PATH_MAX + 32];
+        snprintf(kv, sizeof kv, "--suppressions=%s", abs);
+        if (add_option(&o, opts, sizeof opts, kv) < 0)
+            return 2;
+    }
     if (find_library(lib, sizeof lib) < 0) {
         cli_error("cannot find libward.so next to this ward command "
                   "(expected in ../lib/ beside it); reinstall ward");

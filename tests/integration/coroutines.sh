@@ -68,6 +68,16 @@ expect_out "48024 switches done"
 expect_err "coroutines at exit:"
 expect_err "coroutine 12 \(worker3\) +finished +2000 "
 
+# A frame larger than the whole stack: the stack pointer is far below the
+# stack when the guard page is hit; still an overflow.
+build coro_bigframe
+ward_run -- "$TMP/coro_bigframe"
+expect_rc 23
+expect_report stack-overflow
+expect_err "stack-overflow on 0x[0-9a-f]+ \(write\) in thread T0 \(main\), coroutine 1"
+expect_frame "ERROR: stack-overflow" big_frame
+! grep -q survived "$TMP/out" || fail "the program went on past its stack"
+
 # Stack painting: the scheduler scans a finished coroutine's stack from
 # the bottom; ward's guard gives way and the pattern survives.
 build coro_paint

@@ -56,6 +56,32 @@ ward_run --suppressions="$TMP/redzone.supp" -- "$TMP/bad_access" overflow 32
 expect_no_report
 expect_err "heap-buffer-overflow:\\^main"
 
+# The same error again from the same place stays suppressed, uncounted.
+build bad_free_loop
+printf 'invalid-free:release\n' > "$TMP/loop.supp"
+ward_run --suppressions="$TMP/loop.supp" -- "$TMP/bad_free_loop"
+expect_rc 0
+expect_no_report
+ward_run -- "$TMP/bad_free_loop"
+expect_rc 23
+[ "$(grep -c 'ERROR: invalid-free' "$TMP/err")" -eq 1 ] || fail "the repeated error was printed more than once"
+
+# A relative path is made absolute for children that change directory; a
+# byte-order mark at the start of the file is skipped.
+mkdir -p "$TMP/rel/sub"
+printf '\xef\xbb\xbfleak:lose_string\nleak:make_list\nleak:strdup\n' > "$TMP/rel/bom.supp"
+run sh -c 'cd "$1" && exec "$2" run --suppressions=bom.supp -- sh -c "cd sub && exec $3"' \
+    sh "$TMP/rel" "$WARD" "$TMP/leaky"
+expect_rc 0
+expect_no_report
+expect_no_err "cannot be read"
+expect_err "suppressions used:"
+
+# A directory is not a suppressions file.
+ward_run --suppressions="$TMP" -- true
+expect_rc 2
+expect_err "is not a regular file"
+
 # A bad file: one line naming it and the line, and the program does not run.
 printf 'leak:x\nleek:y\n' > "$TMP/bad.supp"
 ward_run --suppressions="$TMP/bad.supp" -- touch "$TMP/ran"
