@@ -102,12 +102,11 @@ ssize_t prim_write_all(int fd, const void *buf, size_t len)
 int prim_fd_base(enum prim_fd_range range)
 {
     struct rlimit rl;
-    rlim_t top = 1064;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < top)
-        top = rl.rlim_cur;
-    if (top < 128)
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= 1064)
+        return range == PRIM_FD_PIPES ? 1000 : 1016;
+    if (rl.rlim_cur < 32)
         return 0;                   /* too few to set any apart */
-    return (int)(top - 64 + (range == PRIM_FD_FILES ? 16 : 0));
+    return (int)rl.rlim_cur - (range == PRIM_FD_PIPES ? 16 : 10);
 }
 
 int prim_fd_high(int fd, enum prim_fd_range range)

@@ -32,7 +32,8 @@ int     prim_open_excl(const char *path);   /* O_CREAT|O_EXCL|O_NOFOLLOW, 0600 *
  * by number when it finds them gone) go to one range and ward's files (the
  * trace, the log, the copy of stderr) to the one above, so that one never
  * closes the other: from 1000 and 1016, or just below the limit on open
- * descriptors when that is lower (960 and 976 under the usual 1024).
+ * descriptors when that is lower (1008 and 1014 under the usual 1024;
+ * nothing is set apart under a limit below 32).
  * prim_fd_high moves fd there (closing the original); prim_fd_id and
  * prim_fd_is tell whether a number still refers to the file ward opened. */
 enum prim_fd_range { PRIM_FD_PIPES, PRIM_FD_FILES };
