@@ -122,6 +122,11 @@ bool supp_load(const char *path, char *err, size_t errlen)
         return fail(err, errlen, path, "cannot be read (option suppressions)", 0);
     if (len > SUPP_FILE_MAX)
         return fail(err, errlen, path, "larger than 64 KiB", 0);
+    return supp_parse(buf, len, path, err, errlen);
+}
+
+bool supp_parse(char *buf, size_t len, const char *path, char *err, size_t errlen)
+{
     sp.n = 0;
     unsigned line = 1;
     size_t i = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;   /* a UTF-8 BOM */

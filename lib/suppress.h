@@ -21,6 +21,9 @@
  * message naming the file and line into err. */
 bool supp_load(const char *path, char *err, size_t errlen);
 
+/* The same for the file's text, len bytes of buf (path: for messages). */
+bool supp_parse(char *buf, size_t len, const char *path, char *err, size_t errlen);
+
 bool supp_any(void);
 
 /* Whether text matches the pattern of rule i. */

@@ -51,9 +51,9 @@ FUZZ_CC     ?= clang
 FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -Ilib
 FUZZ_SRC    := lib/trace_read.c lib/replay.c lib/trace_index.c lib/report_text.c lib/fmt.c \
                lib/prim.c lib/maps.c \
-               lib/symbols.c lib/deps.c lib/options.c
+               lib/symbols.c lib/deps.c lib/options.c lib/suppress.c
 FUZZ_BIN    := $(BUILD)/fuzz/fuzz_trace $(BUILD)/fuzz/fuzz_records $(BUILD)/fuzz/fuzz_options \
-               $(BUILD)/fuzz/fuzz_index
+               $(BUILD)/fuzz/fuzz_index $(BUILD)/fuzz/fuzz_suppress
 FUZZ_TIME   ?= 15
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC)

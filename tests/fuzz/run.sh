@@ -34,6 +34,10 @@ printf 'selfref=error::stack_depth=64:log_path=a' > "$work/opts/3"
 run fuzz_trace "$work/traces"
 run fuzz_records "$work/raw"
 run fuzz_options "$work/opts"
+mkdir -p "$work/supp"
+printf '# known\nleak:lose_string\nleak:^main$\ndouble-free:*/vendor/*.c\n' > "$work/supp/1"
+printf '\xef\xbb\xbfuse-after-free:a*b*c\r\nleak:libc.so\n' > "$work/supp/2"
+run fuzz_suppress "$work/supp"
 # The index of the first trace, as ward view writes it, is the seed; the
 # fuzzer writes its inputs over the index of a copy.
 first=$(ls "$work"/traces/*.wtr | head -1)
