@@ -39,6 +39,8 @@ static struct {
     wd_lock lock;
     struct wd_coro *chunk[MAX_CHUNKS];
     _Atomic uint32_t count;         /* ids handed out, plus one (0 is reserved) */
+    _Atomic uint32_t gen;           /* bumped when a stack starts or stops being a
+                                       coroutine's: lookups by stack pointer redo */
     _Atomic uint32_t epoch;
     struct { uintptr_t block; uint32_t coro; } *stacks;  /* stack block -> coroutine */
     _Atomic bool used;              /* any coroutine ever made */
@@ -161,8 +163,12 @@ static void guard_stack(struct wd_coro *c)
     if (lo < user || hi > user + blk_size(&b))
         return;
     uint32_t previous = stacks_get_coro(user);
-    if (previous && coro_get(previous))
-        unguard(coro_get(previous));        /* the context is being remade */
+    if (previous && coro_get(previous)) {
+        /* The context is being remade: the older coroutine no longer runs
+         * there. */
+        unguard(coro_get(previous));
+        atomic_store(&coro_get(previous)->stack_freed, true);
+    }
     c->stack_block = user;
     b.m->flags |= BF_PINNED | BF_CORO_STACK;
     pins_add(user, c->make_stack);
@@ -210,6 +216,7 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
     }
     if (stack && size)
         guard_stack(c);
+    atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
     if (trace_on) {
         trace_coro_create(id, (uintptr_t)stack, size, make_stack);
         if (c->name[0])
@@ -325,12 +332,12 @@ void coro_switch(uint32_t to, uint32_t yield_stack)
 
 static WD_TLS uint32_t sync_cache[SYNC_CACHE];
 static WD_TLS unsigned sync_next;
-static WD_TLS uint32_t sync_count;  /* coroutines made when the cache was filled */
+static WD_TLS uint32_t sync_gen;    /* co.gen when the cache was filled */
 /* The page of the last stack pointer found on no known stack (a signal
- * stack, a stack ward was not told of), and how many coroutines there were
- * then: calls made there again skip the walk. */
+ * stack, a stack ward was not told of), and co.gen then: calls made there
+ * again skip the walk until a stack starts or stops being a coroutine's. */
 static WD_TLS uintptr_t foreign_page;
-static WD_TLS uint32_t foreign_count;
+static WD_TLS uint32_t foreign_gen;
 
 static bool runs_on(const struct wd_coro *c, uintptr_t sp)
 {
@@ -343,14 +350,15 @@ static bool runs_on(const struct wd_coro *c, uintptr_t sp)
 }
 
 /* The newest live coroutine whose stack holds sp, or 0. A coroutine made
- * since the cache was filled may hold sp too (made on the same memory):
+ * (or a stack freed) since the cache was filled may change the answer:
  * then the cache is stale. */
 static uint32_t coro_on(uintptr_t sp)
 {
+    uint32_t gen = atomic_load_explicit(&co.gen, memory_order_acquire);
     uint32_t count = atomic_load(&co.count);
-    if (count != sync_count) {
+    if (gen != sync_gen) {
         memset(sync_cache, 0, sizeof sync_cache);
-        sync_count = count;
+        sync_gen = gen;
     }
     for (unsigned i = 0; i < SYNC_CACHE; i++)
         if (sync_cache[i] && runs_on(coro_get(sync_cache[i]), sp))
@@ -400,14 +408,14 @@ static void sync_to(uintptr_t sp, uint32_t stack, enum sw_how how)
     } else if (on_thread_stack(t, sp) || !t || !t->stack_hi) {
         return;
     }
-    uint32_t count = atomic_load_explicit(&co.count, memory_order_relaxed);
-    if (WD_ALIGN_DOWN(sp, WD_PAGE) == foreign_page && count == foreign_count)
+    uint32_t gen = atomic_load_explicit(&co.gen, memory_order_acquire);
+    if (WD_ALIGN_DOWN(sp, WD_PAGE) == foreign_page && gen == foreign_gen)
         return;
     uint32_t to = context_on(t, sp);
     if (to == UINT32_MAX) {
         /* Not a switch ward can name: leave the current context be. */
         foreign_page = WD_ALIGN_DOWN(sp, WD_PAGE);
-        foreign_count = count;
+        foreign_gen = gen;
         return;
     }
     if (to != cur)
@@ -492,6 +500,7 @@ void coro_stack_freed(uintptr_t user)
     if (c && c->stack_block == user) {
         unguard(c);
         atomic_store(&c->stack_freed, true);
+        atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
     }
 }
 
@@ -588,11 +597,13 @@ bool coro_fault(uintptr_t addr, void *ucontext)
     if (c) {
         uint32_t runner = context_on(wd_tls.self, sp);
         bool near = sp + OVERFLOW_REACH >= c->stack_lo && sp < c->guard_hi + OVERFLOW_REACH;
-        if (runner != c->id && runner != UINT32_MAX && !near) {
-            /* Code running on another stack ward knows reads or writes
-             * the bottom of this one (GNU Pth's scheduler checks the
-             * canary it keeps there): not an overflow. The guard goes; the
-             * access is made again. */
+        if (runner != c->id && runner == wd_tls.coro && !near) {
+            /* Code running on another stack, the one ward saw switched
+             * to, reads or writes the bottom of this one (GNU Pth's
+             * scheduler checks the canary it keeps there): not an
+             * overflow. The guard goes; the access is made again. A stack
+             * pointer on a suspended coroutine's stack is rather this one
+             * having run off its own into a neighbour. */
             unguard(c);
             return true;
         }

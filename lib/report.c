@@ -39,6 +39,7 @@ static struct {
     unsigned long long sym_adds;    /* dl_iterate_phdr's count when opened */
     uint64_t seen[DEDUP];           /* reports already written */
     bool seen_quiet[DEDUP];         /* ... or suppressed */
+    uint16_t seen_rule[DEDUP];      /* by that rule */
     const char *warned[64];
     unsigned nwarned;
 } rp;
@@ -235,13 +236,13 @@ void report_stack(fmt_t *f, uint32_t stack)
 
 /* Whether a rule of kind matches a frame of stack (function, source file
  * or module), counting the hit. Under the report lock. */
-bool report_suppressed(unsigned kind, uint32_t stack, uint64_t bytes)
+int report_suppressing_rule(unsigned kind, uint32_t stack, uint64_t bytes)
 {
     unsigned rules[SUPP_MAX];
     const uintptr_t *pcs;
     struct sym_frame frames[SYM_MAX_INLINE];
     if (!supp_any())
-        return false;
+        return -1;
     unsigned nr = supp_rules_of(rt_kind_name(kind), rules, SUPP_MAX);
     unsigned n = nr ? stacks_get(stack, &pcs) : 0;
     for (unsigned i = 0; i < n; i++) {
@@ -252,10 +253,15 @@ bool report_suppressed(unsigned kind, uint32_t stack, uint64_t bytes)
                     supp_matches(rules[r], frames[j].file) ||
                     supp_matches(rules[r], frames[j].module)) {
                     supp_hit(rules[r], bytes);
-                    return true;
+                    return (int)rules[r];
                 }
     }
-    return false;
+    return -1;
+}
+
+bool report_suppressed(unsigned kind, uint32_t stack, uint64_t bytes)
+{
+    return report_suppressing_rule(kind, stack, bytes) >= 0;
 }
 
 void report_suppressions_used(void)
@@ -393,14 +399,19 @@ void report_error(const struct wd_err *e)
     bool quiet = slot >= 0 && rp.seen_quiet[slot];
     if (known && !(quiet && e->fatal)) {
         /* Reported, or suppressed, once already: counted as the first was. */
-        if (!quiet && !e->warning)
+        if (quiet)
+            supp_hit(rp.seen_rule[slot], 0);
+        else if (!e->warning)
             report_count_error();
         report_close(f);
         return;
     }
-    if (!e->fatal && report_suppressed(e->kind, e->op_stack, 0)) {
-        if (slot >= 0)
+    int rule = e->fatal ? -1 : report_suppressing_rule(e->kind, e->op_stack, 0);
+    if (rule >= 0) {
+        if (slot >= 0) {
             rp.seen_quiet[slot] = true;
+            rp.seen_rule[slot] = (uint16_t)rule;
+        }
         report_close(f);
         return;
     }

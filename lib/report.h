@@ -64,6 +64,7 @@ void report_keep_stderr(void);
  * suppressed (under report_open; bytes: a leak's, for the tally), and the
  * table of the rules used, at exit. */
 bool report_suppressed(unsigned kind, uint32_t stack, uint64_t bytes);
+int  report_suppressing_rule(unsigned kind, uint32_t stack, uint64_t bytes); /* or -1 */
 void report_suppressions_used(void);
 
 /* For reports written in parts (the leak report): report_open takes the

@@ -38,19 +38,33 @@ void threads_init(void)
     th.key_ok = pthread_key_create(&th.key, thread_gone) == 0;
 }
 
+struct main_stack_walk {
+    struct wd_thread *t;
+    uintptr_t below;                /* the end of the mapping before */
+};
+
 static bool main_stack(const struct map_ent *e, void *arg)
 {
-    struct wd_thread *t = arg;
+    struct main_stack_walk *w = arg;
+    struct wd_thread *t = w->t;
     struct rlimit rl;
-    if (strcmp(e->path, "[stack]") != 0)
+    if (strcmp(e->path, "[stack]") != 0) {
+        w->below = e->hi;
         return true;
+    }
     t->stack_lo = e->lo;
     t->stack_hi = e->hi;
-    /* The main stack grows down on demand, up to its limit: count what it
-     * may become, or a deep recursion would leave the known stack. */
-    if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        rl.rlim_cur < e->hi && e->hi - rl.rlim_cur < e->lo)
+    /* The main stack grows down on demand, up to its limit (with no limit,
+     * up to the mapping below it): count what it may become, or a deep
+     * recursion would leave the known stack. */
+    if (getrlimit(RLIMIT_STACK, &rl) != 0)
+        return false;
+    if (rl.rlim_cur == RLIM_INFINITY) {
+        if (w->below && w->below < e->lo)
+            t->stack_lo = w->below + WD_PAGE;
+    } else if (rl.rlim_cur < e->hi && e->hi - rl.rlim_cur < e->lo) {
         t->stack_lo = e->hi - rl.rlim_cur;
+    }
     return false;
 }
 
@@ -82,7 +96,8 @@ void threads_adopt(struct wd_thread *t)
     t->tp = (uintptr_t)pthread_self();
     t->tc = imem_alloc(sizeof *t->tc);
     if (t->id == 0) {
-        maps_foreach(main_stack, t);
+        struct main_stack_walk w = { t, 0 };
+        maps_foreach(main_stack, &w);
         memcpy(t->name, "main", 5);
     } else if (pthread_getattr_np(pthread_self(), &attr) == 0) {
         void *lo;

@@ -118,9 +118,11 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", err);
         return 2;
     }
-    /* Children that change directory read it too. */
+    /* Children that change directory read it too (kept relative if its
+     * absolute form cannot be an option value). */
     char abs[PATH_MAX];
-    if (o.suppressions[0] && o.suppressions[0] != '/' && realpath(o.suppressions, abs)) {
+    if (o.suppressions[0] && o.suppressions[0] != '/' && realpath(o.suppressions, abs) &&
+        !strchr(abs, ':') && strlen(abs) < WD_OPT_STR_MAX) {
         char kv[PATH_MAX + 32];
         snprintf(kv, sizeof kv, "--suppressions=%s", abs);
         if (add_option(&o, opts, sizeof opts, kv) < 0)

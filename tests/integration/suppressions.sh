@@ -62,6 +62,7 @@ printf 'invalid-free:release\n' > "$TMP/loop.supp"
 ward_run --suppressions="$TMP/loop.supp" -- "$TMP/bad_free_loop"
 expect_rc 0
 expect_no_report
+expect_err "^  5 +0 +invalid-free:release$"
 ward_run -- "$TMP/bad_free_loop"
 expect_rc 23
 [ "$(grep -c 'ERROR: invalid-free' "$TMP/err")" -eq 1 ] || fail "the repeated error was printed more than once"
