@@ -180,38 +180,17 @@ static void put_block(struct buf *b, const struct rp_block *x)
     buf_var(b, x->pin_stack);
 }
 
-struct cur {
-    const uint8_t *p, *end;
-    bool bad;
-};
-
-static uint64_t get(struct cur *c)
-{
-    uint64_t v = 0;
-    if (!c->bad && !varint_get(&c->p, c->end, &v))
-        c->bad = true;
-    return c->bad ? 0 : v;
-}
-
-static uint32_t get32(struct cur *c)
-{
-    uint64_t v = get(c);
-    if (v > UINT32_MAX)
-        c->bad = true;
-    return (uint32_t)v;
-}
-
-static void get_tallies(struct cur *c, struct replay *r, enum rp_kind kind)
+static void get_tallies(struct varint_cursor *c, struct replay *r, enum rp_kind kind)
 {
     uint64_t id = 0;
-    for (uint64_t d; (d = get(c)) != 0 && !c->bad;) {
+    for (uint64_t d; (d = vget(c)) != 0 && !c->bad;) {
         id += d - 1;
         struct rp_tally x;
-        x.live_bytes = get(c);
-        x.live_blocks = get(c);
-        x.peak_bytes = get(c);
-        x.allocs = get(c);
-        x.total_bytes = get(c);
+        x.live_bytes = vget(c);
+        x.live_blocks = vget(c);
+        x.peak_bytes = vget(c);
+        x.allocs = vget(c);
+        x.total_bytes = vget(c);
         struct rp_tally *to = id <= UINT32_MAX ? rp_tally_at(r, kind, (uint32_t)id) : NULL;
         if (!to) {
             c->bad = true;
@@ -222,16 +201,16 @@ static void get_tallies(struct cur *c, struct replay *r, enum rp_kind kind)
     }
 }
 
-static void get_block(struct cur *c, struct rp_block *b)
+static void get_block(struct varint_cursor *c, struct rp_block *b)
 {
-    b->addr = get(c);
-    b->size = get(c);
-    b->ts = get(c);
-    b->stack = get32(c);
-    b->owner = get32(c);
-    b->coro = get32(c);
-    b->thread = get32(c);
-    b->pin_stack = get32(c);
+    b->addr = vget(c);
+    b->size = vget(c);
+    b->ts = vget(c);
+    b->stack = vget32(c);
+    b->owner = vget32(c);
+    b->coro = vget32(c);
+    b->thread = vget32(c);
+    b->pin_stack = vget32(c);
 }
 
 /* Decodes checkpoint k into r: only its tallies (the base of another), or
@@ -247,16 +226,16 @@ static int decode(const struct ti_index *ix, uint32_t k, struct replay *r, struc
     if (!raw)
         return -1;
     size_t got = ZSTD_decompress(raw, n, src, ck->len);
-    struct cur c = { raw, raw + n, ZSTD_isError(got) || got != n };
-    get(&c);                                    /* full or not: the table says */
+    struct varint_cursor c = { raw, raw + n, ZSTD_isError(got) || got != n };
+    vget(&c);                                    /* full or not: the table says */
     uint64_t s[NSCALARS];
     for (int i = 0; i < NSCALARS; i++)
-        s[i] = get(&c);
-    uint32_t ns = get32(&c);
+        s[i] = vget(&c);
+    uint32_t ns = vget32(&c);
     if (ns != ix->h->nstreams)
         c.bad = true;
     for (uint32_t i = 0; i < ns && !c.bad; i++) {
-        struct tr_spos p = { get32(&c), get32(&c), get(&c), get32(&c) };
+        struct tr_spos p = { vget32(&c), vget32(&c), vget(&c), vget32(&c) };
         if (pos)
             pos[i] = p;
     }
@@ -265,7 +244,7 @@ static int decode(const struct ti_index *ix, uint32_t k, struct replay *r, struc
     if (pos && !c.bad) {
         for (int i = 0; i < NSCALARS; i++)
             *scalar(r, i) = s[i];
-        uint64_t np = get(&c);
+        uint64_t np = vget(&c);
         for (uint64_t i = 0; i < np && !c.bad; i++) {
             struct rp_block b;
             get_block(&c, &b);

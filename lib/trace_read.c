@@ -81,31 +81,10 @@ static bool fit(void **arr, uint32_t *n, uint32_t i, size_t elem, uint32_t max)
 
 /* ---- records ---- */
 
-struct cursor {
-    const uint8_t *p, *end;
-    bool bad;
-};
-
-static uint64_t get(struct cursor *c)
-{
-    uint64_t v = 0;
-    if (!c->bad && !varint_get(&c->p, c->end, &v))
-        c->bad = true;
-    return c->bad ? 0 : v;
-}
-
-static uint32_t get32(struct cursor *c)
-{
-    uint64_t v = get(c);
-    if (v > UINT32_MAX)
-        c->bad = true;
-    return (uint32_t)v;
-}
-
 /* A string: points into the chunk; *n its length. */
-static const uint8_t *get_str(struct cursor *c, size_t *n)
+static const uint8_t *get_str(struct varint_cursor *c, size_t *n)
 {
-    uint64_t len = get(c);
+    uint64_t len = vget(c);
     if (c->bad || len > TR_MAX_STRING || len > (uint64_t)(c->end - c->p)) {
         c->bad = true;
         *n = 0;
@@ -117,13 +96,13 @@ static const uint8_t *get_str(struct cursor *c, size_t *n)
     return s;
 }
 
-static struct rt_ctx get_ctx(struct cursor *c)
+static struct rt_ctx get_ctx(struct varint_cursor *c)
 {
     struct rt_ctx x = { 0 };
-    uint32_t thread = get32(c);
+    uint32_t thread = vget32(c);
     x.known = thread != 0;
     x.thread = thread ? thread - 1 : 0;
-    x.coro = get32(c);
+    x.coro = vget32(c);
     return x;
 }
 
@@ -133,30 +112,30 @@ struct err_strs {
     size_t nop, nwhere, nnote, nalso;
 };
 
-static void get_error(struct cursor *c, struct rt_report *e, struct err_strs *s)
+static void get_error(struct varint_cursor *c, struct rt_report *e, struct err_strs *s)
 {
     memset(e, 0, sizeof *e);
-    e->kind = get32(c);
-    e->warning = get(c) != 0;
-    e->addr = get(c);
+    e->kind = vget32(c);
+    e->warning = vget(c) != 0;
+    e->addr = vget(c);
     s->op = get_str(c, &s->nop);
-    e->op_stack = get32(c);
+    e->op_stack = vget32(c);
     e->op_ctx = get_ctx(c);
     s->where = get_str(c, &s->nwhere);
     s->note = get_str(c, &s->nnote);
-    e->note_stack = get32(c);
-    e->alloc_stack = get32(c);
+    e->note_stack = vget32(c);
+    e->alloc_stack = vget32(c);
     e->alloc_ctx = get_ctx(c);
     s->also = get_str(c, &s->nalso);
-    e->also_stack = get32(c);
-    e->free_stack = get32(c);
+    e->also_stack = vget32(c);
+    e->free_stack = vget32(c);
     e->free_ctx = get_ctx(c);
-    e->block = get(c);
-    e->size = get(c);
-    e->owner = get32(c);
-    e->leak_bytes = get(c);
-    e->leak_blocks = get(c);
-    uint64_t bits = get(c);
+    e->block = vget(c);
+    e->size = vget(c);
+    e->owner = vget32(c);
+    e->leak_bytes = vget(c);
+    e->leak_blocks = vget(c);
+    uint64_t bits = vget(c);
     e->indirect = bits & 1;
     e->many_threads = (bits & 2) != 0;
     if (e->kind > 8)
@@ -166,7 +145,7 @@ static void get_error(struct cursor *c, struct rt_report *e, struct err_strs *s)
 /* Decodes one record's fields into ev (type and ts already set). Strings
  * are left pointing into the chunk (ev->str with its length in ev->n1 for
  * names). Returns false when the record is malformed. */
-static bool decode(struct cursor *c, struct tr_event *ev, struct tr_error *err,
+static bool decode(struct varint_cursor *c, struct tr_event *ev, struct tr_error *err,
                    struct err_strs *es)
 {
     size_t n;
@@ -177,81 +156,81 @@ static bool decode(struct cursor *c, struct tr_event *ev, struct tr_error *err,
     case TR_OWNER:
         return true;                    /* definitions: read when opening */
     case TR_END:
-        ev->n1 = (int64_t)get(c);
+        ev->n1 = (int64_t)vget(c);
         break;
     case TR_MODULES_RESET:
     case TR_OWNER_POP:
     case TR_THREAD_END:
         break;
     case TR_ALLOC:
-        ev->addr = get(c);
-        ev->size = get(c);
-        ev->stack = get32(c);
-        ev->owner = get32(c);
-        ev->flags = get32(c);
+        ev->addr = vget(c);
+        ev->size = vget(c);
+        ev->stack = vget32(c);
+        ev->owner = vget32(c);
+        ev->flags = vget32(c);
         break;
     case TR_FREE:
-        ev->addr = get(c);
-        ev->stack = get32(c);
-        ev->size = get(c);
-        ev->stack2 = get32(c);
-        ev->owner = get32(c);
-        ev->coro2 = get32(c);
+        ev->addr = vget(c);
+        ev->stack = vget32(c);
+        ev->size = vget(c);
+        ev->stack2 = vget32(c);
+        ev->owner = vget32(c);
+        ev->coro2 = vget32(c);
         break;
     case TR_REALLOC:
-        ev->addr = get(c);
-        ev->addr2 = get(c);
-        ev->size = get(c);
-        ev->stack = get32(c);
-        ev->owner = get32(c);
-        ev->size2 = get(c);
-        ev->stack2 = get32(c);
-        ev->coro2 = get32(c);
+        ev->addr = vget(c);
+        ev->addr2 = vget(c);
+        ev->size = vget(c);
+        ev->stack = vget32(c);
+        ev->owner = vget32(c);
+        ev->size2 = vget(c);
+        ev->stack2 = vget32(c);
+        ev->coro2 = vget32(c);
         break;
     case TR_PIN:
-        ev->addr = get(c);
-        ev->stack = get32(c);
+        ev->addr = vget(c);
+        ev->stack = vget32(c);
         break;
     case TR_UNPIN:
-        ev->addr = get(c);
+        ev->addr = vget(c);
         break;
     case TR_OWNER_PUSH:
-        ev->owner = get32(c);
+        ev->owner = vget32(c);
         break;
     case TR_OWNER_SET:
-        ev->addr = get(c);
-        ev->size = get(c);
-        ev->owner = get32(c);
-        ev->owner2 = get32(c);
+        ev->addr = vget(c);
+        ev->size = vget(c);
+        ev->owner = vget32(c);
+        ev->owner2 = vget32(c);
         break;
     case TR_THREAD_START:
-        ev->n1 = (int64_t)get32(c);     /* parent + 1 */
-        ev->stack = get32(c);
+        ev->n1 = (int64_t)vget32(c);     /* parent + 1 */
+        ev->stack = vget32(c);
         break;
     case TR_THREAD_NAME:
-        ev->n2 = get32(c);              /* the thread named */
+        ev->n2 = vget32(c);              /* the thread named */
         ev->str = (const char *)get_str(c, &n);
         ev->n1 = (int64_t)n;
         break;
     case TR_CORO_CREATE:
-        ev->coro2 = get32(c);
-        ev->addr = get(c);
-        ev->size = get(c);
-        ev->stack = get32(c);
+        ev->coro2 = vget32(c);
+        ev->addr = vget(c);
+        ev->size = vget(c);
+        ev->stack = vget32(c);
         break;
     case TR_CORO_SWITCH:
-        ev->coro2 = get32(c);
-        ev->stack = get32(c);
+        ev->coro2 = vget32(c);
+        ev->stack = vget32(c);
         break;
     case TR_CORO_NAME:
-        ev->coro2 = get32(c);
+        ev->coro2 = vget32(c);
         ev->str = (const char *)get_str(c, &n);
         ev->n1 = (int64_t)n;
         break;
     case TR_CORO_EXIT:
-        ev->coro2 = get32(c);
-        ev->n1 = unzigzag(get(c));
-        ev->n2 = unzigzag(get(c));
+        ev->coro2 = vget32(c);
+        ev->n1 = unzigzag(vget(c));
+        ev->n2 = unzigzag(vget(c));
         break;
     case TR_ERROR:
         get_error(c, &err->r, es);
@@ -286,19 +265,19 @@ static const char *open_chunk(const struct tr_trace *t, uint64_t off, uint64_t c
     size_t got = ZSTD_decompressDCtx(dctx, buf, CHUNK_CAP, t->data + off, csize);
     if (ZSTD_isError(got) || got != n)
         return "a frame does not decompress";
-    struct cursor c = { buf, buf + got, false };
+    struct varint_cursor c = { buf, buf + got, false };
     if (got < 5 || memcmp(buf, TR_MAGIC, 4) != 0)
         return "not a ward trace (no WTRC chunk magic)";
     if (buf[4] != TR_VERSION)
         return "the trace is of another version of ward";
     c.p += 5;
-    h->thread = get32(&c);
-    h->seq = get(&c);
+    h->thread = vget32(&c);
+    h->seq = vget(&c);
     if (c.bad || c.end - c.p < 8)
         return "a chunk header is cut short";
     memcpy(&h->base_ts, c.p, 8);
     c.p += 8;
-    uint64_t len = get(&c);
+    uint64_t len = vget(&c);
     if (c.bad || len != (uint64_t)(c.end - c.p) || h->thread >= MAX_THREAD)
         return "a chunk header is malformed";
     h->records = c.p;
@@ -317,16 +296,16 @@ static bool fail(char *err, size_t errlen, const char *fmt, ...)
     return false;
 }
 
-static bool define(struct tr_trace *t, struct cursor *c, uint8_t type, uint64_t ts)
+static bool define(struct tr_trace *t, struct varint_cursor *c, uint8_t type, uint64_t ts)
 {
     size_t n, n2;
     const uint8_t *s, *s2;
     switch (type) {
     case TR_HEADER:
-        t->pid = get(c);
-        t->ppid = get(c);
-        t->realtime0 = get(c);
-        (void)get(c);                   /* page size */
+        t->pid = vget(c);
+        t->ppid = vget(c);
+        t->realtime0 = vget(c);
+        (void)vget(c);                   /* page size */
         s = get_str(c, &n);
         s2 = get_str(c, &n2);
         if (c->bad)
@@ -335,7 +314,7 @@ static bool define(struct tr_trace *t, struct cursor *c, uint8_t type, uint64_t 
         t->cmdline = mem_str(t, s2, n2);
         return true;
     case TR_STACK: {
-        uint32_t id = get32(c), k = get32(c);
+        uint32_t id = vget32(c), k = vget32(c);
         if (c->bad || k == 0 || k > TR_MAX_FRAMES ||
             !fit((void **)&t->stacks, &t->nstacks, id, sizeof *t->stacks, MAX_STACKID))
             return false;
@@ -343,13 +322,13 @@ static bool define(struct tr_trace *t, struct cursor *c, uint8_t type, uint64_t 
         if (!f)
             return false;
         for (uint32_t i = 0; i < k; i++)
-            f[i] = i ? f[i - 1] + (uint64_t)unzigzag(get(c)) : get(c);
+            f[i] = i ? f[i - 1] + (uint64_t)unzigzag(vget(c)) : vget(c);
         t->stacks[id].n = k;
         t->stacks[id].frames = f;
         return !c->bad;
     }
     case TR_OWNER: {
-        uint32_t id = get32(c);
+        uint32_t id = vget32(c);
         s = get_str(c, &n);
         if (c->bad || !fit((void **)&t->owners, &t->nowners, id, sizeof *t->owners, MAX_OWNER))
             return false;
@@ -359,9 +338,9 @@ static bool define(struct tr_trace *t, struct cursor *c, uint8_t type, uint64_t 
     case TR_MODULE: {
         s = get_str(c, &n);
         struct tr_module m = { 0 };
-        m.bias = get(c);
-        m.lo = get(c);
-        m.hi = get(c);
+        m.bias = vget(c);
+        m.lo = vget(c);
+        m.hi = vget(c);
         m.build_id = get_str(c, &n2);
         if (c->bad || n2 > 64)
             return false;
@@ -474,7 +453,7 @@ static int by_thread_seq(const void *a, const void *b)
 static const char *scan_chunk(struct tr_trace *t, const struct chunk_head *h,
                               struct tr_chunk *ck, uint32_t *coro_of_thread)
 {
-    struct cursor c = { h->records, h->end, false };
+    struct varint_cursor c = { h->records, h->end, false };
     uint64_t ts = h->base_ts;
     uint32_t coro = *coro_of_thread;
     ck->start_coro = coro;
@@ -483,7 +462,7 @@ static const char *scan_chunk(struct tr_trace *t, const struct chunk_head *h,
         struct tr_error err;
         struct err_strs es;
         ev.type = *c.p++;
-        ts += get(&c);
+        ts += vget(&c);
         ev.ts = ts;
         ev.thread = h->thread;
         ev.coro = coro;
@@ -708,7 +687,7 @@ uint32_t tr_modules_ever(const struct tr_trace *t, uint64_t ts, struct sym_modul
 struct stream {
     uint32_t first, last, next;     /* the thread's chunks [first, last] */
     uint8_t *buf;
-    struct cursor c;
+    struct varint_cursor c;
     const uint8_t *records;         /* of the chunk open in buf */
     uint64_t ts;
     uint32_t coro;
@@ -732,31 +711,31 @@ struct tr_iter {
 };
 
 /* Definitions were read when opening: iteration steps over them. */
-static bool skip_definition(struct cursor *c, uint8_t type)
+static bool skip_definition(struct varint_cursor *c, uint8_t type)
 {
     size_t n;
     switch (type) {
     case TR_HEADER:
-        get(c), get(c), get(c), get(c);
+        vget(c), vget(c), vget(c), vget(c);
         get_str(c, &n);
         get_str(c, &n);
         break;
     case TR_STACK: {
-        get(c);
-        uint64_t k = get(c);
+        vget(c);
+        uint64_t k = vget(c);
         if (k > TR_MAX_FRAMES)
             return false;
         for (uint64_t i = 0; i < k; i++)
-            get(c);
+            vget(c);
         break;
     }
     case TR_OWNER:
-        get(c);
+        vget(c);
         get_str(c, &n);
         break;
     case TR_MODULE:
         get_str(c, &n);
-        get(c), get(c), get(c);
+        vget(c), vget(c), vget(c);
         get_str(c, &n);
         break;
     }
@@ -782,7 +761,7 @@ static bool advance(const struct tr_trace *t, struct stream *s)
                                       s->coro };
             memset(ev, 0, sizeof *ev);
             ev->type = *s->c.p++;
-            s->ts += get(&s->c);
+            s->ts += vget(&s->c);
             ev->ts = s->ts;
             ev->thread = s->thread;
             ev->coro = s->coro;
@@ -823,7 +802,7 @@ static bool advance(const struct tr_trace *t, struct stream *s)
         struct chunk_head h;
         if (open_chunk(t, ck->offset, ck->csize, s->buf, &h))
             return false;
-        s->c = (struct cursor){ h.records, h.end, false };
+        s->c = (struct varint_cursor){ h.records, h.end, false };
         s->records = h.records;
         s->ts = h.base_ts;
         s->coro = ck->start_coro;
@@ -993,7 +972,7 @@ static bool seek_stream(const struct tr_trace *t, struct stream *s, const struct
     if (open_chunk(t, ck->offset, ck->csize, s->buf, &h) ||
         pos->off > (uint64_t)(h.end - h.records))
         return false;
-    s->c = (struct cursor){ h.records + pos->off, h.end, false };
+    s->c = (struct varint_cursor){ h.records + pos->off, h.end, false };
     s->records = h.records;
     s->ts = pos->ts;
     s->coro = pos->coro;

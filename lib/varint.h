@@ -2,6 +2,7 @@
 #ifndef WARD_VARINT_H
 #define WARD_VARINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,30 @@ static inline int varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
         }
     }
     return 0;
+}
+
+/* A reader of untrusted records: the first bad varint sets bad, and every
+ * value read from then on is 0, so a record is decoded straight through
+ * and checked once at its end. */
+struct varint_cursor {
+    const uint8_t *p, *end;
+    bool bad;
+};
+
+static inline uint64_t vget(struct varint_cursor *c)
+{
+    uint64_t v = 0;
+    if (!c->bad && !varint_get(&c->p, c->end, &v))
+        c->bad = true;
+    return c->bad ? 0 : v;
+}
+
+static inline uint32_t vget32(struct varint_cursor *c)
+{
+    uint64_t v = vget(c);
+    if (v > UINT32_MAX)
+        c->bad = true;
+    return (uint32_t)v;
 }
 
 #endif
