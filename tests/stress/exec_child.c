@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wait_child.h"
+
 extern char **environ;
 static char *self;
 static volatile int stop;
@@ -95,22 +97,15 @@ static void *child_exec(void *arg)
 
 static int wait_child(pid_t pid, const char *how)
 {
-    int status = 0;
-    for (int waited = 0;; waited++) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            break;
-        if (r < 0 && errno != EINTR) {
-            perror("waitpid");
-            return 1;
-        }
-        if (waited > 20000) {
-            fprintf(stderr, "exec_child: %s child %d hangs\n", how, pid);
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            return 1;
-        }
-        usleep(1000);
+    int status;
+    int r = wait_child_bounded(pid, &status);
+    if (r < 0) {
+        perror("waitpid");
+        return 1;
+    }
+    if (r > 0) {
+        fprintf(stderr, "exec_child: %s child %d hangs\n", how, pid);
+        return 1;
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;

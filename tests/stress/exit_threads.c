@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wait_child.h"
+
 #define THREADS 4
 #define WINDOW  256
 
@@ -88,21 +90,12 @@ int main(int argc, char **argv)
             execl("/proc/self/exe", argv[0], "run", kind, delay, (char *)NULL);
             _exit(127);
         }
-        int status = 0;
-        for (int waited = 0;; waited++) {
-            pid_t r = waitpid(pid, &status, WNOHANG);
-            if (r == pid)
-                break;
-            if (r < 0 && errno != EINTR)
-                return 1;
-            if (waited > 20000) {
-                fprintf(stderr, "exit_threads: run %d (%s) hangs\n", k, how[k % 3]);
-                kill(pid, SIGKILL);
-                waitpid(pid, &status, 0);
-                break;
-            }
-            usleep(1000);
-        }
+        int status;
+        int r = wait_child_bounded(pid, &status);
+        if (r < 0)
+            return 1;
+        if (r > 0)
+            fprintf(stderr, "exit_threads: run %d (%s) hangs\n", k, how[k % 3]);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             bad++;
             fprintf(stderr, "exit_threads: run %d (%s after %s ms): %s %d\n", k, how[k % 3],

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wait_child.h"
+
 #define WORKERS 4
 #define WINDOW  256
 
@@ -162,23 +164,15 @@ int main(int argc, char **argv)
         for (int i = 0; i < n_inherited; i++)
             free(inherited[i]);
         free(inherited);
-        int status = 0, waited = 0;
-        for (;;) {
-            pid_t r = waitpid(pid, &status, WNOHANG);
-            if (r == pid)
-                break;
-            if (r < 0 && errno != EINTR) {
-                perror("waitpid");
-                return 1;
-            }
-            if (++waited > 20000) {     /* 20 s */
-                fprintf(stderr, "fork_threads: child %d (fork %d) hangs\n", pid, k);
-                kill(pid, SIGKILL);
-                waitpid(pid, &status, 0);
-                hung = 1;
-                break;
-            }
-            usleep(1000);
+        int status;
+        int r = wait_child_bounded(pid, &status);
+        if (r < 0) {
+            perror("waitpid");
+            return 1;
+        }
+        if (r > 0) {
+            fprintf(stderr, "fork_threads: child %d (fork %d) hangs\n", pid, k);
+            hung = 1;
         }
         if (hung || !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
             if (bad++ < 10)
