@@ -267,3 +267,16 @@ int rp_add_block(struct replay *r, const struct rp_block *b)
     *x = *b;
     return 0;
 }
+
+int rp_replay_all(struct replay *r, const struct tr_trace *t)
+{
+    struct tr_event ev;
+    rp_init(r, t);
+    struct tr_iter *it = tr_iter_new(t, 0);
+    if (!it)
+        return -1;
+    while (tr_iter_next(it, &ev))
+        rp_event(r, &ev);
+    tr_iter_free(it);
+    return r->failed ? -1 : 0;
+}

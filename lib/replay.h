@@ -40,6 +40,10 @@ int  rp_init(struct replay *r, const struct tr_trace *t);
 void rp_free(struct replay *r);
 void rp_event(struct replay *r, const struct tr_event *ev);
 
+/* rp_init, then every event of t from the start; -1 when memory ran out
+ * (r is to be freed either way). */
+int  rp_replay_all(struct replay *r, const struct tr_trace *t);
+
 /* Calls fn for every live block. */
 void rp_foreach(const struct replay *r, void (*fn)(const struct rp_block *b, void *arg),
                 void *arg);

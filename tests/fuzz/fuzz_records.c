@@ -28,14 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct tr_trace t;
     struct replay r;
-    struct tr_event ev;
     char err[256];
     if (tr_open_mem(&t, out, used, err, sizeof err) == 0) {
-        struct tr_iter *it = tr_iter_new(&t, 0);
-        rp_init(&r, &t);
-        while (it && tr_iter_next(it, &ev))
-            rp_event(&r, &ev);
-        tr_iter_free(it);
+        rp_replay_all(&r, &t);
         rp_free(&r);
         tr_close(&t);
     }

@@ -10,17 +10,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct tr_trace t;
     struct replay r;
-    struct tr_event ev;
     char err[256];
     if (tr_open_mem(&t, data, size, err, sizeof err) < 0)
         return 0;
     for (uint32_t i = 0; i < t.nerrors; i++)
         tr_error_names(&t, &t.errors[i].r);
-    struct tr_iter *it = tr_iter_new(&t, 0);
-    rp_init(&r, &t);
-    while (it && tr_iter_next(it, &ev))
-        rp_event(&r, &ev);
-    tr_iter_free(it);
+    rp_replay_all(&r, &t);
     rp_free(&r);
     tr_close(&t);
     return 0;
