@@ -459,7 +459,7 @@ static void print_group(fmt_t *f, const struct group *g)
 /* A suppressed group leaves the report and its totals. */
 static bool suppressed(const struct group *g)
 {
-    if (!report_suppressed(RT_LEAK, g->stack, g->bytes))
+    if (report_suppressing_rule(RT_LEAK, g->stack, g->bytes) < 0)
         return false;
     lk.tot.leaked_bytes -= g->bytes;
     lk.tot.leaked_blocks -= g->blocks;

@@ -234,8 +234,8 @@ void report_stack(fmt_t *f, uint32_t stack)
     }
 }
 
-/* Whether a rule of kind matches a frame of stack (function, source file
- * or module), counting the hit. Under the report lock. */
+/* The rule of kind that matches a frame of stack (function, source file
+ * or module), counting the hit, or -1. Under the report lock. */
 int report_suppressing_rule(unsigned kind, uint32_t stack, uint64_t bytes)
 {
     unsigned rules[SUPP_MAX];
@@ -259,10 +259,6 @@ int report_suppressing_rule(unsigned kind, uint32_t stack, uint64_t bytes)
     return -1;
 }
 
-bool report_suppressed(unsigned kind, uint32_t stack, uint64_t bytes)
-{
-    return report_suppressing_rule(kind, stack, bytes) >= 0;
-}
 
 void report_suppressions_used(void)
 {
@@ -315,13 +311,9 @@ static void describe_other(fmt_t *f, uintptr_t a)
     for (uint32_t i = 0; i < n; i++) {
         struct wd_thread *t = threads_get(i);
         if (t && a >= t->stack_lo && a < t->stack_hi) {
-            fmt_str(f, " is on the stack of thread T");
-            fmt_u64(f, t->id);
-            if (t->name[0]) {
-                fmt_str(f, " (");
-                fmt_str(f, t->name);
-                fmt_str(f, ")");
-            }
+            struct rt_ctx c = { .known = true, .thread = t->id, .thread_name = t->name };
+            fmt_str(f, " is on the stack of ");
+            rt_ctx_text(f, &c);
             return;
         }
     }

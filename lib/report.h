@@ -60,11 +60,10 @@ void report_message(const char *msg);
 /* Keeps a copy of stderr for reports, made at start (see report.c). */
 void report_keep_stderr(void);
 
-/* Suppressions (suppress.h): whether a report of kind with this stack is
- * suppressed (under report_open; bytes: a leak's, for the tally), and the
- * table of the rules used, at exit. */
-bool report_suppressed(unsigned kind, uint32_t stack, uint64_t bytes);
-int  report_suppressing_rule(unsigned kind, uint32_t stack, uint64_t bytes); /* or -1 */
+/* Suppressions (suppress.h): the rule that suppresses a report of kind
+ * with this stack, counting the hit, or -1 (under report_open; bytes: a
+ * leak's, for the tally); and the table of the rules used, at exit. */
+int  report_suppressing_rule(unsigned kind, uint32_t stack, uint64_t bytes);
 void report_suppressions_used(void);
 
 /* For reports written in parts (the leak report): report_open takes the
