@@ -29,6 +29,7 @@ struct wd_seg {
     uint32_t  nslots;       /* a division costs tens of cycles on every free */
     uint8_t   kind;
     uint8_t   cls;
+    uint8_t   markers;  /* SEG_PAGES: guard pages are page-table markers */
 };
 
 /* Division by multiplication: exact for offsets below 2^22 (a segment)

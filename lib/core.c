@@ -175,11 +175,20 @@ static void out_of_room(size_t size)
 
 static bool guard_allowed(void)
 {
-    if (heap_guard_budget_left())
+    switch (heap_guard_limit()) {
+    case HEAP_LIMIT_NONE:
         return true;
-    report_warning_once("so many blocks are guarded that the kernel's limit on mappings "
-                        "(vm.max_map_count) is near; new blocks are not guarded until some "
-                        "are freed (raise the limit: sysctl vm.max_map_count=1048576)");
+    case HEAP_LIMIT_MAPS:
+        report_warning_once("so many blocks are guarded that the kernel's limit on mappings "
+                            "(vm.max_map_count) is near; new blocks are not guarded until some "
+                            "are freed (raise the limit: sysctl vm.max_map_count=1048576)");
+        return false;
+    case HEAP_LIMIT_MEMORY:
+        report_warning_once("guarded blocks hold a page each and now fill a quarter of the "
+                            "machine's memory; new small blocks are not guarded until some "
+                            "are freed (guard fewer: guard=auto with sample=N)");
+        return false;
+    }
     return false;
 }
 

@@ -177,7 +177,7 @@ static void guard_stack(struct wd_coro *c)
                               WD_PAGE);
     if (g + 2 * WD_PAGE > hi)
         return;                             /* too small to spare a page */
-    if (!heap_guard_budget_left()) {
+    if (heap_guard_limit() == HEAP_LIMIT_MAPS) {
         report_warning_once("too many guarded blocks for the kernel's limit on mappings "
                             "(vm.max_map_count); new coroutine stacks are not guarded");
         return;

@@ -6,10 +6,14 @@
  * waste stays under 25%.
  *
  * A page slot of class k is 2^k pages. Only the pages the block touches
- * are made accessible; everything else in the slot stays PROT_NONE and is
- * the block's guard on both sides. */
+ * are made accessible; everything else in the slot stays inaccessible and
+ * is the block's guard on both sides. Where the kernel has guard markers,
+ * a page segment is one read-write mapping whose unused pages are marked
+ * (a block costs two madvise calls and no mapping of its own); elsewhere
+ * the segment is PROT_NONE and a block's pages are a mapping over it. */
 #include "heap.h"
 #include "imem.h"
+#include "options.h"
 #include "prim.h"
 
 #include <stdatomic.h>
@@ -30,8 +34,11 @@ static struct {
     uint32_t    cls_slot[HEAP_NCLS];
     struct pool small[HEAP_NCLS];
     struct pool pages[NPCLS];
-    _Atomic long guarded_live;
+    _Atomic long guarded_live;      /* blocks with mappings of their own */
     long        guard_budget;
+    _Atomic long marked_pages;      /* pages of blocks in marker segments */
+    long        marked_budget;
+    _Atomic bool no_markers;        /* the kernel refused them once */
 } hp;
 
 static uint32_t class_slot_size(unsigned c)
@@ -58,6 +65,10 @@ bool heap_init(void)
         hp.cls_slot[c] = class_slot_size(c);
     /* Leave a quarter of the kernel's map budget to the program. */
     hp.guard_budget = prim_max_map_count() * 3 / 8;
+    /* A guarded block holds at least a page: a quarter of the machine's
+     * memory in such pages is as far as guarding goes. */
+    long phys = prim_phys_pages();
+    hp.marked_budget = phys > 0 ? phys / 4 : 1L << 20;
     return hp.cls_slot[HEAP_NCLS - 1] == HEAP_SMALL_MAX;
 }
 
@@ -77,6 +88,12 @@ static bool pool_new_segment(struct pool *p, uint8_t kind, uint8_t cls,
         return false;
     }
     struct wd_seg *s = &wd_arena.segs[idx];
+    s->markers = 0;
+    if (kind == SEG_PAGES && wd_opt.guard_markers && !atomic_load(&hp.no_markers)) {
+        s->markers = (uint8_t)prim_markers_space((void *)base, SEG_SIZE);
+        if (!s->markers)
+            atomic_store(&hp.no_markers, true);
+    }
     s->slot_base = base;
     s->slot_size = slot_size;
     s->div_magic = seg_div_magic(slot_size);
@@ -266,6 +283,33 @@ bool heap_take(struct wd_tcache *tc, size_t size, size_t align, bool guarded,
     return guarded_take(size, align, below, b);
 }
 
+/* Pages of a page slot made usable or inaccessible again, by the
+ * segment's means (see the top of this file). */
+static bool span_open(const struct wd_seg *s, uintptr_t lo, uintptr_t hi)
+{
+    return s->markers ? prim_unmark((void *)lo, hi - lo) : prim_commit((void *)lo, hi - lo);
+}
+
+static void span_close(const struct wd_seg *s, uintptr_t lo, uintptr_t hi)
+{
+    if (s->markers)
+        prim_mark((void *)lo, hi - lo);
+    else
+        prim_discard((void *)lo, hi - lo);
+}
+
+/* A guarded block placed (pages > 0) or retired (pages < 0) counts
+ * against the kernel's map budget if it has a mapping of its own, and its
+ * pages (one for a block of no size) against the memory budget if it is
+ * marked. */
+static void guard_count(const struct wd_seg *s, long pages)
+{
+    if (s->markers)
+        atomic_fetch_add_explicit(&hp.marked_pages, pages, memory_order_relaxed);
+    else
+        atomic_fetch_add_explicit(&hp.guarded_live, pages < 0 ? -1 : 1, memory_order_relaxed);
+}
+
 /* A page slot left read-write by an unguarded block (see heap_place). */
 static bool slot_open(const struct wd_block *b)
 {
@@ -296,7 +340,7 @@ uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below, 
          * slot is made read-write whole, so it merges with its neighbours
          * into one mapping, and stays so after free. */
         user = WD_ALIGN_DOWN(end - size, align);
-        if (!open && !prim_commit((void *)b->slot, b->slot_size))
+        if (!open && !span_open(b->seg, b->slot, end))
             return place_failed(b, &was);
     } else {
         /* A span is aligned to its segment only: place by address. */
@@ -304,13 +348,13 @@ uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below, 
                      : WD_ALIGN_DOWN(end - WD_PAGE - size, align);
         uintptr_t lo = WD_ALIGN_DOWN(user, WD_PAGE), hi = WD_ALIGN_UP(user + size, WD_PAGE);
         if (open) {
-            prim_discard((void *)b->slot, b->slot_size);
+            span_close(b->seg, b->slot, end);
             was.state = BS_FREE;            /* closed again: nothing to check */
         }
-        if (hi > lo && !prim_commit((void *)lo, hi - lo))
+        if (hi > lo && !span_open(b->seg, lo, hi))
             return place_failed(b, &was);
         m->flags = BF_GUARDED;
-        atomic_fetch_add_explicit(&hp.guarded_live, 1, memory_order_relaxed);
+        guard_count(b->seg, hi > lo ? (long)((hi - lo) / WD_PAGE) : 1);
     }
     if (b->seg->kind == SEG_HUGE)
         heap_huge_set(b, user, size);
@@ -366,11 +410,15 @@ bool heap_resize_in_place(struct wd_block *b, uint64_t size)
     uintptr_t lo = WD_ALIGN_DOWN(user, WD_PAGE);
     if (new_hi > old_hi) {
         uintptr_t from = old_hi > lo ? old_hi : lo;
-        if (new_hi > from && !prim_commit((void *)from, new_hi - from))
+        if (new_hi > from && !span_open(b->seg, from, new_hi))
             return false;
+        if (b->seg->markers)
+            atomic_fetch_add(&hp.marked_pages, (long)((new_hi - from) / WD_PAGE));
     } else if (new_hi < old_hi) {
         uintptr_t from = new_hi > lo ? new_hi : lo;
-        prim_discard((void *)from, old_hi - from);
+        span_close(b->seg, from, old_hi);
+        if (b->seg->markers)
+            atomic_fetch_sub(&hp.marked_pages, (long)((old_hi - from) / WD_PAGE));
     }
     blk_set_size(b, size);
     return true;
@@ -387,10 +435,11 @@ void heap_retire(const struct wd_block *b)
     }
     heap_span(b, &lo, &hi);
     if (hi > lo)
-        prim_discard((void *)lo, hi - lo);
+        span_close(b->seg, lo, hi);
     /* Its pages now merge with the guards around them: the freed block
-     * holds no mapping of its own, however long it stays in quarantine. */
-    atomic_fetch_sub_explicit(&hp.guarded_live, 1, memory_order_relaxed);
+     * holds no mapping or memory of its own, however long it stays in
+     * quarantine. */
+    guard_count(b->seg, hi > lo ? -(long)((hi - lo) / WD_PAGE) : -1);
 }
 
 void heap_release(struct wd_tcache *tc, const struct wd_block *b)
@@ -433,14 +482,13 @@ void heap_foreach(void (*fn)(struct wd_block *b, void *arg), void *arg)
     }
 }
 
-bool heap_guard_budget_left(void)
+enum heap_guard_limit heap_guard_limit(void)
 {
-    return atomic_load_explicit(&hp.guarded_live, memory_order_relaxed) < hp.guard_budget;
-}
-
-long heap_guarded_live(void)
-{
-    return atomic_load_explicit(&hp.guarded_live, memory_order_relaxed);
+    if (atomic_load_explicit(&hp.guarded_live, memory_order_relaxed) >= hp.guard_budget)
+        return HEAP_LIMIT_MAPS;
+    if (atomic_load_explicit(&hp.marked_pages, memory_order_relaxed) >= hp.marked_budget)
+        return HEAP_LIMIT_MEMORY;
+    return HEAP_LIMIT_NONE;
 }
 
 /* Pool locks are taken in one fixed order so that fork can hold them all. */

@@ -92,10 +92,12 @@ void heap_tcache_flush(struct wd_tcache *tc);
  * for the exit-time checks, with other threads stopped. */
 void heap_foreach(void (*fn)(struct wd_block *b, void *arg), void *arg);
 
-/* Guarded blocks each cost the kernel two mappings; past this budget
- * (from vm.max_map_count) new small blocks are no longer guarded. */
-bool heap_guard_budget_left(void);
-long heap_guarded_live(void);
+/* Why no more blocks should be guarded: blocks with mappings of their own
+ * have used most of vm.max_map_count, or marked ones (which cost no
+ * mapping) hold pages making up a quarter of the machine's memory. Small
+ * blocks then go unguarded until some are freed. */
+enum heap_guard_limit { HEAP_LIMIT_NONE, HEAP_LIMIT_MAPS, HEAP_LIMIT_MEMORY };
+enum heap_guard_limit heap_guard_limit(void);
 
 void heap_atfork_prepare(void);
 void heap_atfork_parent(void);

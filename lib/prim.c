@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +59,33 @@ int prim_discard(void *addr, size_t size)
     return p == addr;
 }
 
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#define MADV_GUARD_REMOVE  103
+#endif
+
+int prim_markers_space(void *addr, size_t size)
+{
+    void *p = mmap(addr, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    if (p != addr)
+        return 0;
+    if (madvise(addr, size, MADV_GUARD_INSTALL) == 0)
+        return 1;
+    prim_discard(addr, size);           /* an older kernel, or a locked heap */
+    return 0;
+}
+
+int prim_mark(void *addr, size_t size)
+{
+    return madvise(addr, size, MADV_GUARD_INSTALL) == 0;
+}
+
+int prim_unmark(void *addr, size_t size)
+{
+    return madvise(addr, size, MADV_GUARD_REMOVE) == 0;
+}
+
 void *prim_map(size_t size)
 {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -82,6 +110,14 @@ long prim_max_map_count(void)
     for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
         v = v * 10 + (buf[i] - '0');
     return v > 0 ? v : 65530;
+}
+
+long prim_phys_pages(void)
+{
+    struct sysinfo si;
+    if (sysinfo(&si) != 0 || !si.mem_unit)
+        return 0;
+    return (long)((unsigned long long)si.totalram * si.mem_unit / WD_PAGE);
 }
 
 ssize_t prim_write_all(int fd, const void *buf, size_t len)

@@ -17,10 +17,23 @@ int   prim_protect_none(void *addr, size_t size);
 int   prim_protect_rw(void *addr, size_t size);     /* contents kept */
 int   prim_discard(void *addr, size_t size);
 void *prim_map(size_t size);               /* read-write, zeroed */
+
+/* Guard markers (Linux 6.13, MADV_GUARD_INSTALL): a page made to fault in
+ * the page table alone, inside one read-write mapping, so guarding a block
+ * splits no mapping, counts nothing against vm.max_map_count and takes the
+ * address-space lock only for reading. prim_markers_space maps size bytes
+ * at addr read-write and marks them all (0 if the kernel cannot);
+ * prim_mark drops a range's pages and marks it, prim_unmark makes it
+ * zero-filled memory again. */
+int   prim_markers_space(void *addr, size_t size);
+int   prim_mark(void *addr, size_t size);
+int   prim_unmark(void *addr, size_t size);
 void  prim_unmap(void *addr, size_t size);
 
 /* The kernel's vm.max_map_count, read once; 65530 if unreadable. */
 long  prim_max_map_count(void);
+/* Pages of physical memory (sysinfo); 0 if unknown. */
+long  prim_phys_pages(void);
 
 ssize_t prim_write_all(int fd, const void *buf, size_t len);
 int     prim_open_excl(const char *path);   /* O_CREAT|O_EXCL|O_NOFOLLOW, 0600 */

@@ -484,6 +484,8 @@ CONFIGS = {
     "ward-trace": WardTraceConfig(),
     "ward-q256M": Config([WARD, "run", "--quarantine=256M", "--"], tool=WARD),
     "ward-guard": Config([WARD, "run", "--guard=all", "--"], tool=WARD),
+    # guard=all as on kernels without guard markers: a mapping per block.
+    "ward-guard-maps": Config([WARD, "run", "--guard=all", "--guard_markers=0", "--"], tool=WARD),
     "asan": AsanConfig(),
     "heaptrack": HeaptrackConfig(),
     "memcheck": Config(["valgrind", "--tool=memcheck", "--leak-check=no", "-q"],
@@ -493,7 +495,7 @@ CONFIGS = {
     # alignment is below the x86-64 ABI's 16 bytes, which python3 needs.
     "duma": Config(preload="libduma.so.0.0.0", env={"DUMA_ALIGNMENT": "16"}, package="duma"),
 }
-SLOW_CONFIGS = ("memcheck", "efence", "duma")
+SLOW_CONFIGS = ("memcheck", "efence", "duma", "ward-guard-maps")
 DEFAULT_CONFIGS = [c for c in CONFIGS if c not in SLOW_CONFIGS]
 
 

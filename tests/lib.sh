@@ -12,6 +12,9 @@ trap 'rm -rf "$TMP"' EXIT
 RC=0
 TEST_NAME=$(basename "$0" .sh)
 unset WARD_OPTIONS
+# Options for every ward run of a test run again another way (see
+# guard_mappings.sh).
+[ -n "${WARD_TEST_OPTIONS:-}" ] && export WARD_OPTIONS=$WARD_TEST_OPTIONS
 
 fail() {
     echo "FAIL $TEST_NAME: $*" >&2
