@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -118,6 +119,15 @@ long prim_phys_pages(void)
     if (sysinfo(&si) != 0 || !si.mem_unit)
         return 0;
     return (long)((unsigned long long)si.totalram * si.mem_unit / WD_PAGE);
+}
+
+unsigned prim_ncpu(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return 1;
+    int n = CPU_COUNT(&set);
+    return n > 0 ? (unsigned)n : 1;
 }
 
 ssize_t prim_write_all(int fd, const void *buf, size_t len)

@@ -34,6 +34,8 @@ void  prim_unmap(void *addr, size_t size);
 long  prim_max_map_count(void);
 /* Pages of physical memory (sysinfo); 0 if unknown. */
 long  prim_phys_pages(void);
+/* Cores the process may run on (its affinity mask); at least 1. */
+unsigned prim_ncpu(void);
 
 ssize_t prim_write_all(int fd, const void *buf, size_t len);
 int     prim_open_excl(const char *path);   /* O_CREAT|O_EXCL|O_NOFOLLOW, 0600 */

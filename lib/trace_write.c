@@ -62,6 +62,7 @@ static struct {
     int fd;
     struct prim_file_id file;       /* what fd must still refer to */
     uint64_t t0;                    /* monotonic ns at start */
+    unsigned ncpu;                  /* cores the process may run on */
     uint64_t events;
     pthread_t writer;
     bool writer_running;
@@ -208,6 +209,29 @@ static bool create_file(char *err, size_t errlen);
 
 /* ---- the writer thread ---- */
 
+/* zstd's level for a chunk of thread's: 3, unless threads writing chunks
+ * within the last second are at least as many as the cores the process
+ * may run on. Compression then takes its time from the program's threads,
+ * and level 1 is about 1.5x as fast for a trace 7-10% larger (malloc_heavy
+ * on two threads and two cores: 20% less time). Called with file_lock
+ * held. */
+static int chunk_level(uint32_t thread)
+{
+    static struct { uint32_t thread; uint64_t ts; } seen[16];
+    static unsigned next;
+    uint64_t now = prim_now_ns();
+    unsigned k, busy = 0;
+    for (k = 0; k < WD_ARRAY_LEN(seen) && !(seen[k].ts && seen[k].thread == thread); k++)
+        ;
+    if (k == WD_ARRAY_LEN(seen))
+        k = next++ % WD_ARRAY_LEN(seen);
+    seen[k].thread = thread;
+    seen[k].ts = now;
+    for (k = 0; k < WD_ARRAY_LEN(seen); k++)
+        busy += seen[k].ts && now - seen[k].ts < FLUSH_NS;
+    return busy >= tw.ncpu ? 1 : 3;
+}
+
 /* One chunk: its header, then the records, compressed as one frame. */
 static bool write_chunk(struct tbuf *b)
 {
@@ -228,7 +252,7 @@ static bool write_chunk(struct tbuf *b)
         return false;
     memcpy(src, head, hlen);
     memcpy(src + hlen, b->data, b->len);
-    size_t n = tw.compress(tw.cctx, tw.out, tw.out_cap, src, need, 3);
+    size_t n = tw.compress(tw.cctx, tw.out, tw.out_cap, src, need, chunk_level(b->thread));
     if (tw.is_error(n))
         return false;
     if (!prim_fd_is(tw.fd, &tw.file)) {
@@ -465,6 +489,7 @@ bool trace_start(char *err, size_t errlen)
     tw.pid = prim_getpid();
     tw.tail = &tw.queue;
     tw.t0 = prim_now_ns();
+    tw.ncpu = prim_ncpu();
     tw.fd = -1;
     if (!load_zstd(err, errlen) || !check_dir(err, errlen))
         return false;
