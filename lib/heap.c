@@ -247,6 +247,7 @@ static bool huge_take(size_t size, size_t align, struct wd_block *b)
         s->div_magic = 0;
         s->meta = meta;
         s->nslots = 1;
+        s->markers = 0;             /* a span's pages are mappings of their own */
         atomic_store_explicit((_Atomic uint8_t *)&s->kind, SEG_HUGE, memory_order_release);
     }
     b->seg = &wd_arena.segs[idx];

@@ -213,7 +213,7 @@ static bool create_file(char *err, size_t errlen);
  * within the last second are at least as many as the cores the process
  * may run on. Compression then takes its time from the program's threads,
  * and level 1 is about 1.5x as fast for a trace 7-10% larger (malloc_heavy
- * on two threads and two cores: 20% less time). Called with file_lock
+ * on two threads and two cores: 12% less time). Called with file_lock
  * held. */
 static int chunk_level(uint32_t thread)
 {
