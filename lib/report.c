@@ -29,6 +29,7 @@ static struct {
     fmt_t out;
     int fd;                         /* 0: not opened yet */
     int err_fd;                     /* stderr as it was at start, or -1 */
+    bool err_is_pipe;               /* ... a pipe or socket: not for children */
     struct prim_file_id err_id;
     struct prim_file_id log_id;     /* the log file's */
     _Atomic unsigned long errors;
@@ -68,15 +69,19 @@ static void expand_path(char *dst, size_t n, const char *src)
 /* Programs close stderr before ward's exit checks run (coreutils' atexit
  * handler closes it), or reuse fd 2 for a file of their own; reports must
  * still reach the stderr the program was started with, as Valgrind's do.
- * A copy is kept on a high descriptor, out of the program's way. Not of a
- * pipe or socket: a copy would keep it open after the program closed its
- * end, and whoever reads it (a daemon's starter) would wait for EOF. */
+ * A copy is kept on a high descriptor, out of the program's way (closed on
+ * exec: the next image keeps its own). A copy of a pipe or socket (a CI
+ * job's log, `2>&1 | less`) is not passed to forked children: one that
+ * lives on as a daemon would keep the pipe open, and whoever reads it
+ * would wait for EOF as long as the daemon runs. */
 void report_keep_stderr(void)
 {
     struct stat st;
     rp.err_fd = -1;
-    if (fstat(2, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISREG(st.st_mode)))
+    if (fstat(2, &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISREG(st.st_mode) ||
+                                S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
         return;
+    rp.err_is_pipe = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
     int base = prim_fd_base(PRIM_FD_FILES);
     int fd = base ? fcntl(2, F_DUPFD_CLOEXEC, base) : -1;
     if (fd >= 0 && prim_fd_id(fd, &rp.err_id))
@@ -502,6 +507,11 @@ void report_atfork_child(void)
 {
     prim_lock_reset(&rp.lock);
     atomic_store(&rp.errors, 0);
+    if (rp.err_is_pipe && rp.err_fd > 2) {
+        if (prim_fd_is(rp.err_fd, &rp.err_id))
+            prim_close(rp.err_fd);
+        rp.err_fd = -1;
+    }
     if (rp.fd > 2 && strstr(wd_opt.log_path, "%p")) {
         prim_close(rp.fd);
         rp.fd = 0;

@@ -57,6 +57,15 @@ ward_run -- "$TMP/closes_stderr" reuse "$TMP/own.txt"
 expect_rc 23
 expect_report double-free
 [ "$(cat "$TMP/own.txt")" = data ] || fail "a report went into the program's own file"
+# Also when stderr is a pipe (a CI job's log): the report arrives through
+# it. A child that lives on as a daemon does not hold the pipe open, so
+# its reader sees the end at once.
+run bash -c '"$1" run -- "$2" atexit 2>&1 | cat' sh "$WARD" "$TMP/closes_stderr"
+expect_out "leak of [0-9]+ bytes in [0-9] blocks?,"
+start=$(date +%s)
+run timeout 15 bash -c '"$1" run -- "$2" daemon 2>&1 | cat' sh "$WARD" "$TMP/closes_stderr"
+expect_rc 0
+[ $(($(date +%s) - start)) -lt 10 ] || fail "a daemon child kept the stderr pipe open"
 
 # A program that closes every descriptor (closefrom) and opens files of
 # its own: they get the low numbers, and nothing of ward's lands in them.

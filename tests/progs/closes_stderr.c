@@ -4,12 +4,15 @@
  * program started with, and never the program's own file.
  *
  * Usage: closes_stderr atexit        (leaks a block, closes fd 2 at exit)
- *        closes_stderr reuse FILE    (fd 2 becomes FILE, then a double free) */
+ *        closes_stderr reuse FILE    (fd 2 becomes FILE, then a double free)
+ *        closes_stderr daemon        (a child closes its stdio and lives on
+ *                                     for 20 s; the parent exits at once) */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/types.h>
 
 static void close_stderr(void)
 {
@@ -33,6 +36,19 @@ int main(int argc, char **argv)
         free(p);
         free(p);
         write(fd, "data\n", 5);
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "daemon") == 0) {
+        pid_t pid = fork();
+        if (pid < 0)
+            return 3;
+        if (pid == 0) {
+            close(0);
+            close(1);
+            close(2);
+            sleep(20);
+            _exit(0);
+        }
         return 0;
     }
     return 2;
