@@ -173,7 +173,15 @@ static void out_of_room(size_t size)
     wd_state = WD_INERT;
 }
 
-static bool guard_allowed(void)
+/* A freed guarded block whose pages the kernel would not make
+ * inaccessible (see prim_mark): later accesses go unseen. */
+static void unguarded_free(void)
+{
+    report_warning_once("the kernel refused to make a freed guarded block's pages "
+                        "inaccessible; accesses to it after free are not caught at once");
+}
+
+static bool guard_allowed(size_t size)
 {
     switch (heap_guard_limit()) {
     case HEAP_LIMIT_NONE:
@@ -184,9 +192,14 @@ static bool guard_allowed(void)
                             "are freed (raise the limit: sysctl vm.max_map_count=1048576)");
         return false;
     case HEAP_LIMIT_MEMORY:
-        report_warning_once("guarded blocks hold a page each and now fill a quarter of the "
-                            "machine's memory; new small blocks are not guarded until some "
-                            "are freed (guard fewer: guard=auto with sample=N)");
+        /* Large blocks fill most of their pages: guarding them costs
+         * little, whatever the small ones cost. */
+        if (size >= (size_t)wd_opt.guard_min)
+            return true;
+        report_warning_once("guarding blocks has cost a quarter of the machine's memory (a "
+                            "small block takes a page of its own); new blocks below guard_min "
+                            "are not guarded until some are freed (guard fewer: guard=auto, or "
+                            "a larger sample=N)");
         return false;
     }
     return false;
@@ -194,16 +207,14 @@ static bool guard_allowed(void)
 
 static bool want_guard(size_t size)
 {
-    if (size >= (size_t)wd_opt.guard_min)
-        return guard_allowed();
-    if (wd_opt.guard == GUARD_ALL)
-        return guard_allowed();
+    if (size >= (size_t)wd_opt.guard_min || wd_opt.guard == GUARD_ALL)
+        return guard_allowed(size);
     if (wd_opt.sample && --wd_tls.sample_left <= 0) {
         /* Pseudo-random gaps averaging sample, so patterns in the
          * program's allocations do not hide from the sample. */
         uint32_t x = wd_tls.sample_seed = wd_tls.sample_seed * 1103515245u + 12345u;
         wd_tls.sample_left = 1 + (int)((x >> 8) % (uint32_t)(2 * wd_opt.sample));
-        return guard_allowed();
+        return guard_allowed(size);
     }
     return false;
 }
@@ -335,7 +346,8 @@ static void retire_quiet(struct wd_block *b, const char *op, uint32_t stack)
         coro_note_free(blk_user(b), m->free_epoch);
     }
     publish(m, BS_QUAR);
-    heap_retire(b);
+    if (!heap_retire(b))
+        unguarded_free();
     /* The quarantine counts what a block really holds: its whole slot and
      * its metadata (a freed 8-byte block keeps 80 bytes from reuse). */
     if (wd_opt.quarantine > 0 && !(m->flags & BF_INTERNAL))

@@ -36,7 +36,7 @@ static struct {
     struct pool pages[NPCLS];
     _Atomic long guarded_live;      /* blocks with mappings of their own */
     long        guard_budget;
-    _Atomic long marked_pages;      /* pages of blocks in marker segments */
+    _Atomic long marked_bytes;      /* what guarding costs in marker segments */
     long        marked_budget;
     _Atomic bool no_markers;        /* the kernel refused them once */
 } hp;
@@ -65,10 +65,10 @@ bool heap_init(void)
         hp.cls_slot[c] = class_slot_size(c);
     /* Leave a quarter of the kernel's map budget to the program. */
     hp.guard_budget = prim_max_map_count() * 3 / 8;
-    /* A guarded block holds at least a page: a quarter of the machine's
-     * memory in such pages is as far as guarding goes. */
+    /* A guarded block holds whole pages: a quarter of the machine's memory
+     * spent on what rounding to pages adds is as far as guarding goes. */
     long phys = prim_phys_pages();
-    hp.marked_budget = phys > 0 ? phys / 4 : 1L << 20;
+    hp.marked_budget = (phys > 0 ? phys / 4 : 1L << 20) * (long)WD_PAGE;
     return hp.cls_slot[HEAP_NCLS - 1] == HEAP_SMALL_MAX;
 }
 
@@ -291,24 +291,30 @@ static bool span_open(const struct wd_seg *s, uintptr_t lo, uintptr_t hi)
     return s->markers ? prim_unmark((void *)lo, hi - lo) : prim_commit((void *)lo, hi - lo);
 }
 
-static void span_close(const struct wd_seg *s, uintptr_t lo, uintptr_t hi)
+/* False if the pages stay accessible (see prim_mark). */
+static bool span_close(const struct wd_seg *s, uintptr_t lo, uintptr_t hi)
 {
     if (s->markers)
-        prim_mark((void *)lo, hi - lo);
-    else
-        prim_discard((void *)lo, hi - lo);
+        return prim_mark((void *)lo, hi - lo);
+    return prim_discard((void *)lo, hi - lo);
 }
 
-/* A guarded block placed (pages > 0) or retired (pages < 0) counts
- * against the kernel's map budget if it has a mapping of its own, and its
- * pages (one for a block of no size) against the memory budget if it is
- * marked. */
-static void guard_count(const struct wd_seg *s, long pages)
+/* What guarding a block of size bytes on pages [lo, hi) costs in memory:
+ * the rest of its pages. */
+static long guard_cost(uintptr_t lo, uintptr_t hi, uint64_t size)
+{
+    return (long)(hi - lo) - (long)size;
+}
+
+/* A guarded block placed (sign 1) or retired (sign -1) counts against the
+ * kernel's map budget if it has a mapping of its own, and its cost
+ * against the memory budget if it is marked. */
+static void guard_count(const struct wd_seg *s, int sign, long cost)
 {
     if (s->markers)
-        atomic_fetch_add_explicit(&hp.marked_pages, pages, memory_order_relaxed);
+        atomic_fetch_add_explicit(&hp.marked_bytes, sign * cost, memory_order_relaxed);
     else
-        atomic_fetch_add_explicit(&hp.guarded_live, pages < 0 ? -1 : 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&hp.guarded_live, sign, memory_order_relaxed);
 }
 
 /* A page slot left read-write by an unguarded block (see heap_place). */
@@ -355,7 +361,7 @@ uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below, 
         if (hi > lo && !span_open(b->seg, lo, hi))
             return place_failed(b, &was);
         m->flags = BF_GUARDED;
-        guard_count(b->seg, hi > lo ? (long)((hi - lo) / WD_PAGE) : 1);
+        guard_count(b->seg, 1, guard_cost(lo, hi, size));
     }
     if (b->seg->kind == SEG_HUGE)
         heap_huge_set(b, user, size);
@@ -404,43 +410,53 @@ bool heap_resize_in_place(struct wd_block *b, uint64_t size)
         blk_set_size(b, size);
         return true;
     }
+    if (!(b->m->flags & BF_GUARDED)) {
+        /* Its whole slot is open, and stays so (see heap_place). */
+        if (user + size > end)
+            return false;
+        blk_set_size(b, size);
+        return true;
+    }
     if (user + size > end - WD_PAGE)
         return false;
     uintptr_t old_hi = WD_ALIGN_UP(user + blk_size(b), WD_PAGE);
     uintptr_t new_hi = WD_ALIGN_UP(user + size, WD_PAGE);
     uintptr_t lo = WD_ALIGN_DOWN(user, WD_PAGE);
+    long was = guard_cost(lo, old_hi > lo ? old_hi : lo, blk_size(b));
     if (new_hi > old_hi) {
         uintptr_t from = old_hi > lo ? old_hi : lo;
         if (new_hi > from && !span_open(b->seg, from, new_hi))
             return false;
-        if (b->seg->markers)
-            atomic_fetch_add(&hp.marked_pages, (long)((new_hi - from) / WD_PAGE));
     } else if (new_hi < old_hi) {
         uintptr_t from = new_hi > lo ? new_hi : lo;
         span_close(b->seg, from, old_hi);
-        if (b->seg->markers)
-            atomic_fetch_sub(&hp.marked_pages, (long)((old_hi - from) / WD_PAGE));
     }
+    if (b->seg->markers)
+        atomic_fetch_add_explicit(&hp.marked_bytes,
+                                  guard_cost(lo, new_hi > lo ? new_hi : lo, size) - was,
+                                  memory_order_relaxed);
     blk_set_size(b, size);
     return true;
 }
 
-void heap_retire(const struct wd_block *b)
+bool heap_retire(const struct wd_block *b)
 {
     uintptr_t lo, hi;
+    bool closed = true;
     if (b->seg->kind == SEG_SMALL)
-        return;
+        return true;
     if (!(b->m->flags & BF_GUARDED)) {
         madvise((void *)b->slot, b->slot_size, MADV_DONTNEED);
-        return;
+        return true;
     }
     heap_span(b, &lo, &hi);
     if (hi > lo)
-        span_close(b->seg, lo, hi);
+        closed = span_close(b->seg, lo, hi);
     /* Its pages now merge with the guards around them: the freed block
      * holds no mapping or memory of its own, however long it stays in
      * quarantine. */
-    guard_count(b->seg, hi > lo ? -(long)((hi - lo) / WD_PAGE) : -1);
+    guard_count(b->seg, -1, guard_cost(lo, hi, blk_size(b)));
+    return closed;
 }
 
 void heap_release(struct wd_tcache *tc, const struct wd_block *b)
@@ -487,9 +503,14 @@ enum heap_guard_limit heap_guard_limit(void)
 {
     if (atomic_load_explicit(&hp.guarded_live, memory_order_relaxed) >= hp.guard_budget)
         return HEAP_LIMIT_MAPS;
-    if (atomic_load_explicit(&hp.marked_pages, memory_order_relaxed) >= hp.marked_budget)
+    if (atomic_load_explicit(&hp.marked_bytes, memory_order_relaxed) >= hp.marked_budget)
         return HEAP_LIMIT_MEMORY;
     return HEAP_LIMIT_NONE;
+}
+
+long heap_marked_bytes(void)
+{
+    return atomic_load_explicit(&hp.marked_bytes, memory_order_relaxed);
 }
 
 /* Pool locks are taken in one fixed order so that fork can hold them all. */

@@ -79,8 +79,9 @@ bool heap_resize_in_place(struct wd_block *b, uint64_t size);
 void heap_span(const struct wd_block *b, uintptr_t *lo, uintptr_t *hi);
 
 /* A guarded block that is freed loses its pages at once, so any access to
- * it faults while it waits in quarantine. */
-void heap_retire(const struct wd_block *b);
+ * it faults while it waits in quarantine. False if they stay accessible
+ * (the kernel refused; see prim_mark). */
+bool heap_retire(const struct wd_block *b);
 
 /* The slot may be reused. tc may be NULL. */
 void heap_release(struct wd_tcache *tc, const struct wd_block *b);
@@ -94,10 +95,12 @@ void heap_foreach(void (*fn)(struct wd_block *b, void *arg), void *arg);
 
 /* Why no more blocks should be guarded: blocks with mappings of their own
  * have used most of vm.max_map_count, or marked ones (which cost no
- * mapping) hold pages making up a quarter of the machine's memory. Small
- * blocks then go unguarded until some are freed. */
+ * mapping) spend a quarter of the machine's memory on the rest of their
+ * pages. The caller then places new blocks unguarded until some are
+ * freed. heap_marked_bytes is that memory now. */
 enum heap_guard_limit { HEAP_LIMIT_NONE, HEAP_LIMIT_MAPS, HEAP_LIMIT_MEMORY };
 enum heap_guard_limit heap_guard_limit(void);
+long heap_marked_bytes(void);
 
 void heap_atfork_prepare(void);
 void heap_atfork_parent(void);

@@ -79,7 +79,13 @@ int prim_markers_space(void *addr, size_t size)
 
 int prim_mark(void *addr, size_t size)
 {
-    return madvise(addr, size, MADV_GUARD_INSTALL) == 0;
+    if (madvise(addr, size, MADV_GUARD_INSTALL) == 0)
+        return 1;
+    /* The kernel refuses markers in locked memory (mlock, mlockall), and
+     * the range is a freed block's: unlocking it costs the program
+     * nothing. */
+    return errno == EINVAL && munlock(addr, size) == 0 &&
+           madvise(addr, size, MADV_GUARD_INSTALL) == 0;
 }
 
 int prim_unmark(void *addr, size_t size)
@@ -125,7 +131,7 @@ unsigned prim_ncpu(void)
 {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) != 0)
-        return 1;
+        return CPU_SETSIZE;             /* more than a cpu_set_t holds */
     int n = CPU_COUNT(&set);
     return n > 0 ? (unsigned)n : 1;
 }

@@ -37,6 +37,13 @@ expect_frame "ERROR: use-after-free" read_after_free
 expect_frame "^freed by thread T0" main
 expect_err "is 8 bytes inside a 24-byte block .*already freed"
 
+# A block freed while its memory is locked (mlock) faults after free too.
+ward_run --guard=all -- "$TMP/bad_access" read-after-free-locked
+expect_rc 23
+expect_report use-after-free
+expect_frame "ERROR: use-after-free" read_after_free
+expect_no_err WARNING
+
 ward_run --guard=all -- "$TMP/bad_access" write-after-free
 expect_report use-after-free
 expect_err "\(write\)"

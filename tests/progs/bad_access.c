@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static volatile char sink;
 
@@ -65,6 +66,13 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "write-after-free")) {
         free(p);
         write_after_free(p);
+    } else if (!strcmp(mode, "read-after-free-locked")) {
+        /* Locked and never unlocked, as libsodium's sodium_mlock leaves
+         * secrets: the kernel refuses guard markers in locked memory. */
+        if (mlock(p, n) != 0)
+            return 3;
+        free(p);
+        read_after_free(p);
     } else {
         fprintf(stderr, "unknown mode %s\n", mode);
         return 2;

@@ -1,5 +1,8 @@
 /* The block table: placement, redzones, lookup by any address, guarded
- * blocks and reuse. */
+ * blocks and reuse. Guarded blocks are tested both ways a page segment
+ * can be made: the test runs with guard markers (when the kernel has
+ * them), then runs itself again with `mappings`, whose segments are all
+ * made the old way. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,9 +14,29 @@
 #include "imem.h"
 #include "options.h"
 
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static struct wd_tcache *tc;
+static bool markers_wanted = true;      /* false: run with `mappings` */
+
+/* Whether this kernel has guard markers (Linux 6.13). */
+static bool kernel_markers(void)
+{
+    void *p = mmap(NULL, WD_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    bool ok = p != MAP_FAILED && madvise(p, WD_PAGE, 102 /* MADV_GUARD_INSTALL */) == 0;
+    if (p != MAP_FAILED)
+        munmap(p, WD_PAGE);
+    return ok;
+}
+
+/* The way a page segment made now must have been made. */
+static uint8_t markers_expected(void)
+{
+    return markers_wanted && kernel_markers();
+}
 
 static uintptr_t alloc(size_t size, size_t align, bool guarded, bool below,
                        struct wd_block *b)
@@ -26,6 +49,7 @@ static uintptr_t alloc(size_t size, size_t align, bool guarded, bool below,
 static int setup(void **state)
 {
     (void)state;
+    wd_opt.guard_markers = markers_wanted;  /* before any page segment exists */
     if (!imem_init() || !arena_init() || !heap_init())
         return -1;
     tc = imem_alloc(sizeof *tc);
@@ -104,6 +128,7 @@ static void guarded_blocks(void)
             uintptr_t u = alloc(sizes[i], 16, true, below, &b);
             assert_true(u != 0);
             assert_true(b.m->flags & BF_GUARDED);
+            assert_int_equal(b.seg->markers, b.seg->kind == SEG_PAGES ? markers_expected() : 0);
             memset((void *)u, 1, sizes[i]);
             uintptr_t end = u + sizes[i];
             assert_true(readable(u) && readable(end - 1));
@@ -122,37 +147,54 @@ static void guarded_blocks(void)
     }
 }
 
-/* Guard pages both ways: as page-table markers (Linux 6.13 and later)
- * and as mappings of their own. Each segment keeps the way it was made
- * with, so both sorts of segment are live at once here. */
 static void test_guarded(void **state)
 {
     (void)state;
-    wd_opt.guard_markers = 1;
-    guarded_blocks();
-    wd_opt.guard_markers = 0;
     guarded_blocks();
 }
 
 static void test_guarded_resize(void **state)
 {
     (void)state;
-    for (int markers = 0; markers <= 1; markers++) {
-        wd_opt.guard_markers = markers;
-        struct wd_block b;
-        uintptr_t u = alloc(100, 16, true, true, &b);
+    struct wd_block b;
+    uintptr_t u = alloc(100, 16, true, true, &b);
+    assert_true(u != 0);
+    assert_false(readable(u + WD_PAGE));
+    /* A 100-byte block has a 4-page slot: two pages of room. */
+    assert_true(heap_resize_in_place(&b, 2 * WD_PAGE));
+    memset((void *)u, 2, 2 * WD_PAGE);
+    assert_false(readable(u + 2 * WD_PAGE));
+    assert_true(heap_resize_in_place(&b, 10));
+    assert_true(readable(u + 9));
+    assert_false(readable(u + WD_PAGE));        /* given back by the shrink */
+    assert_false(readable(u + 2 * WD_PAGE));
+    heap_retire(&b);
+    assert_false(readable(u));
+}
+
+/* What guarding costs in marked segments (the rest of each block's pages)
+ * comes back whole when the blocks go, through every resize; blocks with
+ * mappings of their own cost none of it. */
+static void test_guard_cost(void **state)
+{
+    static const size_t sizes[] = { 0, 1, 100, 4096, 5000, 65536 };
+    struct wd_block b[sizeof sizes / sizeof *sizes];
+    (void)state;
+    long before = heap_marked_bytes(), cost = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        uintptr_t u = alloc(sizes[i], 16, true, i % 2, &b[i]);
         assert_true(u != 0);
-        assert_false(readable(u + WD_PAGE));
-        /* A 100-byte block has a 4-page slot: two pages of room. */
-        assert_true(heap_resize_in_place(&b, 2 * WD_PAGE));
-        memset((void *)u, 2, 2 * WD_PAGE);
-        assert_false(readable(u + 2 * WD_PAGE));
-        assert_true(heap_resize_in_place(&b, 10));
-        assert_true(readable(u + 9));
-        assert_false(readable(u + 2 * WD_PAGE));
-        heap_retire(&b);
-        assert_false(readable(u));
+        cost += (long)(WD_ALIGN_UP(u + sizes[i], WD_PAGE) - WD_ALIGN_DOWN(u, WD_PAGE) - sizes[i]);
     }
+    assert_int_equal(heap_marked_bytes() - before, markers_expected() ? cost : 0);
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        heap_resize_in_place(&b[i], sizes[i] + 3000);
+        heap_resize_in_place(&b[i], 0);
+        heap_resize_in_place(&b[i], 7);
+    }
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        assert_true(heap_retire(&b[i]));
+    assert_int_equal(heap_marked_bytes(), before);
 }
 
 static void test_reuse(void **state)
@@ -209,7 +251,7 @@ static void test_foreach(void **state)
     assert_int_equal(count, 100);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_placement),
@@ -217,9 +259,24 @@ int main(void)
         cmocka_unit_test(test_not_ours),
         cmocka_unit_test(test_guarded),
         cmocka_unit_test(test_guarded_resize),
+        cmocka_unit_test(test_guard_cost),
         cmocka_unit_test(test_reuse),
         cmocka_unit_test(test_foreach),
         cmocka_unit_test(test_slot_index),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    markers_wanted = !(argc > 1 && strcmp(argv[1], "mappings") == 0);
+    int failed = cmocka_run_group_tests(tests, setup, NULL);
+    if (!markers_wanted)
+        return failed;
+    /* Again, in a fresh process whose segments are all mappings. */
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/proc/self/exe", argv[0], "mappings", (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return 1;
+    return failed || WEXITSTATUS(status);
 }
