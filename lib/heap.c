@@ -291,12 +291,19 @@ static bool span_open(const struct wd_seg *s, uintptr_t lo, uintptr_t hi)
     return s->markers ? prim_unmark((void *)lo, hi - lo) : prim_commit((void *)lo, hi - lo);
 }
 
-/* False if the pages stay accessible (see prim_mark). */
+/* False if the pages stay accessible. The kernel refuses markers in
+ * locked memory (mlock, mlockall): the segments made from then on are
+ * mappings, which it does not refuse. Unlocking the range instead would
+ * take a lock the program asked for from the next block there, and split
+ * the segment's mapping for every freed block. */
 static bool span_close(const struct wd_seg *s, uintptr_t lo, uintptr_t hi)
 {
-    if (s->markers)
-        return prim_mark((void *)lo, hi - lo);
-    return prim_discard((void *)lo, hi - lo);
+    if (!s->markers)
+        return prim_discard((void *)lo, hi - lo);
+    if (prim_mark((void *)lo, hi - lo))
+        return true;
+    atomic_store(&hp.no_markers, true);
+    return false;
 }
 
 /* What guarding a block of size bytes on pages [lo, hi) costs in memory:

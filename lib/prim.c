@@ -79,13 +79,7 @@ int prim_markers_space(void *addr, size_t size)
 
 int prim_mark(void *addr, size_t size)
 {
-    if (madvise(addr, size, MADV_GUARD_INSTALL) == 0)
-        return 1;
-    /* The kernel refuses markers in locked memory (mlock, mlockall), and
-     * the range is a freed block's: unlocking it costs the program
-     * nothing. */
-    return errno == EINVAL && munlock(addr, size) == 0 &&
-           madvise(addr, size, MADV_GUARD_INSTALL) == 0;
+    return madvise(addr, size, MADV_GUARD_INSTALL) == 0;
 }
 
 int prim_unmark(void *addr, size_t size)

@@ -23,9 +23,9 @@ void *prim_map(size_t size);               /* read-write, zeroed */
  * splits no mapping, counts nothing against vm.max_map_count and takes the
  * address-space lock only for reading. prim_markers_space maps size bytes
  * at addr read-write and marks them all (0 if the kernel cannot);
- * prim_mark drops a range's pages and marks it (unlocking it first if it
- * was locked; 0 if it stays accessible), prim_unmark makes it zero-filled
- * memory again. */
+ * prim_mark drops a range's pages and marks it (0 if the kernel refuses,
+ * as it does in locked memory: the range stays accessible), prim_unmark
+ * makes it zero-filled memory again. */
 int   prim_markers_space(void *addr, size_t size);
 int   prim_mark(void *addr, size_t size);
 int   prim_unmark(void *addr, size_t size);

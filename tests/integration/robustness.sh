@@ -6,7 +6,8 @@
 # limit could guard; and threads still inside malloc or free when the
 # process forks or exits, or still starting when it exits (several times
 # over, the windows are short); and a block only a thread held when the
-# process forked, not leaked in the child.
+# process forked, not leaked in the child. And mlockall at start, which
+# must not fault in ward's untouched reservations.
 . "$(dirname "$0")/../lib.sh"
 build robust
 for what in threads-churn errno fork-in-handler huge-realloc many-large \
@@ -21,4 +22,19 @@ for what in threads-churn errno fork-in-handler huge-realloc many-large \
     expect_out "^ok$"
     expect_no_err "ward: ERROR"
 done
+
+build locks_all
+run "$TMP/locks_all"
+if [ "$RC" -ne 77 ]; then                   # 77: may not lock memory here
+    [ "$RC" -eq 0 ] || fail "locks_all fails even without ward"
+    cp "$TMP/out" "$TMP/plain.out"
+    for mode in auto all; do
+        ward_run --guard=$mode --leaks=0 -- "$TMP/locks_all"
+        expect_rc 0
+        cmp -s "$TMP/out" "$TMP/plain.out" || fail "locks_all: different output, guard=$mode"
+        peak=$(sed -n 's/^peak \([0-9]*\) KiB$/\1/p' "$TMP/err")
+        [ -n "$peak" ] && [ "$peak" -lt 262144 ] ||
+            fail "locks_all: peak memory ${peak:-?} KiB under guard=$mode"
+    done
+fi
 pass
