@@ -29,14 +29,8 @@ struct wd_seg {
     uint32_t  nslots;       /* a division costs tens of cycles on every free */
     uint8_t   kind;
     uint8_t   cls;
-    uint8_t   markers;  /* how guard pages are made, below */
+    uint8_t   markers;  /* SEG_PAGES: guard pages are page-table markers */
 };
-
-/* SEG_PAGES segments make guard pages with mappings (PROT_NONE, and a
- * block's pages a mapping over it), with page-table markers over one
- * read-write mapping, or with markers and, where the kernel refused them
- * (locked memory), mappings. */
-enum { SEG_MAPPED = 0, SEG_MARKED, SEG_MIXED };
 
 /* Division by multiplication: exact for offsets below 2^22 (a segment)
  * and slot sizes below 2^20, since offset * (magic * d - 2^42) < 2^42.

@@ -178,8 +178,9 @@ static void out_of_room(size_t size)
 static void unguarded_free(void)
 {
     report_warning_once("the kernel refused to make a freed guarded block's pages "
-                        "inaccessible (locked memory, past the limit on mappings); accesses "
-                        "to such blocks after free are not caught at once");
+                        "inaccessible (guard markers in locked memory); accesses to such "
+                        "blocks after free are not caught at once (guard_markers=0 catches "
+                        "them)");
 }
 
 static bool guard_allowed(size_t size)

@@ -88,10 +88,10 @@ static bool pool_new_segment(struct pool *p, uint8_t kind, uint8_t cls,
         return false;
     }
     struct wd_seg *s = &wd_arena.segs[idx];
-    s->markers = SEG_MAPPED;
+    s->markers = 0;
     if (kind == SEG_PAGES && wd_opt.guard_markers && !atomic_load(&hp.no_markers)) {
-        s->markers = prim_markers_space((void *)base, SEG_SIZE) ? SEG_MARKED : SEG_MAPPED;
-        if (s->markers == SEG_MAPPED)
+        s->markers = (uint8_t)prim_markers_space((void *)base, SEG_SIZE);
+        if (!s->markers)
             atomic_store(&hp.no_markers, true);
     }
     s->slot_base = base;
@@ -247,7 +247,7 @@ static bool huge_take(size_t size, size_t align, struct wd_block *b)
         s->div_magic = 0;
         s->meta = meta;
         s->nslots = 1;
-        s->markers = SEG_MAPPED;    /* a span's pages are mappings of their own */
+        s->markers = 0;             /* a span's pages are mappings of their own */
         atomic_store_explicit((_Atomic uint8_t *)&s->kind, SEG_HUGE, memory_order_release);
     }
     b->seg = &wd_arena.segs[idx];
@@ -285,32 +285,23 @@ bool heap_take(struct wd_tcache *tc, size_t size, size_t align, bool guarded,
 }
 
 /* Pages of a page slot made usable or inaccessible again, by the
- * segment's means (see the top of this file). In a mixed segment a slot
- * may hold ranges closed by a mapping: a new mapping over the block's
- * pages opens whatever they were. */
+ * segment's means (see the top of this file). */
 static bool span_open(const struct wd_seg *s, uintptr_t lo, uintptr_t hi)
 {
-    uint8_t k = atomic_load_explicit((_Atomic uint8_t *)&s->markers, memory_order_relaxed);
-    return k == SEG_MARKED ? prim_unmark((void *)lo, hi - lo) : prim_commit((void *)lo, hi - lo);
+    return s->markers ? prim_unmark((void *)lo, hi - lo) : prim_commit((void *)lo, hi - lo);
 }
 
-/* False if the pages stay accessible. The kernel refuses markers in
- * locked memory (mlock, mlockall): the range is then closed by a mapping
- * of its own, as on kernels without markers, and the segment becomes
- * mixed, while the map budget allows; the mapping is counted against it
- * for good. Unlocking the range instead would take a lock the program
- * asked for from the next block placed there. */
-static bool span_close(struct wd_seg *s, uintptr_t lo, uintptr_t hi)
+/* False if the pages stay accessible: the kernel refuses markers in
+ * locked memory (mlock, mlockall). Unlocking the range would take a lock
+ * the program asked for from the next block placed there, and split the
+ * segment's mapping for every freed block; closing it with a mapping
+ * instead makes mappings that, without a record per slot, could not be
+ * counted against the kernel's limit. */
+static bool span_close(const struct wd_seg *s, uintptr_t lo, uintptr_t hi)
 {
-    if (s->markers == SEG_MAPPED)
+    if (!s->markers)
         return prim_discard((void *)lo, hi - lo);
-    if (prim_mark((void *)lo, hi - lo))
-        return true;
-    if (heap_guard_limit() == HEAP_LIMIT_MAPS || !prim_discard((void *)lo, hi - lo))
-        return false;
-    atomic_fetch_add_explicit(&hp.guarded_live, 1, memory_order_relaxed);
-    atomic_store_explicit((_Atomic uint8_t *)&s->markers, SEG_MIXED, memory_order_relaxed);
-    return true;
+    return prim_mark((void *)lo, hi - lo);
 }
 
 /* What guarding a block of size bytes on pages [lo, hi) costs in memory:

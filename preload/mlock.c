@@ -7,7 +7,8 @@
  * later is locked then, ward's untouched reservations never. A program
  * that relies on every page being resident before it runs (to take no
  * page fault later) takes the faults it would take for memory it has
- * never touched. */
+ * never touched, and with MCL_FUTURE its new mappings are locked as they
+ * are touched rather than faulted in whole. */
 #define _GNU_SOURCE
 #include "core.h"
 
@@ -21,7 +22,9 @@
 
 WD_EXPORT int mlockall(int flags)
 {
-    if (wd_state == WD_ACTIVE && (flags & (MCL_CURRENT | MCL_FUTURE)))
+    /* Whatever ward's state: inert, or not started yet, its reservations
+     * are mapped all the same. */
+    if (flags & (MCL_CURRENT | MCL_FUTURE))
         flags |= MCL_ONFAULT;
     return (int)syscall(SYS_mlockall, flags);
 }

@@ -30,6 +30,10 @@ if [ "$RC" -ne 77 ]; then                   # 77: may not lock memory here
     cp "$TMP/out" "$TMP/plain.out"
     for mode in auto all; do
         ward_run --guard=$mode --leaks=0 -- "$TMP/locks_all"
+        # Without CAP_IPC_LOCK the kernel compares the lock limit with the
+        # whole address space, ward's reservations included: mlockall
+        # fails under ward where it passed without (a known limit).
+        [ "$RC" -eq 77 ] && break
         expect_rc 0
         cmp -s "$TMP/out" "$TMP/plain.out" || fail "locks_all: different output, guard=$mode"
         peak=$(sed -n 's/^peak \([0-9]*\) KiB$/\1/p' "$TMP/err")
