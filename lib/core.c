@@ -195,12 +195,12 @@ static bool guard_allowed(size_t size)
         return false;
     case HEAP_LIMIT_MEMORY:
         /* Large blocks fill most of their pages: guarding them costs
-         * little, whatever the small ones cost. */
-        if (size >= (size_t)wd_opt.guard_min)
+         * little (a page in 16 at most), whatever the small ones cost. */
+        if (size >= (size_t)wd_opt.guard_min && size >= 16 * WD_PAGE)
             return true;
         report_warning_once("guarding blocks has cost a quarter of the machine's memory (a "
                             "small block takes a page of its own); new blocks below guard_min "
-                            "are not guarded until some are freed (guard fewer: guard=auto, or "
+                            "(and 64K) are not guarded until some are freed (guard fewer: guard=auto, or "
                             "a larger sample=N)");
         return false;
     }
