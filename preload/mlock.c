@@ -10,7 +10,7 @@
  * never touched, and with MCL_FUTURE its new mappings are locked as they
  * are touched rather than faulted in whole. */
 #define _GNU_SOURCE
-#include "core.h"
+#include "common.h"
 
 #include <sys/mman.h>
 #include <sys/syscall.h>
