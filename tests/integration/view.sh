@@ -250,7 +250,10 @@ start() {
     tm new-session -d -x 80 -y 24 \
         "cd '$TMP' && $*; echo \"EXITED rc=\$?\"; stty -a > stty.out; sleep 60"
 }
+# sane: the terminal's modes after the program (the shell writes them
+# just after the EXITED line that wait_for saw: give it a moment).
 sane() {
+    for _ in $(seq 50); do [ -s stty.out ] && break; sleep 0.1; done
     [ -s stty.out ] || fail "no stty output"
     grep -qE '(^| )icanon( |$)' stty.out && grep -qE '(^| )echo( |$)' stty.out \
         || { cat stty.out >&2; fail "the terminal was left in raw mode"; }
