@@ -427,7 +427,7 @@ bool heap_resize_in_place(struct wd_block *b, uint64_t size)
     uintptr_t old_hi = WD_ALIGN_UP(user + blk_size(b), WD_PAGE);
     uintptr_t new_hi = WD_ALIGN_UP(user + size, WD_PAGE);
     uintptr_t lo = WD_ALIGN_DOWN(user, WD_PAGE);
-    long was = guard_cost(lo, old_hi > lo ? old_hi : lo, blk_size(b));
+    long was = guard_cost(lo, old_hi, blk_size(b));
     if (new_hi > old_hi) {
         uintptr_t from = old_hi > lo ? old_hi : lo;
         if (new_hi > from && !span_open(b->seg, from, new_hi))
@@ -437,8 +437,7 @@ bool heap_resize_in_place(struct wd_block *b, uint64_t size)
         span_close(b->seg, from, old_hi);
     }
     if (b->seg->markers)
-        atomic_fetch_add_explicit(&hp.marked_bytes,
-                                  guard_cost(lo, new_hi > lo ? new_hi : lo, size) - was,
+        atomic_fetch_add_explicit(&hp.marked_bytes, guard_cost(lo, new_hi, size) - was,
                                   memory_order_relaxed);
     blk_set_size(b, size);
     return true;
