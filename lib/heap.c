@@ -125,21 +125,30 @@ static unsigned pool_take(struct pool *p, uint8_t kind, uint8_t cls,
     return got;
 }
 
-static void pool_put(struct pool *p, uintptr_t slot)
+/* Puts n slots back under one lock. */
+static void pool_put_many(struct pool *p, const uintptr_t *slot, unsigned n)
 {
     prim_lock(&p->lock);
-    if (p->nfree == p->cap) {
+    if (p->nfree + n > p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 256;
+        while (cap < p->nfree + n)
+            cap *= 2;
         uintptr_t *f = imem_grow(p->free, p->cap * sizeof *f, cap * sizeof *f);
-        if (!f) {                   /* cannot track it: the slot is lost */
+        if (!f) {                   /* cannot track them: the slots are lost */
             prim_unlock(&p->lock);
             return;
         }
         p->free = f;
         p->cap = cap;
     }
-    p->free[p->nfree++] = slot;
+    memcpy(p->free + p->nfree, slot, n * sizeof *slot);
+    p->nfree += n;
     prim_unlock(&p->lock);
+}
+
+static void pool_put(struct pool *p, uintptr_t slot)
+{
+    pool_put_many(p, &slot, 1);
 }
 
 static void fill_block(struct wd_block *b, uintptr_t slot)
@@ -151,15 +160,25 @@ static void fill_block(struct wd_block *b, uintptr_t slot)
     b->m = &s->meta[seg_slot_index(s, slot)];
 }
 
-/* The next slot of a class to be handed out left the quarantine long ago
- * and is cold: its metadata and the start of its poison are read when it
- * is, so they are fetched now, while the program works. */
+/* A slot that left the quarantine is cold: its metadata and the start of
+ * its poison are read when it is handed out. */
+static void prefetch_lines(const struct wd_meta *m, uintptr_t slot, uint64_t slot_size)
+{
+    __builtin_prefetch(m, 1);
+    for (unsigned i = 0; i < 256 + HEAP_REDZONE && i < slot_size; i += 64)
+        __builtin_prefetch((const char *)slot + i, 1);
+}
+
 static void prefetch_slot(uintptr_t slot)
 {
     struct wd_seg *s = arena_seg((void *)slot);
-    __builtin_prefetch(&s->meta[seg_slot_index(s, slot)], 1);
-    for (unsigned i = 0; i < 256 + HEAP_REDZONE && i < s->slot_size; i += 64)
-        __builtin_prefetch((const char *)slot + i, 1);
+    prefetch_lines(&s->meta[seg_slot_index(s, slot)], slot, s->slot_size);
+}
+
+void heap_prefetch(const struct wd_block *b)
+{
+    if (b->seg->kind == SEG_SMALL)
+        prefetch_lines(b->m, b->slot, b->slot_size);
 }
 
 /* Small blocks: a slot of the class that fits size, alignment slack and
@@ -468,10 +487,18 @@ void heap_release(struct wd_tcache *tc, const struct wd_block *b)
     struct wd_seg *s = b->seg;
     if (s->kind == SEG_SMALL) {
         unsigned c = s->cls;
-        if (tc && tc->n[c] < TC_MAX)
-            tc->slot[c][tc->n[c]++] = b->slot;
-        else
+        if (!tc) {
             pool_put(&hp.small[c], b->slot);
+            return;
+        }
+        /* A full cache hands its older half back in one go: a quarantine
+         * batch releases a thousand slots at once. */
+        if (tc->n[c] == TC_MAX) {
+            pool_put_many(&hp.small[c], tc->slot[c], TC_MAX / 2);
+            memmove(tc->slot[c], tc->slot[c] + TC_MAX / 2, TC_MAX / 2 * sizeof **tc->slot);
+            tc->n[c] = TC_MAX / 2;
+        }
+        tc->slot[c][tc->n[c]++] = b->slot;
         return;
     }
     if (s->kind == SEG_PAGES) {
@@ -484,9 +511,11 @@ void heap_release(struct wd_tcache *tc, const struct wd_block *b)
 
 void heap_tcache_flush(struct wd_tcache *tc)
 {
-    for (unsigned c = 0; c < HEAP_NCLS; c++)
-        while (tc->n[c])
-            pool_put(&hp.small[c], tc->slot[c][--tc->n[c]]);
+    for (unsigned c = 0; c < HEAP_NCLS; c++) {
+        if (tc->n[c])
+            pool_put_many(&hp.small[c], tc->slot[c], tc->n[c]);
+        tc->n[c] = 0;
+    }
 }
 
 void heap_foreach(void (*fn)(struct wd_block *b, void *arg), void *arg)

@@ -83,6 +83,9 @@ void heap_span(const struct wd_block *b, uintptr_t *lo, uintptr_t *hi);
  * (the kernel refused; see prim_mark). */
 bool heap_retire(const struct wd_block *b);
 
+/* Starts fetching what handing the slot out again reads first. */
+void heap_prefetch(const struct wd_block *b);
+
 /* The slot may be reused. tc may be NULL. */
 void heap_release(struct wd_tcache *tc, const struct wd_block *b);
 
