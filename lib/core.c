@@ -665,6 +665,11 @@ void core_check_all(void)
     heap_foreach(check_at_exit, NULL);
 }
 
+size_t core_found_count(void)
+{
+    return found.n;
+}
+
 void core_report_found(uint32_t stack)
 {
     for (size_t i = 0; i < found.n; i++) {

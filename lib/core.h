@@ -69,6 +69,7 @@ void core_evict(struct wd_block *b);
  * live block's redzones and every freed block's poison; core_report_found
  * reports what it found once they run again. */
 void core_check_all(void);
+size_t core_found_count(void);
 void core_report_found(uint32_t stack);
 
 #endif

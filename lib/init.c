@@ -191,7 +191,6 @@ static void ward_exit(void)
     if (wd_state != WD_ACTIVE)
         return;
     wd_tls.in_ward++;
-    uint32_t stack = stacks_capture(__builtin_return_address(0));
     world_stop();
     core_check_all();
     if (wd_opt.leaks)
@@ -200,7 +199,11 @@ static void ward_exit(void)
         collect_owner_counts();
     trace_collect_all();
     world_resume();
-    core_report_found(stack);
+    /* Only when there is something to report: the exit path's first frames
+     * (crtstuff's, without unwind tables) need libunwind, whose cache costs
+     * a quarter of a megabyte the first time. */
+    if (core_found_count())
+        core_report_found(stacks_capture(__builtin_return_address(0)));
     if (wd_opt.leaks)
         leaks_report();
     report_suppressions_used();
