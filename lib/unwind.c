@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "unwind.h"
 #include "coro.h"
+#include "imem.h"
 #include "prim.h"
 #include "threads.h"
 
@@ -29,8 +30,9 @@ struct rule {
 
 /* ---- the table ---- */
 
-#define TAB_BITS  15
-#define TAB_PROBE 32
+#define TAB_MIN_BITS 12
+#define TAB_MAX_BITS 20
+#define TAB_PROBE    32
 
 /* A rule packed in one word, so that it is read and written whole. */
 struct entry {
@@ -38,7 +40,23 @@ struct entry {
     _Atomic uint64_t rule;
 };
 
-static struct entry tab[1u << TAB_BITS];
+/* The table starts small and doubles when half full: a small program
+ * touches a few pages of it, not the half megabyte a large one needs.
+ * Readers may still hold an older table, so none is ever freed (together
+ * they are smaller than the current one). */
+struct table {
+    struct table *older;
+    uint32_t mask;
+    uint32_t used;
+    struct entry e[];
+};
+
+static struct {
+    struct table t;
+    struct entry e[1u << TAB_MIN_BITS];
+} first = { .t.mask = (1u << TAB_MIN_BITS) - 1 };
+
+static _Atomic(struct table *) tab = &first.t;
 static wd_lock tab_lock;
 
 static uint64_t pack(struct rule r)
@@ -55,22 +73,23 @@ static struct rule unpack(uint64_t w)
     return r;
 }
 
-static size_t slot_of(uintptr_t ip)
+static size_t slot_of(const struct table *t, uintptr_t ip)
 {
-    return (size_t)((ip * 0x9e3779b97f4a7c15ull) >> (64 - TAB_BITS));
+    return (size_t)((ip * 0x9e3779b97f4a7c15ull) >> 32) & t->mask;
 }
 
 /* Lock-free: the ip is read again after the rule, so a rule rewritten for
  * another address meanwhile (uw_forget, then remember) is not taken. */
-static bool cached(uintptr_t ip, struct rule *r)
+static bool cached(const struct table *t, uintptr_t ip, struct rule *r)
 {
-    size_t i = slot_of(ip);
-    for (unsigned k = 0; k < TAB_PROBE; k++, i = (i + 1) & ((1u << TAB_BITS) - 1)) {
-        uintptr_t v = atomic_load_explicit(&tab[i].ip, memory_order_acquire);
+    uint32_t mask = t->mask;
+    size_t i = slot_of(t, ip);
+    for (unsigned k = 0; k < TAB_PROBE; k++, i = (i + 1) & mask) {
+        uintptr_t v = atomic_load_explicit(&t->e[i].ip, memory_order_acquire);
         if (v == ip) {
-            *r = unpack(atomic_load_explicit(&tab[i].rule, memory_order_relaxed));
+            *r = unpack(atomic_load_explicit(&t->e[i].rule, memory_order_relaxed));
             atomic_thread_fence(memory_order_acquire);
-            return atomic_load_explicit(&tab[i].ip, memory_order_relaxed) == ip &&
+            return atomic_load_explicit(&t->e[i].ip, memory_order_relaxed) == ip &&
                    r->kind != R_UNKNOWN;
         }
         if (!v)
@@ -79,32 +98,65 @@ static bool cached(uintptr_t ip, struct rule *r)
     return false;
 }
 
-static void remember(uintptr_t ip, struct rule r)
+/* Stores into t; called with the lock held. False if t has no room near
+ * ip's slot. */
+static bool put(struct table *t, uintptr_t ip, uint64_t rule)
 {
-    size_t i = slot_of(ip);
-    prim_lock(&tab_lock);
-    for (unsigned k = 0; k < TAB_PROBE; k++, i = (i + 1) & ((1u << TAB_BITS) - 1)) {
-        uintptr_t v = atomic_load_explicit(&tab[i].ip, memory_order_relaxed);
+    size_t i = slot_of(t, ip);
+    for (unsigned k = 0; k < TAB_PROBE; k++, i = (i + 1) & t->mask) {
+        uintptr_t v = atomic_load_explicit(&t->e[i].ip, memory_order_relaxed);
         if (v == ip || !v) {
             /* An entry a fork cut short (ip set, rule R_UNKNOWN) is redone. */
+            t->used += !v;
             atomic_thread_fence(memory_order_release);
-            atomic_store_explicit(&tab[i].rule, pack(r), memory_order_relaxed);
-            atomic_store_explicit(&tab[i].ip, ip, memory_order_release);
-            break;
+            atomic_store_explicit(&t->e[i].rule, rule, memory_order_relaxed);
+            atomic_store_explicit(&t->e[i].ip, ip, memory_order_release);
+            return true;
         }
     }
-    prim_unlock(&tab_lock);      /* full: the rule is found again next time */
+    return false;
+}
+
+/* The table twice the size with t's rules; t if there is no memory. */
+static struct table *grow(struct table *t)
+{
+    unsigned bits = (unsigned)__builtin_popcount(t->mask) + 1;
+    struct table *n = imem_alloc(sizeof *n + (sizeof(struct entry) << bits));
+    if (!n)
+        return t;
+    n->mask = (1u << bits) - 1;
+    n->older = t;
+    for (uint32_t i = 0; i <= t->mask; i++) {
+        uintptr_t ip = atomic_load_explicit(&t->e[i].ip, memory_order_relaxed);
+        if (ip)
+            put(n, ip, atomic_load_explicit(&t->e[i].rule, memory_order_relaxed));
+    }
+    atomic_store_explicit(&tab, n, memory_order_release);
+    return n;
+}
+
+static void remember(uintptr_t ip, struct rule r)
+{
+    prim_lock(&tab_lock);
+    struct table *t = atomic_load_explicit(&tab, memory_order_relaxed);
+    if ((t->used + 1) * 2 > t->mask + 1 && t->mask < (1u << TAB_MAX_BITS) - 1)
+        t = grow(t);
+    put(t, ip, pack(r));        /* full: the rule is found again next time */
+    prim_unlock(&tab_lock);
 }
 
 void uw_forget(void)
 {
     prim_lock(&tab_lock);
-    for (size_t i = 0; i < WD_ARRAY_LEN(tab); i++) {
-        if (!atomic_load_explicit(&tab[i].ip, memory_order_relaxed))
-            continue;
-        atomic_store_explicit(&tab[i].ip, 0, memory_order_relaxed);
-        atomic_thread_fence(memory_order_release);      /* ip gone before the rule */
-        atomic_store_explicit(&tab[i].rule, 0, memory_order_relaxed);
+    for (struct table *t = atomic_load_explicit(&tab, memory_order_relaxed); t; t = t->older) {
+        for (size_t i = 0; i <= t->mask; i++) {
+            if (!atomic_load_explicit(&t->e[i].ip, memory_order_relaxed))
+                continue;
+            atomic_store_explicit(&t->e[i].ip, 0, memory_order_relaxed);
+            atomic_thread_fence(memory_order_release);  /* ip gone before the rule */
+            atomic_store_explicit(&t->e[i].rule, 0, memory_order_relaxed);
+        }
+        t->used = 0;
     }
     prim_unlock(&tab_lock);
 }
@@ -504,10 +556,10 @@ static struct rule compute(uintptr_t ra)
                           .cfa_bp = s.cfa_reg == DW_RBP, .kind = R_FRAME };
 }
 
-static struct rule rule_of(uintptr_t ra)
+static struct rule rule_of(const struct table *t, uintptr_t ra)
 {
     struct rule r;
-    if (WD_LIKELY(cached(ra, &r)))
+    if (WD_LIKELY(cached(t, ra, &r)))
         return r;
     r = compute(ra);
     remember(ra, r);
@@ -536,12 +588,13 @@ __attribute__((visibility("hidden"))) int uw_walk(void **out, int max, uintptr_t
 int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
 {
     uintptr_t hi = stack_top(sp);
+    const struct table *t = atomic_load_explicit(&tab, memory_order_acquire);
     int n = 0;
     if (!hi)
         return -1;
     while (n < max) {
         out[n++] = (void *)ip;
-        struct rule r = rule_of(ip);
+        struct rule r = rule_of(t, ip);
         if (r.kind == R_END)
             break;
         if (r.kind != R_FRAME)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "imem.h"
 #include "threads.h"
 #include "unwind.h"
 
@@ -59,6 +60,8 @@ static void know_my_stack(void)
 static int setup(void **state)
 {
     (void)state;
+    if (!imem_init())                           /* the rule table grows there */
+        return -1;
     void *h = dlopen("libunwind.so.8", RTLD_NOW);
     libunwind_bt = h ? (int (*)(void **, int))dlsym(h, "unw_backtrace") : NULL;
     if (!libunwind_bt)
@@ -182,6 +185,46 @@ static void test_forget_then_again(void **state)
     assert_same(&b);
 }
 
+/* A thousand functions with frames of a thousand sizes: a thousand
+ * return addresses with rules of their own, more than the rule table
+ * first holds, so it grows while being used; a rule given to the wrong
+ * address would send the walk astray. */
+#define FN(k)                                                           \
+    static __attribute__((noinline)) void fn##k(struct both *b)       \
+    {                                                                   \
+        volatile char pad[16 * k + 8];                                  \
+        pad[0] = 0;                                                     \
+        plain(b, 0);                                                    \
+        __asm__ volatile("" : : "r"(pad) : "memory");                   \
+    }
+#define FN10(k) FN(k##0) FN(k##1) FN(k##2) FN(k##3) FN(k##4) FN(k##5) FN(k##6) FN(k##7) \
+    FN(k##8) FN(k##9)
+#define FN100(k) FN10(k##0) FN10(k##1) FN10(k##2) FN10(k##3) FN10(k##4) FN10(k##5)     \
+    FN10(k##6) FN10(k##7) FN10(k##8) FN10(k##9)
+#define P10(k) fn##k##0, fn##k##1, fn##k##2, fn##k##3, fn##k##4, fn##k##5, fn##k##6,   \
+    fn##k##7, fn##k##8, fn##k##9,
+#define P100(k) P10(k##0) P10(k##1) P10(k##2) P10(k##3) P10(k##4) P10(k##5) P10(k##6)  \
+    P10(k##7) P10(k##8) P10(k##9)
+
+FN100(1) FN100(2) FN100(3) FN100(4) FN100(5) FN100(6) FN100(7) FN100(8) FN100(9)
+FN100(10)
+
+static void (*const fns[])(struct both *) = {
+    P100(1) P100(2) P100(3) P100(4) P100(5) P100(6) P100(7) P100(8) P100(9) P100(10)
+};
+
+static void test_many_return_addresses(void **state)
+{
+    struct both b;
+    (void)state;
+    uw_forget();
+    for (int round = 0; round < 2; round++)
+        for (size_t k = 0; k < WD_ARRAY_LEN(fns); k++) {
+            fns[k](&b);
+            assert_same(&b);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_unknown_stack_is_left_to_libunwind),
         cmocka_unit_test(test_signal_frames),
         cmocka_unit_test(test_forget_then_again),
+        cmocka_unit_test(test_many_return_addresses),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
