@@ -1,10 +1,15 @@
 /* Stack capture and the interning table (see stacks.h).
  *
  * Layout: stacks are records {offset, depth} indexed by id; their frames
- * sit back to back in one frame store; the hash table maps a 32-bit hash
- * and the id in one 64-bit word, so a probe is a single atomic load. All
- * live in ward's uncommitted internal region and cost memory only as they
- * fill.
+ * sit back to back in one frame store. The hash table's slot holds a
+ * 32-bit hash and the id in one 64-bit word, so that a probe is a single
+ * atomic load, and beside it a second, independent 64-bit hash of the
+ * frames. A lookup matches on both hashes (96 bits) and never reads the
+ * record or the frames: in a program with a million stacks each would be
+ * another cache miss, and two different stacks share 96 bits of hash with
+ * odds of about one in 10^16 over a whole run. Insertions compare frames.
+ * All live in ward's uncommitted internal region and cost memory only as
+ * they fill.
  *
  * Lookups take no lock. Insertions are rare (a new stack) and take one: the
  * inserter looks again under the lock, and doubles the table when it is
@@ -33,12 +38,22 @@
 struct stack_rec {
     uint64_t offset;
     uint32_t depth;
-    uint32_t hash;
+};
+
+/* Both hashes of a stack. */
+struct hashes {
+    uint32_t h;
+    uint64_t check;
+};
+
+struct slot {
+    uint64_t key;                               /* h << 32 | id; 0 = empty */
+    uint64_t check;                             /* written before key */
 };
 
 struct table {
     uint32_t mask;
-    uint64_t slot[];                            /* hash << 32 | id; 0 = empty */
+    struct slot slot[];
 };
 
 static struct {
@@ -68,7 +83,7 @@ static void find_own_text(void)
 
 static struct table *new_table(unsigned bits)
 {
-    struct table *t = imem_alloc(sizeof *t + (sizeof(uint64_t) << bits));
+    struct table *t = imem_alloc(sizeof *t + (sizeof(struct slot) << bits));
     if (t)
         t->mask = (1u << bits) - 1;
     return t;
@@ -89,16 +104,20 @@ bool stacks_is_ward_pc(uintptr_t pc)
     return pc - st.ward_lo < st.ward_hi - st.ward_lo;
 }
 
-static uint32_t hash_frames(const uintptr_t *pcs, unsigned n)
+/* Two independent hashes in one pass (the two chains run in parallel). */
+static struct hashes hash_frames(const uintptr_t *pcs, unsigned n)
 {
-    uint64_t h = n * 0x9E3779B97F4A7C15ull;
+    uint64_t a = n * 0x9E3779B97F4A7C15ull, b = n * 0xC2B2AE3D27D4EB4Full + 1;
     for (unsigned i = 0; i < n; i++) {
-        h ^= pcs[i];
-        h *= 0xff51afd7ed558ccdull;
-        h ^= h >> 29;
+        a ^= pcs[i];
+        a *= 0xff51afd7ed558ccdull;
+        a ^= a >> 29;
+        b += pcs[i];
+        b *= 0xc4ceb9fe1a85ec53ull;
+        b ^= b >> 32;
     }
-    uint32_t r = (uint32_t)(h ^ (h >> 32));
-    return r ? r : 1;
+    uint32_t h = (uint32_t)(a ^ (a >> 32));
+    return (struct hashes){ h ? h : 1, b };
 }
 
 static bool same_frames(uint32_t id, const uintptr_t *pcs, unsigned n)
@@ -108,19 +127,20 @@ static bool same_frames(uint32_t id, const uintptr_t *pcs, unsigned n)
 }
 
 /* The id of the stack in table t, or 0; *slot gets the empty bucket where
- * it would go. */
-static uint32_t find(struct table *t, uint32_t h, const uintptr_t *pcs, unsigned n,
+ * it would go. The frames are compared only when given (insertions). */
+static uint32_t find(struct table *t, struct hashes k, const uintptr_t *pcs, unsigned n,
                      uint32_t *slot)
 {
     *slot = UINT32_MAX;
-    for (uint32_t i = h & t->mask, k = 0; k <= t->mask; i = (i + 1) & t->mask, k++) {
-        uint64_t e = atomic_load_explicit((_Atomic uint64_t *)&t->slot[i],
+    for (uint32_t i = k.h & t->mask, j = 0; j <= t->mask; i = (i + 1) & t->mask, j++) {
+        uint64_t e = atomic_load_explicit((_Atomic uint64_t *)&t->slot[i].key,
                                           memory_order_acquire);
         if (e == 0) {
             *slot = i;
             return 0;
         }
-        if ((uint32_t)(e >> 32) == h && same_frames((uint32_t)e, pcs, n))
+        if ((uint32_t)(e >> 32) == k.h && t->slot[i].check == k.check &&
+            (!pcs || same_frames((uint32_t)e, pcs, n)))
             return (uint32_t)e;
     }
     return 0;
@@ -134,24 +154,24 @@ static struct table *grow(struct table *old)
     if (!t)
         return old;
     for (uint32_t i = 0; i <= old->mask; i++) {
-        uint64_t e = old->slot[i];
+        uint64_t e = old->slot[i].key;
         if (!e)
             continue;
         uint32_t j = (uint32_t)(e >> 32) & t->mask;
-        while (t->slot[j])
+        while (t->slot[j].key)
             j = (j + 1) & t->mask;
-        t->slot[j] = e;
+        t->slot[j] = old->slot[i];
     }
     atomic_store_explicit(&st.tab, t, memory_order_release);
     return t;
 }
 
-static uint32_t insert(uint32_t h, const uintptr_t *pcs, unsigned n)
+static uint32_t insert(struct hashes k, const uintptr_t *pcs, unsigned n)
 {
     uint32_t slot, id;
     prim_lock(&st.lock);
     struct table *t = atomic_load_explicit(&st.tab, memory_order_acquire);
-    if ((id = find(t, h, pcs, n, &slot)) != 0)
+    if ((id = find(t, k, pcs, n, &slot)) != 0)
         goto out;
     id = atomic_load_explicit(&st.next_id, memory_order_relaxed);
     if (id >= MAX_STACKS || st.next_word + n > STORE_WORDS ||
@@ -162,13 +182,14 @@ static uint32_t insert(uint32_t h, const uintptr_t *pcs, unsigned n)
         return STACK_FULL;
     }
     memcpy(st.store + st.next_word, pcs, n * sizeof *pcs);
-    st.recs[id] = (struct stack_rec){ st.next_word, n, h };
+    st.recs[id] = (struct stack_rec){ st.next_word, n };
     st.next_word += n;
     atomic_store_explicit(&st.next_id, id + 1, memory_order_release);
     st.used++;
     t = atomic_load_explicit(&st.tab, memory_order_relaxed);
-    find(t, h, pcs, n, &slot);
-    atomic_store_explicit((_Atomic uint64_t *)&t->slot[slot], (uint64_t)h << 32 | id,
+    find(t, k, pcs, n, &slot);
+    t->slot[slot].check = k.check;
+    atomic_store_explicit((_Atomic uint64_t *)&t->slot[slot].key, (uint64_t)k.h << 32 | id,
                           memory_order_release);
     prim_unlock(&st.lock);
     /* Outside the lock: the writer may look at the module map, which takes
@@ -187,10 +208,10 @@ uint32_t stacks_intern(const uintptr_t *pcs, unsigned n)
     struct table *t = atomic_load_explicit(&st.tab, memory_order_acquire);
     if (n == 0 || !t)
         return STACK_NONE;
-    uint32_t h = hash_frames(pcs, n);
-    if ((id = find(t, h, pcs, n, &slot)) != 0)
+    struct hashes k = hash_frames(pcs, n);
+    if ((id = find(t, k, NULL, n, &slot)) != 0)
         return id;
-    return insert(h, pcs, n);
+    return insert(k, pcs, n);
 }
 
 uint32_t stacks_from_raw(void **raw, int got, void *caller)
