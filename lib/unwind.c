@@ -45,18 +45,16 @@ struct entry {
  * Readers may still hold an older table, so none is ever freed (together
  * they are smaller than the current one). */
 struct table {
-    struct table *older;
+    struct entry *e;
     uint32_t mask;
     uint32_t used;
-    struct entry e[];
+    struct table *older;
 };
 
-static struct {
-    struct table t;
-    struct entry e[1u << TAB_MIN_BITS];
-} first = { .t.mask = (1u << TAB_MIN_BITS) - 1 };
+static _Alignas(64) struct entry first_e[1u << TAB_MIN_BITS];
+static struct table first = { first_e, (1u << TAB_MIN_BITS) - 1, 0, NULL };
 
-static _Atomic(struct table *) tab = &first.t;
+static _Atomic(struct table *) tab = &first;
 static wd_lock tab_lock;
 
 static uint64_t pack(struct rule r)
@@ -80,16 +78,15 @@ static size_t slot_of(const struct table *t, uintptr_t ip)
 
 /* Lock-free: the ip is read again after the rule, so a rule rewritten for
  * another address meanwhile (uw_forget, then remember) is not taken. */
-static bool cached(const struct table *t, uintptr_t ip, struct rule *r)
+static bool cached(struct table t, uintptr_t ip, struct rule *r)
 {
-    uint32_t mask = t->mask;
-    size_t i = slot_of(t, ip);
-    for (unsigned k = 0; k < TAB_PROBE; k++, i = (i + 1) & mask) {
-        uintptr_t v = atomic_load_explicit(&t->e[i].ip, memory_order_acquire);
+    size_t i = slot_of(&t, ip);
+    for (unsigned k = 0; k < TAB_PROBE; k++, i = (i + 1) & t.mask) {
+        uintptr_t v = atomic_load_explicit(&t.e[i].ip, memory_order_acquire);
         if (v == ip) {
-            *r = unpack(atomic_load_explicit(&t->e[i].rule, memory_order_relaxed));
+            *r = unpack(atomic_load_explicit(&t.e[i].rule, memory_order_relaxed));
             atomic_thread_fence(memory_order_acquire);
-            return atomic_load_explicit(&t->e[i].ip, memory_order_relaxed) == ip &&
+            return atomic_load_explicit(&t.e[i].ip, memory_order_relaxed) == ip &&
                    r->kind != R_UNKNOWN;
         }
         if (!v)
@@ -121,9 +118,11 @@ static bool put(struct table *t, uintptr_t ip, uint64_t rule)
 static struct table *grow(struct table *t)
 {
     unsigned bits = (unsigned)__builtin_popcount(t->mask) + 1;
-    struct table *n = imem_alloc(sizeof *n + (sizeof(struct entry) << bits));
+    /* The entries start a cache line after the header, so none straddles two. */
+    struct table *n = imem_alloc(64 + (sizeof(struct entry) << bits));
     if (!n)
         return t;
+    n->e = (struct entry *)((char *)n + 64);
     n->mask = (1u << bits) - 1;
     n->older = t;
     for (uint32_t i = 0; i <= t->mask; i++) {
@@ -556,7 +555,7 @@ static struct rule compute(uintptr_t ra)
                           .cfa_bp = s.cfa_reg == DW_RBP, .kind = R_FRAME };
 }
 
-static struct rule rule_of(const struct table *t, uintptr_t ra)
+static struct rule rule_of(struct table t, uintptr_t ra)
 {
     struct rule r;
     if (WD_LIKELY(cached(t, ra, &r)))
@@ -588,7 +587,9 @@ __attribute__((visibility("hidden"))) int uw_walk(void **out, int max, uintptr_t
 int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
 {
     uintptr_t hi = stack_top(sp);
-    const struct table *t = atomic_load_explicit(&tab, memory_order_acquire);
+    /* A table's entries and size never change once it is published. */
+    const struct table *cur = atomic_load_explicit(&tab, memory_order_acquire);
+    struct table t = { .e = cur->e, .mask = cur->mask };
     int n = 0;
     if (!hi)
         return -1;
