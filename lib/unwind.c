@@ -30,7 +30,7 @@ struct rule {
 
 /* ---- the table ---- */
 
-#define TAB_MIN_BITS 12
+#define TAB_MIN_BITS 10
 #define TAB_MAX_BITS 20
 #define TAB_PROBE    32
 
@@ -118,11 +118,16 @@ static bool put(struct table *t, uintptr_t ip, uint64_t rule)
 static struct table *grow(struct table *t)
 {
     unsigned bits = (unsigned)__builtin_popcount(t->mask) + 1;
-    /* The entries start a cache line after the header, so none straddles two. */
-    struct table *n = imem_alloc(64 + (sizeof(struct entry) << bits));
-    if (!n)
+    /* Apart, so that the entries take a power of two (internal memory's
+     * size classes) and start on a cache line. */
+    struct table *n = imem_alloc(sizeof *n);
+    struct entry *e = imem_alloc(sizeof(struct entry) << bits);
+    if (!n || !e) {
+        imem_free(n, sizeof *n);
+        imem_free(e, sizeof(struct entry) << bits);
         return t;
-    n->e = (struct entry *)((char *)n + 64);
+    }
+    n->e = e;
     n->mask = (1u << bits) - 1;
     n->older = t;
     for (uint32_t i = 0; i <= t->mask; i++) {
@@ -158,6 +163,11 @@ void uw_forget(void)
         t->used = 0;
     }
     prim_unlock(&tab_lock);
+}
+
+size_t uw_table_size(void)
+{
+    return atomic_load_explicit(&tab, memory_order_acquire)->mask + 1;
 }
 
 void uw_atfork_prepare(void) { prim_lock(&tab_lock); }
@@ -587,7 +597,8 @@ __attribute__((visibility("hidden"))) int uw_walk(void **out, int max, uintptr_t
 int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
 {
     uintptr_t hi = stack_top(sp);
-    /* A table's entries and size never change once it is published. */
+    /* Where a table's entries live and how many there are never change
+     * once it is published: read once per walk, not at every frame. */
     const struct table *cur = atomic_load_explicit(&tab, memory_order_acquire);
     struct table t = { .e = cur->e, .mask = cur->mask };
     int n = 0;

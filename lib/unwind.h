@@ -22,6 +22,9 @@ int uw_backtrace(void **out, int max);
 /* Modules were unloaded: their addresses may now hold other code. */
 void uw_forget(void);
 
+/* Entries in the rule table now (for tests). */
+size_t uw_table_size(void);
+
 void uw_atfork_prepare(void);
 void uw_atfork_parent(void);
 void uw_atfork_child(void);

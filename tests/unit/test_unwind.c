@@ -185,16 +185,26 @@ static void test_forget_then_again(void **state)
     assert_same(&b);
 }
 
-/* A thousand functions with frames of a thousand sizes: a thousand
- * return addresses with rules of their own, more than the rule table
- * first holds, so it grows while being used; a rule given to the wrong
+/* A thousand functions with frames of a thousand sizes, each calling
+ * from three places: 3,000 return addresses with rules of their own
+ * (three for each frame size), so the rule table, which starts at 1,024
+ * entries, grows twice while being used; a rule copied to the wrong
  * address would send the walk astray. */
 #define FN(k)                                                           \
-    static __attribute__((noinline)) void fn##k(struct both *b)       \
+    static __attribute__((noinline)) void fn##k(struct both *b, int which) \
     {                                                                   \
         volatile char pad[16 * k + 8];                                  \
         pad[0] = 0;                                                     \
-        plain(b, 0);                                                    \
+        if (which == 0) {               /* what follows each call differs, */ \
+            plain(b, 0);                /* so the three are not merged */     \
+            __asm__ volatile("nop");                                    \
+        } else if (which == 1) {                                        \
+            plain(b, 0);                                                \
+            __asm__ volatile("nop; nop");                               \
+        } else {                                                        \
+            plain(b, 0);                                                \
+            __asm__ volatile("nop; nop; nop");                          \
+        }                                                               \
         __asm__ volatile("" : : "r"(pad) : "memory");                   \
     }
 #define FN10(k) FN(k##0) FN(k##1) FN(k##2) FN(k##3) FN(k##4) FN(k##5) FN(k##6) FN(k##7) \
@@ -209,7 +219,7 @@ static void test_forget_then_again(void **state)
 FN100(1) FN100(2) FN100(3) FN100(4) FN100(5) FN100(6) FN100(7) FN100(8) FN100(9)
 FN100(10)
 
-static void (*const fns[])(struct both *) = {
+static void (*const fns[])(struct both *, int) = {
     P100(1) P100(2) P100(3) P100(4) P100(5) P100(6) P100(7) P100(8) P100(9) P100(10)
 };
 
@@ -219,10 +229,12 @@ static void test_many_return_addresses(void **state)
     (void)state;
     uw_forget();
     for (int round = 0; round < 2; round++)
-        for (size_t k = 0; k < WD_ARRAY_LEN(fns); k++) {
-            fns[k](&b);
-            assert_same(&b);
-        }
+        for (size_t k = 0; k < WD_ARRAY_LEN(fns); k++)
+            for (int which = 0; which < 3; which++) {
+                fns[k](&b, which);
+                assert_same(&b);
+            }
+    assert_true(uw_table_size() >= 4096);
 }
 
 int main(void)
