@@ -185,6 +185,21 @@ void heap_prefetch(const struct wd_block *b)
         prefetch_lines(b->m, b->slot, b->slot_size);
 }
 
+void heap_prefetch_free(const void *p)
+{
+    if (!arena_contains(p))
+        return;
+    struct wd_seg *s = arena_seg(p);
+    if (atomic_load_explicit((_Atomic uint8_t *)&s->kind, memory_order_acquire) != SEG_SMALL)
+        return;
+    uint64_t i = seg_slot_index(s, (uintptr_t)p);
+    if (i >= s->nslots)
+        return;
+    __builtin_prefetch(&s->meta[i], 1);
+    __builtin_prefetch((const char *)(s->slot_base + i * s->slot_size), 1);
+    __builtin_prefetch(p, 1);
+}
+
 /* Small blocks: a slot of the class that fits size, alignment slack and
  * both redzones. */
 static bool small_take(struct wd_tcache *tc, size_t size, size_t align, struct wd_block *b)

@@ -86,6 +86,11 @@ bool heap_retire(const struct wd_block *b);
 /* Starts fetching what handing the slot out again reads first. */
 void heap_prefetch(const struct wd_block *b);
 
+/* Starts fetching what freeing the block at p touches first (its
+ * metadata, its first redzone and first bytes), so that the misses
+ * overlap the unwinding of the free's stack. */
+void heap_prefetch_free(const void *p);
+
 /* The slot may be reused. tc may be NULL. */
 void heap_release(struct wd_tcache *tc, const struct wd_block *b);
 

@@ -4,6 +4,7 @@
  * before it went inert, which it still frees itself. */
 #define _GNU_SOURCE
 #include "core.h"
+#include "heap.h"
 #include "stacks.h"
 #include "threads.h"
 
@@ -107,6 +108,7 @@ WD_EXPORT void free(void *p)
         errno = saved_errno;
         return;
     }
+    heap_prefetch_free(p);
     core_free(p, "free", HERE());
     errno = saved_errno;
 }
@@ -139,6 +141,7 @@ WD_EXPORT void *realloc(void *p, size_t size)
         return NULL;
     }
     int saved = errno;
+    heap_prefetch_free(p);
     void *q = core_realloc(p, size, HERE());
     if (!q && size && wd_state == WD_INERT)
         q = realloc_to_libc(p, size);
