@@ -128,6 +128,16 @@ int cmd_run(int argc, char **argv)
         if (add_option(&o, opts, sizeof opts, kv) < 0)
             return 2;
     }
+    /* A relative trace path is where ward run was started, not wherever
+     * the program (or a child) has gone when it first writes. */
+    char cwd[PATH_MAX];
+    if (o.trace[0] && o.trace[0] != '/' && getcwd(cwd, sizeof cwd) && !strchr(cwd, ':') &&
+        strlen(cwd) + 1 + strlen(o.trace) < WD_OPT_STR_MAX) {
+        char kv[2 * PATH_MAX + 32];
+        snprintf(kv, sizeof kv, "--trace=%s/%s", cwd, o.trace);
+        if (add_option(&o, opts, sizeof opts, kv) < 0)
+            return 2;
+    }
     if (find_library(lib, sizeof lib) < 0) {
         cli_error("cannot find libward.so next to this ward command "
                   "(expected in ../lib/ beside it); reinstall ward");

@@ -48,6 +48,14 @@ PY
 ward_run --trace --leaks=0 -- "$TMP/sched"
 ls ward.sched.*.wtr >/dev/null 2>&1 || { ls; cat "$TMP/err"; fail "--trace alone wrote no ward.sched.PID.wtr"; }
 
+# A relative path is where ward run started, even for a program (and its
+# children) that change directory before they first write.
+mkdir -p elsewhere
+ward_run --trace=cd.%p.wtr --leaks=0 -- sh -c 'cd elsewhere && "$0" && "$0"' "$TMP/sched"
+expect_rc 0
+[ "$(ls cd.*.wtr 2>/dev/null | wc -l)" -ge 3 ] || { ls . elsewhere; fail "traces of a program that changed directory are not where ward run started"; }
+[ -z "$(ls elsewhere)" ] || fail "a trace was written where the program went: $(ls elsewhere)"
+
 # Threads and owners.
 build trace_cases
 ward_run --trace=th.wtr -- "$TMP/trace_cases" threads
@@ -128,12 +136,12 @@ expect_err "cannot read trace 'missing.wtr'"
 # Never overwrite.
 echo precious > taken.wtr
 ward_run --trace=taken.wtr -- "$TMP/sched"
-expect_err "cannot create trace file 'taken.wtr': File exists"
+expect_err "cannot create trace file '$TMP/taken.wtr': File exists"
 [ "$(cat taken.wtr)" = precious ] || fail "overwrote an existing file"
 # Nor follow a symbolic link planted where the trace goes.
 echo victim > victim
 ln -s victim planted.wtr
 ward_run --trace=planted.wtr -- "$TMP/sched"
-expect_err "cannot create trace file 'planted.wtr': File exists"
+expect_err "cannot create trace file '$TMP/planted.wtr': File exists"
 [ "$(cat victim)" = victim ] || fail "followed a symbolic link"
 pass
