@@ -187,16 +187,11 @@ void heap_prefetch(const struct wd_block *b)
 
 void heap_prefetch_free(const void *p)
 {
-    if (!arena_contains(p))
+    struct wd_block b;
+    if (!heap_find(p, &b) || b.seg->kind != SEG_SMALL)
         return;
-    struct wd_seg *s = arena_seg(p);
-    if (atomic_load_explicit((_Atomic uint8_t *)&s->kind, memory_order_acquire) != SEG_SMALL)
-        return;
-    uint64_t i = seg_slot_index(s, (uintptr_t)p);
-    if (i >= s->nslots)
-        return;
-    __builtin_prefetch(&s->meta[i], 1);
-    __builtin_prefetch((const char *)(s->slot_base + i * s->slot_size), 1);
+    __builtin_prefetch(b.m, 1);
+    __builtin_prefetch((const char *)b.slot, 1);
     __builtin_prefetch(p, 1);
 }
 
