@@ -73,6 +73,18 @@ static int add_option(struct wd_options *o, char *opts, size_t n, const char *ar
     return 0;
 }
 
+/* Gives a path option its absolute form, abs; it stays relative if abs
+ * cannot be an option value. */
+static int absolute_option(struct wd_options *o, char *opts, size_t n, const char *name,
+                           const char *abs)
+{
+    char kv[2 * PATH_MAX + 32];
+    if (strchr(abs, ':') || strlen(abs) >= WD_OPT_STR_MAX)
+        return 0;
+    snprintf(kv, sizeof kv, "--%s=%s", name, abs);
+    return add_option(o, opts, n, kv);
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct wd_options o;
@@ -118,24 +130,16 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", err);
         return 2;
     }
-    /* Children that change directory read it too (kept relative if its
-     * absolute form cannot be an option value). */
-    char abs[PATH_MAX];
+    /* Children that change directory read the suppressions too, and a
+     * relative trace path is where ward run was started, not wherever the
+     * program (or a child) has gone when it first writes. */
+    char abs[2 * PATH_MAX], cwd[PATH_MAX];
     if (o.suppressions[0] && o.suppressions[0] != '/' && realpath(o.suppressions, abs) &&
-        !strchr(abs, ':') && strlen(abs) < WD_OPT_STR_MAX) {
-        char kv[PATH_MAX + 32];
-        snprintf(kv, sizeof kv, "--suppressions=%s", abs);
-        if (add_option(&o, opts, sizeof opts, kv) < 0)
-            return 2;
-    }
-    /* A relative trace path is where ward run was started, not wherever
-     * the program (or a child) has gone when it first writes. */
-    char cwd[PATH_MAX];
-    if (o.trace[0] && o.trace[0] != '/' && getcwd(cwd, sizeof cwd) && !strchr(cwd, ':') &&
-        strlen(cwd) + 1 + strlen(o.trace) < WD_OPT_STR_MAX) {
-        char kv[2 * PATH_MAX + 32];
-        snprintf(kv, sizeof kv, "--trace=%s/%s", cwd, o.trace);
-        if (add_option(&o, opts, sizeof opts, kv) < 0)
+        absolute_option(&o, opts, sizeof opts, "suppressions", abs) < 0)
+        return 2;
+    if (o.trace[0] && o.trace[0] != '/' && getcwd(cwd, sizeof cwd)) {
+        snprintf(abs, sizeof abs, "%s/%s", cwd, o.trace);
+        if (absolute_option(&o, opts, sizeof opts, "trace", abs) < 0)
             return 2;
     }
     if (find_library(lib, sizeof lib) < 0) {
