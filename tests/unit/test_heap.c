@@ -95,7 +95,7 @@ static void test_alignment(void **state)
 static void test_not_ours(void **state)
 {
     struct wd_block b;
-    int local;
+    int local = 0;         /* only its address is used */
     (void)state;
     assert_false(heap_find(&local, &b));
     assert_false(heap_find(test_not_ours, &b));
