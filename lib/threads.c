@@ -9,6 +9,7 @@
 #include "prim.h"
 #include "quarantine.h"
 #include "trace_write.h"
+#include "unwind.h"
 #include "world.h"
 
 #include <pthread.h>
@@ -115,6 +116,7 @@ void threads_adopt(struct wd_thread *t)
     wd_tls.self = t;
     world_check_in();               /* born during a stop: wait it out */
     wd_tls.tc = t->tc;
+    wd_tls.memo = uw_memo_new();
     wd_tls.owners = &t->owners;
     wd_tls.ctx = ctx_intern(t->id, 0);
     wd_tls.coro = 0;
@@ -146,6 +148,9 @@ static void thread_gone(void *arg)
         imem_free(wd_tls.tc, sizeof *wd_tls.tc);
     }
     owners_flush(&t->ocache);
+    struct uw_memo *memo = wd_tls.memo;
+    wd_tls.memo = NULL;
+    uw_memo_free(memo);
     wd_tls.tc = t->tc = NULL;
     wd_tls.exiting = true;
     fault_thread_end();

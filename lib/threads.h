@@ -52,6 +52,7 @@ struct wd_tls {
     struct wd_tcache *tc;
     struct owner_stack *owners; /* of what runs now (the thread, a coroutine) */
     struct qbatch *qbatch;      /* this thread's share of the quarantine */
+    struct uw_memo *memo;       /* its last stack walk (unwind.c) */
     void    *probe;             /* a sigjmp_buf: memory ward reads may vanish */
     int      sample_left;       /* allocations until the next guarded one */
     uint32_t sample_seed;

@@ -56,6 +56,7 @@ static struct table first = { first_e, (1u << TAB_MIN_BITS) - 1, 0, NULL };
 
 static _Atomic(struct table *) tab = &first;
 static wd_lock tab_lock;
+static _Atomic uint32_t forgotten;      /* uw_forget calls: rules may differ */
 
 static uint64_t pack(struct rule r)
 {
@@ -162,6 +163,7 @@ void uw_forget(void)
         }
         t->used = 0;
     }
+    atomic_fetch_add(&forgotten, 1);
     prim_unlock(&tab_lock);
 }
 
@@ -589,6 +591,105 @@ static uintptr_t stack_top(uintptr_t sp)
     return 0;
 }
 
+/* ---- the last walk ----
+ *
+ * Two stacks taken one after the other on a thread share their outer
+ * frames: main, the event loop, the interpreter's dispatch. Each thread
+ * keeps its last walk, every frame's registers and the stack words read to
+ * step to it. When a walk reaches a frame the last one had (same stack
+ * pointer and return address), the frames beyond are the same if the words
+ * they were read from still hold what they held, and rbp is the same where
+ * a rule reads it: checking a word is a load and a compare, where working
+ * out a frame is a probe of the rule table. Sound on its own terms: the
+ * walk would have read the same words and applied the same rules.
+ *
+ * Two records, so that the last walk stays whole while the next is written;
+ * a walk that finds the thread's memo in use (a signal handler allocating
+ * during a walk) neither reads nor writes it. */
+
+#define MEMO_FRAMES 72        /* stack_depth's largest, and ward's frames */
+/* A walk this short has too little to reuse to pay for keeping its record:
+ * the next walk of a thread whose last one was goes without the memo. */
+#define MEMO_MIN    8
+
+/* A frame of a walk: its registers, and where its rbp was read. One record
+ * per frame, so that the few frames most walks take share cache lines. */
+struct mframe {
+    uintptr_t ip, sp, bp;
+    int16_t   bp_off;           /* bp read at sp + bp_off; 0: carried over */
+    uint8_t   cfa_bp;           /* its rule finds the CFA from rbp */
+};
+
+struct walk {
+    uintptr_t hi;               /* the stack's top */
+    uint32_t  gen;              /* uw_forget calls before it */
+    int       n, max;           /* n == 0: nothing recorded */
+    struct mframe f[MEMO_FRAMES + 1];
+};
+
+struct uw_memo {
+    struct walk w[2];
+    int cur;
+    volatile bool busy;
+    bool shallow;               /* the last walk was too short to gain */
+};
+
+_Static_assert(sizeof(struct uw_memo) <= 8192, "a thread's memo is two pages");
+
+struct uw_memo *uw_memo_new(void)
+{
+    return imem_alloc(sizeof(struct uw_memo));
+}
+
+void uw_memo_free(struct uw_memo *m)
+{
+    imem_free(m, sizeof *m);
+}
+
+/* Whether stepping from the old walk's frame m - 1 to m, with rbp = *bp,
+ * would read what it read then; *bp becomes frame m's rbp. */
+static bool holds(const struct walk *old, int m, uintptr_t *bp)
+{
+    const struct mframe *f = &old->f[m];
+    if (f[-1].cfa_bp && *bp != f[-1].bp)
+        return false;
+    if (*(const uintptr_t *)(f->sp - 8) != f->ip)
+        return false;
+    if (f->bp_off) {
+        if (*(const uintptr_t *)(f->sp + f->bp_off) != f->bp)
+            return false;
+        *bp = f->bp;
+    }
+    return true;
+}
+
+/* The new walk, at frame n, is where the old one was at frame *j. If the
+ * old walk's frames beyond still hold, copies them (up to its last, or to
+ * max) into out and nw and returns the last one's index in the new walk,
+ * with *bp its rbp. Otherwise returns -1 and sets *j to the first frame
+ * that changed: a later match before it would fail there again. Every
+ * word read lies between the old frame j's stack pointer, which is the
+ * current one, and the top. */
+static int reuse(const struct walk *old, int *j, int n, uintptr_t *bp, void **out,
+                 struct walk *nw)
+{
+    uintptr_t cur = *bp;
+    int k = n;
+    nw->f[n].cfa_bp = old->f[*j].cfa_bp;
+    for (int m = *j + 1; m < old->n && k + 1 < old->max; m++) {
+        if (!holds(old, m, &cur)) {
+            *j = m;
+            return -1;
+        }
+        k++;
+        out[k] = (void *)old->f[m].ip;
+        nw->f[k] = old->f[m];
+        nw->f[k].bp = cur;
+    }
+    *bp = cur;
+    return k;
+}
+
 /* Called by uw_backtrace with the registers its caller left; not static,
  * so that the compiler keeps its name and calling convention. */
 __attribute__((visibility("hidden"))) int uw_walk(void **out, int max, uintptr_t bp,
@@ -601,16 +702,49 @@ int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
      * once it is published: read once per walk, not at every frame. */
     const struct table *cur = atomic_load_explicit(&tab, memory_order_acquire);
     struct table t = { .e = cur->e, .mask = cur->mask };
-    int n = 0;
+    uint32_t gen = atomic_load_explicit(&forgotten, memory_order_acquire);
+    struct uw_memo *memo = wd_tls.memo;
+    struct walk *old = NULL, *nw = NULL;
+    int n = 0, j = 0;
     if (!hi)
         return -1;
+    if (memo && !memo->busy && !memo->shallow && max <= MEMO_FRAMES) {
+        memo->busy = true;
+        atomic_signal_fence(memory_order_seq_cst);
+        old = &memo->w[memo->cur];
+        nw = &memo->w[memo->cur ^ 1];
+        if (!old->n || old->hi != hi || old->gen != gen || old->max != max)
+            old = NULL;
+        nw->f[0].bp_off = 0;
+    }
     while (n < max) {
-        out[n++] = (void *)ip;
+        out[n] = (void *)ip;
+        if (nw) {
+            nw->f[n].ip = ip;
+            nw->f[n].sp = sp;
+            nw->f[n].bp = bp;
+        }
+        if (old) {
+            while (j < old->n && old->f[j].sp < sp)
+                j++;
+            if (j < old->n && old->f[j].sp == sp && old->f[j].ip == ip) {
+                int k = reuse(old, &j, n, &bp, out, nw);
+                if (k >= 0) {
+                    old = NULL;
+                    n = k;
+                    ip = (uintptr_t)out[n];
+                    sp = nw->f[n].sp;
+                }
+            }
+        }
+        n++;
         struct rule r = rule_of(t, ip);
         if (r.kind == R_END)
             break;
-        if (r.kind != R_FRAME)
-            return -1;
+        if (r.kind != R_FRAME) {
+            n = -1;
+            break;
+        }
         uintptr_t cfa = (r.cfa_bp ? bp : sp) + (uintptr_t)(intptr_t)r.cfa_off;
         /* Everything read lies between the stack pointer and the top. */
         if (cfa < sp + 8 || cfa > hi || (r.bp_off && cfa + r.bp_off < sp))
@@ -618,9 +752,27 @@ int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
         ip = *(const uintptr_t *)(cfa - 8);
         if (r.bp_off)
             bp = *(const uintptr_t *)(cfa + r.bp_off);
+        if (nw) {
+            nw->f[n - 1].cfa_bp = r.cfa_bp;
+            nw->f[n].bp_off = r.bp_off;
+        }
         sp = cfa;
         if (ip < WD_PAGE)
             break;
+    }
+    if (nw) {
+        if (n > 0) {
+            nw->n = n;
+            nw->hi = hi;
+            nw->gen = gen;
+            nw->max = max;
+            memo->cur ^= 1;
+        }
+        memo->shallow = n <= MEMO_MIN;
+        atomic_signal_fence(memory_order_seq_cst);
+        memo->busy = false;
+    } else if (memo && memo->shallow && n > MEMO_MIN) {
+        memo->shallow = false;
     }
     return n;
 }

@@ -19,6 +19,11 @@
  * outside the current stack. */
 int uw_backtrace(void **out, int max);
 
+/* A thread's last walk, which the next one reuses the outer frames of;
+ * the walk finds it in wd_tls.memo. NULL when there is no memory. */
+struct uw_memo *uw_memo_new(void);
+void uw_memo_free(struct uw_memo *m);
+
 /* Modules were unloaded: their addresses may now hold other code. */
 void uw_forget(void);
 

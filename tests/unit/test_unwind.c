@@ -67,7 +67,8 @@ static int setup(void **state)
     if (!libunwind_bt)
         return -1;
     know_my_stack();
-    return 0;
+    wd_tls.memo = uw_memo_new();                /* as a registered thread has */
+    return wd_tls.memo ? 0 : -1;
 }
 
 static __attribute__((noinline)) void plain(struct both *b, int depth)
@@ -113,9 +114,48 @@ static void test_deep_is_cut_at_max(void **state)
 {
     struct both b;
     (void)state;
-    plain(&b, 200);
-    assert_int_equal(b.nfast, MAX);
-    assert_same(&b);
+    for (int i = 0; i < 2; i++) {       /* the second reuses the first */
+        plain(&b, 200);
+        assert_int_equal(b.nfast, MAX);
+        assert_same(&b);
+    }
+}
+
+/* The same frames at the same stack addresses, called from two places:
+ * a walk that reuses the last one's outer frames must see that the return
+ * address in the frame of `from_two_places` changed. */
+static __attribute__((noinline)) void from_two_places(struct both *b, int which)
+{
+    /* Code before and after each call, so that neither compiler hoists
+     * or sinks the two calls into one. */
+    if (which) {
+        __asm__ volatile("nop");
+        plain(b, 3);
+        __asm__ volatile("nop");
+    } else {
+        __asm__ volatile("nop; nop");
+        plain(b, 3);
+        __asm__ volatile("nop; nop");
+    }
+    __asm__ volatile("" ::: "memory");
+}
+
+static void test_outer_frame_changed(void **state)
+{
+    struct both first, b;
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        from_two_places(i ? &b : &first, i & 1);
+        if (!i)
+            continue;
+        assert_same(&b);
+        assert_int_equal(b.nfast, first.nfast);
+        /* take, plain x 4, then the call site in from_two_places */
+        if (i & 1)
+            assert_ptr_not_equal(b.fast[5], first.fast[5]);
+        else
+            assert_ptr_equal(b.fast[5], first.fast[5]);
+    }
 }
 
 static void *in_thread(void *arg)
@@ -123,7 +163,10 @@ static void *in_thread(void *arg)
     struct both *b = arg;
     struct wd_thread *saved = wd_tls.self;
     know_my_stack();
+    wd_tls.memo = uw_memo_new();
     with_fp(b);
+    with_fp(b);                     /* the second from the thread's memo */
+    uw_memo_free(wd_tls.memo);
     wd_tls.self = saved;
     return NULL;
 }
@@ -243,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_simple),
         cmocka_unit_test(test_vla_and_frame_pointer),
         cmocka_unit_test(test_deep_is_cut_at_max),
+        cmocka_unit_test(test_outer_frame_changed),
         cmocka_unit_test(test_thread),
         cmocka_unit_test(test_unknown_stack_is_left_to_libunwind),
         cmocka_unit_test(test_signal_frames),
