@@ -47,6 +47,7 @@ struct tbuf {
     uint64_t seq;
     uint64_t base_ts, last_ts;
     size_t   len;
+    uint64_t events;                /* records in it */
     uint8_t  data[TR_CHUNK_MAX];
 };
 
@@ -63,7 +64,7 @@ static struct {
     struct prim_file_id file;       /* what fd must still refer to */
     uint64_t t0;                    /* monotonic ns at start */
     unsigned ncpu;                  /* cores the process may run on */
-    uint64_t events;
+    uint64_t events;                /* records in queued buffers */
     pthread_t writer;
     bool writer_running;
     _Atomic int idle;               /* the writer has nothing to do */
@@ -129,6 +130,7 @@ static void queue_buffer(struct tbuf *b)
     }
     b->next = NULL;
     prim_lock(&tw.lock);
+    tw.events += b->events;
     *tw.tail = b;
     tw.tail = &b->next;
     tw.queued++;
@@ -174,6 +176,7 @@ static uint8_t *begin(unsigned type, size_t max)
         b->thread = wd_tls.self ? wd_tls.self->id : 0;
         b->seq = wd_tls.self ? wd_tls.self->tseq++ : 0;
         b->len = 0;
+        b->events = 0;
     }
     if (b->len == 0)
         b->base_ts = b->last_ts = now;
@@ -184,11 +187,22 @@ static uint8_t *begin(unsigned type, size_t max)
     return p;
 }
 
+/* Records so far: those queued and the calling thread's. */
+static uint64_t events_so_far(void)
+{
+    struct tbuf *b = *my_buffer();
+    prim_lock(&tw.lock);
+    uint64_t n = tw.events + (b ? b->events : 0);
+    prim_unlock(&tw.lock);
+    return n;
+}
+
 static void end(uint8_t *p)
 {
     struct tbuf **slot = my_buffer(), *b = *slot;
     b->len = (size_t)(p - b->data);
-    tw.events++;
+    b->events++;                    /* not a shared count: its line would
+                                       bounce between the threads */
     /* A thread past its end sends every record at once: nobody else will. */
     if (wd_tls.exiting) {
         queue_buffer(b);
@@ -616,7 +630,7 @@ void trace_stop(void)
         return;
     uint8_t *p = begin(TR_END, VARINT_MAX);
     if (p)
-        end(varint_put(p, tw.events));
+        end(varint_put(p, events_so_far()));
     finish();
     close_file();
 }
@@ -693,7 +707,7 @@ void trace_before_exec(void)
     uint8_t *p = begin(TR_END, VARINT_MAX);
     if (!p)
         return;
-    end(varint_put(p, tw.events));
+    end(varint_put(p, events_so_far()));
     struct tbuf **slot = my_buffer(), *b = *slot;
     if (!b)
         return;                         /* a thread past its end sent it */
