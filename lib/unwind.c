@@ -761,14 +761,14 @@ int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
             break;
     }
     if (nw) {
-        if (n > 0) {
+        if (n > 0) {                    /* not libunwind's to walk */
             nw->n = n;
             nw->hi = hi;
             nw->gen = gen;
             nw->max = max;
             memo->cur ^= 1;
+            memo->shallow = n <= MEMO_MIN;
         }
-        memo->shallow = n <= MEMO_MIN;
         atomic_signal_fence(memory_order_seq_cst);
         memo->busy = false;
     } else if (memo && memo->shallow && n > MEMO_MIN) {
