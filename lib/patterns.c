@@ -30,18 +30,31 @@ void pat_fill_redzones(const struct wd_block *b)
  * memcmp: intact memory, by far the common case, costs one pass. */
 static uint8_t page_redzone[WD_PAGE], page_freed[WD_PAGE];
 
+/* [lo, hi) holds only w's byte, for 8 <= hi - lo <= 64: eight word loads
+ * at offsets clamped to the last word (overlapping where the range is
+ * short), and no branch per word. The lengths of redzones and freed blocks
+ * change from one call to the next, and a loop's exit was mispredicted at
+ * nearly every call: three per allocation and free, 18 ns of 147 in a
+ * loop of malloc and free. */
+static bool intact_small(uintptr_t lo, uintptr_t hi, uint64_t w)
+{
+    uintptr_t last = hi - 8;
+    uint64_t acc = 0, v;
+#pragma GCC unroll 8
+    for (unsigned i = 0; i < 64; i += 8) {
+        uintptr_t p = lo + i < last ? lo + i : last;
+        memcpy(&v, (const void *)p, 8);
+        acc |= v ^ w;
+    }
+    return acc == 0;
+}
+
 static bool intact(uintptr_t lo, uintptr_t hi, uint8_t c)
 {
-    /* Small ranges (a small block's redzones, most freed blocks): words. */
-    if (hi - lo <= 64) {
-        uint64_t w = WORD(c), v;
-        uintptr_t p = lo;
-        for (; p + 8 <= hi; p += 8) {
-            memcpy(&v, (const void *)p, 8);
-            if (v != w)
-                return false;
-        }
-        for (; p < hi; p++)
+    if (hi - lo >= 8 && hi - lo <= 64)
+        return intact_small(lo, hi, WORD(c));
+    if (hi - lo < 8) {
+        for (uintptr_t p = lo; p < hi; p++)
             if (*(const uint8_t *)p != c)
                 return false;
         return true;
