@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/time.h>
 #include <cmocka.h>
 
 #include "imem.h"
@@ -219,6 +220,36 @@ static void test_signal_frames(void **state)
     sigaltstack(&ss, NULL);
 }
 
+/* Walks interrupted by a signal handler that walks too (as one that
+ * allocates does) still match libunwind's, thousands of times over: the
+ * handler's walk meets the thread's memo half written, or reuses it and
+ * stops at the signal frame without recording anything. */
+static volatile sig_atomic_t walks_in_handler;
+
+static void walking_handler(int sig)
+{
+    void *f[MAX];
+    (void)sig;
+    uw_backtrace(f, MAX);
+    walks_in_handler++;
+}
+
+static void test_signals_during_walks(void **state)
+{
+    struct both b;
+    struct sigaction sa = { .sa_handler = walking_handler, .sa_flags = SA_RESTART };
+    struct itimerval on = { { 0, 50 }, { 0, 50 } }, off = { { 0, 0 }, { 0, 0 } };
+    (void)state;
+    sigaction(SIGPROF, &sa, NULL);
+    setitimer(ITIMER_PROF, &on, NULL);
+    for (int i = 0; i < 20000 || walks_in_handler < 100; i++) {
+        plain(&b, 10 + i % 7);
+        assert_same(&b);
+    }
+    setitimer(ITIMER_PROF, &off, NULL);
+    signal(SIGPROF, SIG_DFL);
+}
+
 static void test_forget_then_again(void **state)
 {
     struct both b;
@@ -290,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_thread),
         cmocka_unit_test(test_unknown_stack_is_left_to_libunwind),
         cmocka_unit_test(test_signal_frames),
+        cmocka_unit_test(test_signals_during_walks),
         cmocka_unit_test(test_forget_then_again),
         cmocka_unit_test(test_many_return_addresses),
     };
