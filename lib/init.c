@@ -56,6 +56,17 @@ static bool read_options(void)
     return true;
 }
 
+/* A signal handler allocated while its thread was inside ward, and asks for
+ * a lock that thread holds: waiting would hang the program for good. */
+static void self_deadlock(void)
+{
+    report_message("ward: a signal handler called malloc or free while its thread was "
+                   "inside ward holding a lock it needs again (the allocator is not "
+                   "async-signal-safe); exiting rather than hanging. Allocate outside "
+                   "the handler");
+    report_die();
+}
+
 void core_init(void)
 {
     static bool busy;
@@ -84,6 +95,7 @@ void core_init(void)
     const char *limit = find_env("WARD_TEST_IMEM_LIMIT");
     if (limit)
         imem_limit(strtoul(limit, NULL, 0));
+    prim_self_deadlock_hook = self_deadlock;
     threads_init();
     struct wd_thread *t = threads_new(STACK_NONE);
     if (t)

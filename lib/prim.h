@@ -86,6 +86,9 @@ void prim_release(void);
 void prim_park_later(void);
 void prim_forget_locks(void);
 extern void (*prim_park_hook)(void);
+/* Called when this thread asks for a lock it already holds: a signal
+ * handler allocating while the thread was inside ward. Does not return. */
+extern void (*prim_self_deadlock_hook)(void);
 
 /* Calls fn(arg) on another stack (top: its highest address, 16-aligned
  * here). Reports symbolize on a big stack of their own: the program's
