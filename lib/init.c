@@ -60,6 +60,10 @@ static bool read_options(void)
  * a lock that thread holds: waiting would hang the program for good. */
 static void self_deadlock(void)
 {
+    static bool dying;              /* exiting needs locks too: once is enough */
+    if (dying)
+        prim_exit((int)wd_opt.exitcode);
+    dying = true;
     report_message("ward: a signal handler called malloc or free while its thread was "
                    "inside ward holding a lock it needs again (the allocator is not "
                    "async-signal-safe); exiting rather than hanging. Allocate outside "
@@ -149,7 +153,10 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
-    prim_forget_locks();
+    /* After a fork from a handler that interrupted ward, the interrupted
+     * frames give their locks back themselves, counts included. */
+    if (!fork_unlocked)
+        prim_forget_locks();
     world_atfork_child();
     sym_atfork_child();
     imem_atfork_child();

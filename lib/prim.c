@@ -258,54 +258,18 @@ void prim_park_later(void)
     park_pending = true;
 }
 
-/* Which locks this thread holds: a signal handler that re-enters ward and
- * wants one of them would wait for itself forever. Looked at only when a
- * lock is found taken. Past HELD_MAX at once (fork's prepare handler
- * takes them all) the record is dropped until the thread holds none. */
-#define HELD_MAX 32
-static WD_TLS wd_lock *held[HELD_MAX];
-static WD_TLS int nheld;
-static WD_TLS bool held_lost;
+/* A lock names the thread holding it (the address of a thread-local,
+ * unique among live threads): a signal handler that re-enters ward and asks
+ * for a lock its own thread holds would wait for itself forever. Set after
+ * the lock is taken and cleared before it is given back, so a lock never
+ * names a thread that does not hold it; a handler that runs in between
+ * waits, as before. Looked at only when a lock is found taken. */
+static WD_TLS char me;
 void (*prim_self_deadlock_hook)(void);
-
-static void note_taken(wd_lock *l)
-{
-    if (nheld >= HELD_MAX)
-        held_lost = true;
-    else
-        held[nheld] = l;
-    nheld++;
-}
-
-static void note_given_back(wd_lock *l)
-{
-    nheld--;
-    if (held_lost) {
-        held_lost = nheld > 0;
-        return;
-    }
-    for (int i = nheld; i >= 0; i--)
-        if (held[i] == l) {
-            held[i] = held[nheld];
-            return;
-        }
-}
-
-static bool mine(const wd_lock *l)
-{
-    if (held_lost)
-        return false;
-    for (int i = 0; i < nheld; i++)
-        if (held[i] == l)
-            return true;
-    return false;
-}
 
 void prim_forget_locks(void)
 {
     locks_held = 0;
-    nheld = 0;
-    held_lost = false;
     park_pending = false;
 }
 
@@ -317,10 +281,12 @@ void prim_lock(wd_lock *l)
     if (atomic_compare_exchange_strong_explicit((_Atomic int *)&l->state, &c, 1,
                                                 memory_order_acquire,
                                                 memory_order_relaxed)) {
-        note_taken(l);
+        atomic_store_explicit((_Atomic uintptr_t *)&l->owner, (uintptr_t)&me,
+                              memory_order_relaxed);
         return;
     }
-    if (mine(l) && prim_self_deadlock_hook)
+    if (atomic_load_explicit((_Atomic uintptr_t *)&l->owner, memory_order_relaxed) ==
+            (uintptr_t)&me && prim_self_deadlock_hook)
         prim_self_deadlock_hook();
     if (c != 2)
         c = atomic_exchange_explicit((_Atomic int *)&l->state, 2, memory_order_acquire);
@@ -328,7 +294,7 @@ void prim_lock(wd_lock *l)
         futex(&l->state, FUTEX_WAIT_PRIVATE, 2, NULL);
         c = atomic_exchange_explicit((_Atomic int *)&l->state, 2, memory_order_acquire);
     }
-    note_taken(l);
+    atomic_store_explicit((_Atomic uintptr_t *)&l->owner, (uintptr_t)&me, memory_order_relaxed);
 }
 
 bool prim_trylock(wd_lock *l)
@@ -339,13 +305,15 @@ bool prim_trylock(wd_lock *l)
                                                       memory_order_relaxed);
     locks_held += ok;
     if (ok)
-        note_taken(l);
+        atomic_store_explicit((_Atomic uintptr_t *)&l->owner, (uintptr_t)&me,
+                              memory_order_relaxed);
     return ok;
 }
 
 void prim_unlock(wd_lock *l)
 {
-    note_given_back(l);
+    atomic_store_explicit((_Atomic uintptr_t *)&l->owner, 0, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
     if (atomic_exchange_explicit((_Atomic int *)&l->state, 0, memory_order_release) == 2)
         futex(&l->state, FUTEX_WAKE_PRIVATE, 1, NULL);
     prim_release();

@@ -70,11 +70,14 @@ void     prim_exit(int code) __attribute__((noreturn)); /* _exit, no handlers */
 
 /* A three-state futex mutex (Drepper, "Futexes are tricky"): one atomic
  * exchange when uncontended, no allocation, valid when zeroed. */
-typedef struct { int state; } wd_lock;
+typedef struct {
+    int state;
+    uintptr_t owner;        /* the holder's mark, 0 if none (see prim.c) */
+} wd_lock;
 void prim_lock(wd_lock *l);
 void prim_unlock(wd_lock *l);
 bool prim_trylock(wd_lock *l);
-static inline void prim_lock_reset(wd_lock *l) { l->state = 0; }
+static inline void prim_lock_reset(wd_lock *l) { l->state = 0; l->owner = 0; }
 
 /* Whether the calling thread holds any ward lock; a stop-the-world
  * request that finds it so parks it when it lets go of the last one
