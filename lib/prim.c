@@ -267,6 +267,17 @@ void prim_park_later(void)
 static WD_TLS char me;
 void (*prim_self_deadlock_hook)(void);
 
+static void name_holder(wd_lock *l, uintptr_t who)
+{
+    atomic_store_explicit((_Atomic uintptr_t *)&l->owner, who, memory_order_relaxed);
+}
+
+static bool held_by_me(wd_lock *l)
+{
+    return atomic_load_explicit((_Atomic uintptr_t *)&l->owner, memory_order_relaxed) ==
+           (uintptr_t)&me;
+}
+
 void prim_forget_locks(void)
 {
     locks_held = 0;
@@ -281,12 +292,10 @@ void prim_lock(wd_lock *l)
     if (atomic_compare_exchange_strong_explicit((_Atomic int *)&l->state, &c, 1,
                                                 memory_order_acquire,
                                                 memory_order_relaxed)) {
-        atomic_store_explicit((_Atomic uintptr_t *)&l->owner, (uintptr_t)&me,
-                              memory_order_relaxed);
+        name_holder(l, (uintptr_t)&me);
         return;
     }
-    if (atomic_load_explicit((_Atomic uintptr_t *)&l->owner, memory_order_relaxed) ==
-            (uintptr_t)&me && prim_self_deadlock_hook)
+    if (held_by_me(l) && prim_self_deadlock_hook)
         prim_self_deadlock_hook();
     if (c != 2)
         c = atomic_exchange_explicit((_Atomic int *)&l->state, 2, memory_order_acquire);
@@ -294,7 +303,7 @@ void prim_lock(wd_lock *l)
         futex(&l->state, FUTEX_WAIT_PRIVATE, 2, NULL);
         c = atomic_exchange_explicit((_Atomic int *)&l->state, 2, memory_order_acquire);
     }
-    atomic_store_explicit((_Atomic uintptr_t *)&l->owner, (uintptr_t)&me, memory_order_relaxed);
+    name_holder(l, (uintptr_t)&me);
 }
 
 bool prim_trylock(wd_lock *l)
@@ -305,14 +314,13 @@ bool prim_trylock(wd_lock *l)
                                                       memory_order_relaxed);
     locks_held += ok;
     if (ok)
-        atomic_store_explicit((_Atomic uintptr_t *)&l->owner, (uintptr_t)&me,
-                              memory_order_relaxed);
+        name_holder(l, (uintptr_t)&me);
     return ok;
 }
 
 void prim_unlock(wd_lock *l)
 {
-    atomic_store_explicit((_Atomic uintptr_t *)&l->owner, 0, memory_order_relaxed);
+    name_holder(l, 0);
     atomic_signal_fence(memory_order_seq_cst);
     if (atomic_exchange_explicit((_Atomic int *)&l->state, 0, memory_order_release) == 2)
         futex(&l->state, FUTEX_WAKE_PRIVATE, 1, NULL);
