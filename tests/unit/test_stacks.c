@@ -58,6 +58,49 @@ static void test_many_stacks(void **state)
     }
 }
 
+/* Lookups trust the hashes alone, so stacks that differ only in the
+ * order of their frames, or in one bit of one frame at any depth, must
+ * hash apart: a hash that mixed its chains symmetrically, or dropped a
+ * frame, would hand two of them one id. */
+static void test_near_stacks_differ(void **state)
+{
+    enum { DEPTH = 32 };
+    static const unsigned perm[24][4] = {
+        {0,1,2,3},{0,1,3,2},{0,2,1,3},{0,2,3,1},{0,3,1,2},{0,3,2,1},
+        {1,0,2,3},{1,0,3,2},{1,2,0,3},{1,2,3,0},{1,3,0,2},{1,3,2,0},
+        {2,0,1,3},{2,0,3,1},{2,1,0,3},{2,1,3,0},{2,3,0,1},{2,3,1,0},
+        {3,0,1,2},{3,0,2,1},{3,1,0,2},{3,1,2,0},{3,2,0,1},{3,2,1,0},
+    };
+    static const uintptr_t four[4] = { 0x7f0000401234, 0x7f0000405678, 0x55550000abcd, 0x7f00004099ef };
+    uint32_t ids[24 + DEPTH * 3 + 1];
+    unsigned n = 0;
+    (void)state;
+    for (unsigned p = 0; p < 24; p++) {
+        uintptr_t f[4];
+        for (unsigned i = 0; i < 4; i++)
+            f[i] = four[perm[p][i]];
+        ids[n++] = stacks_intern(f, 4);
+    }
+    uintptr_t base[DEPTH];
+    for (unsigned i = 0; i < DEPTH; i++)
+        base[i] = 0x7f1234560000 + i * 0x1111;
+    ids[n++] = stacks_intern(base, DEPTH);
+    for (unsigned d = 0; d < DEPTH; d++) {
+        static const uintptr_t bits[3] = { 1, 1UL << 20, 1UL << 46 };
+        for (unsigned k = 0; k < 3; k++) {
+            uintptr_t f[DEPTH];
+            memcpy(f, base, sizeof f);
+            f[d] ^= bits[k];
+            ids[n++] = stacks_intern(f, DEPTH);
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        assert_true(ids[i] >= 2);
+        for (unsigned j = 0; j < i; j++)
+            assert_int_not_equal(ids[i], ids[j]);
+    }
+}
+
 #define THREADS 4
 #define PER     20000
 static uint32_t seen[THREADS][PER];
@@ -110,6 +153,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_stack_same_id),
         cmocka_unit_test(test_many_stacks),
+        cmocka_unit_test(test_near_stacks_differ),
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_capture),
     };
