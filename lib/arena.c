@@ -63,10 +63,15 @@ long arena_take(size_t n)
     idx = take_from_runs(n);
     if (idx < 0 && ar.next + n <= wd_arena.nsegs) {
         idx = (long)ar.next;
-        ar.next += n;
+        __atomic_store_n(&ar.next, ar.next + n, __ATOMIC_RELEASE);
     }
     prim_unlock(&ar.lock);
     return idx;
+}
+
+size_t arena_segs_used(void)
+{
+    return __atomic_load_n(&ar.next, __ATOMIC_ACQUIRE);
 }
 
 void arena_give_back(size_t first, size_t n)

@@ -541,13 +541,28 @@ void heap_tcache_flush(struct wd_tcache *tc)
     }
 }
 
+/* Slots of s handed out so far: all of them, unless s is its pool's
+ * newest segment. The metadata of slots never handed out is memory never
+ * touched; reading it would map it page by page (python3: 330,000 page
+ * faults at exit, a fifth of ward's time there). */
+static uint32_t slots_used(const struct wd_seg *s)
+{
+    const struct pool *p = s->kind == SEG_SMALL ? &hp.small[s->cls]
+                         : s->kind == SEG_PAGES ? &hp.pages[s->cls - 1] : NULL;
+    if (p && p->bump >= s->slot_base && p->bump < s->slot_base + (uint64_t)s->nslots * s->slot_size)
+        return (uint32_t)((p->bump - s->slot_base) / s->slot_size);
+    return s->nslots;
+}
+
 void heap_foreach(void (*fn)(struct wd_block *b, void *arg), void *arg)
 {
-    for (size_t i = 0; i < wd_arena.nsegs; i++) {
+    size_t nsegs = arena_segs_used();
+    for (size_t i = 0; i < nsegs; i++) {
         struct wd_seg *s = &wd_arena.segs[i];
         if (s->kind == SEG_UNUSED || (s->kind == SEG_HUGE && s->slot_base != arena_seg_addr(i)))
             continue;
-        for (uint32_t k = 0; k < s->nslots; k++) {
+        uint32_t used = slots_used(s);
+        for (uint32_t k = 0; k < used; k++) {
             struct wd_block b = { s, &s->meta[k], s->slot_base + k * s->slot_size, s->slot_size };
             if (b.m->state != BS_FREE)
                 fn(&b, arg);
