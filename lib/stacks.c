@@ -13,13 +13,13 @@
  *
  * Lookups take no lock. Insertions are rare (a new stack) and take one: the
  * inserter looks again under the lock, and doubles the table when it is
- * three quarters full: a lookup is one cache line (four slots) at that
- * load, and a table half the size stays in cache better (gcc: the probe
- * went from 6.9% to 3.5% of the time when its 24,000 stacks moved from
- * 64K slots to 32K, 1 MiB to 512 KiB). A reader still holding the old table may miss a stack added
- * since; it then takes the insertion path and finds it there. Old tables
- * are never freed, so readers never see freed memory (they total less than
- * the current one). */
+ * three quarters full: at that load a lookup still reads one cache line
+ * (four slots), and a table half the size stays in cache (gcc's 24,000
+ * stacks in 32K slots, 512 KiB, instead of 1 MiB: the probe went from
+ * 6.9% to 3.5% of its time). A reader still holding the old table may
+ * miss a stack added since; it then takes the insertion path and finds it
+ * there. Old tables are never freed, so readers never see freed memory
+ * (they total less than the current one). */
 #define _GNU_SOURCE
 #include "stacks.h"
 #include "deps.h"
@@ -129,11 +129,11 @@ static inline uint64_t step_b(uint64_t b, uintptr_t pc)
 }
 
 /* Two independent hashes in one pass. Each runs as two chains, over the
- * even and the odd frames, joined at the end: a chain's step is a
- * dependent multiply and fold (6 cycles): with one chain per hash,
- * hashing took 4.6% of sqlite3's time under ward, 3.4% with two. The chains
- * start apart and are joined in order, so frames trading places between
- * them change both hashes. */
+ * even and the odd frames, joined at the end, since a chain's step is a
+ * dependent multiply and fold (6 cycles): with one chain per hash, hashing
+ * took 4.6% of sqlite3's time under ward, with two 3.4%. The chains start
+ * apart and are joined in order, so frames trading places between them
+ * change both hashes. */
 static struct hashes hash_frames(const uintptr_t *pcs, unsigned n)
 {
     uint64_t a0 = n * 0x9E3779B97F4A7C15ull, a1 = a0 ^ 0x2545F4914F6CDD1Dull;
