@@ -544,13 +544,18 @@ void heap_tcache_flush(struct wd_tcache *tc)
 /* Slots of s handed out so far: all of them, unless s is its pool's
  * newest segment. The metadata of slots never handed out is memory never
  * touched, and reading it maps it page by page (the suite's python3 and
- * its shell shims: 180,000 page faults at exit). */
+ * its shell shims: 180,000 page faults at exit). A bump pointer equal to
+ * s's start is the end of the segment below, full, which may be the
+ * pool's newest (segments given back are taken again first): s is then
+ * read whole. The pointer is read once: a thread the stop missed may
+ * still move it. */
 static uint32_t slots_used(const struct wd_seg *s)
 {
     const struct pool *p = s->kind == SEG_SMALL ? &hp.small[s->cls]
                          : s->kind == SEG_PAGES ? &hp.pages[s->cls - 1] : NULL;
-    if (p && p->bump >= s->slot_base && p->bump < s->slot_base + (uint64_t)s->nslots * s->slot_size)
-        return (uint32_t)((p->bump - s->slot_base) / s->slot_size);
+    uintptr_t bump = p ? __atomic_load_n(&p->bump, __ATOMIC_RELAXED) : 0;
+    if (bump > s->slot_base && bump < s->slot_base + (uint64_t)s->nslots * s->slot_size)
+        return (uint32_t)((bump - s->slot_base) / s->slot_size);
     return s->nslots;
 }
 

@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +49,10 @@ static uintptr_t alloc(size_t size, size_t align, bool guarded, bool below,
 static int setup(void **state)
 {
     (void)state;
+    /* With transparent huge pages always on, a read of untouched memory
+     * maps a 2 MiB zero page: test_foreach_reads_used_only would count a
+     * few faults where there were thousands of pages. */
+    prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
     wd_opt.guard_markers = markers_wanted;  /* before any page segment exists */
     markers_expected = markers_wanted && kernel_markers();
     if (!imem_init() || !arena_init() || !heap_init())
@@ -255,7 +260,7 @@ static long minor_faults(void)
 /* The walk at exit reads what the heap has used, not the whole segment
  * table (14 MiB for a terabyte of arena) or the metadata of slots never
  * handed out: each page of those it read was a page fault, 3,600 and more
- * in every short process. Runs first, before anything has walked. */
+ * in every short process. */
 static void test_foreach_reads_used_only(void **state)
 {
     (void)state;
@@ -267,6 +272,35 @@ static void test_foreach_reads_used_only(void **state)
     long faults = minor_faults() - before;
     print_message("heap_foreach: %ld page faults\n", faults);
     assert_true(faults < 64);
+}
+
+static int seen_marked;
+static void count_marked(struct wd_block *b, void *arg)
+{
+    if (b->m->state == BS_LIVE && blk_user(b) == *(uintptr_t *)arg)
+        seen_marked++;
+}
+
+/* A pool's newest segment may sit just below an older one of the same
+ * pool (segments given back by a huge block are taken again first). Full,
+ * its bump pointer ends where the older one starts: the walk must still
+ * see every block of the older one. */
+static void test_foreach_segment_after_newest(void **state)
+{
+    (void)state;
+    struct wd_block huge, a, b, c;
+    assert_true(alloc(5 << 20, 16, true, false, &huge) != 0);
+    uintptr_t ua = alloc(3 << 20, 16, true, false, &a);
+    assert_true(ua != 0);
+    a.m->state = BS_LIVE;
+    heap_retire(&huge);
+    huge.m->state = BS_FREE;
+    heap_release(NULL, &huge);
+    assert_true(alloc(3 << 20, 16, true, false, &b) != 0);
+    assert_true(alloc(3 << 20, 16, true, false, &c) != 0);
+    seen_marked = 0;
+    heap_foreach(count_marked, &ua);
+    assert_int_equal(seen_marked, 1);
 }
 
 static void test_foreach(void **state)
@@ -284,6 +318,9 @@ static void test_foreach(void **state)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
+        /* First: before anything has walked, or used a page pool. */
+        cmocka_unit_test(test_foreach_reads_used_only),
+        cmocka_unit_test(test_foreach_segment_after_newest),
         cmocka_unit_test(test_small_placement),
         cmocka_unit_test(test_alignment),
         cmocka_unit_test(test_not_ours),
@@ -291,7 +328,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_guarded_resize),
         cmocka_unit_test(test_guard_cost),
         cmocka_unit_test(test_reuse),
-        cmocka_unit_test(test_foreach_reads_used_only),
         cmocka_unit_test(test_foreach),
         cmocka_unit_test(test_slot_index),
     };

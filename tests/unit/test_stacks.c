@@ -72,7 +72,7 @@ static void test_near_stacks_differ(void **state)
         {3,0,1,2},{3,0,2,1},{3,1,0,2},{3,1,2,0},{3,2,0,1},{3,2,1,0},
     };
     static const uintptr_t four[4] = { 0x7f0000401234, 0x7f0000405678, 0x55550000abcd, 0x7f00004099ef };
-    uint32_t ids[24 + DEPTH * 3 + 1];
+    uint32_t ids[24 + DEPTH * 3 + 5];
     unsigned n = 0;
     (void)state;
     for (unsigned p = 0; p < 24; p++) {
@@ -94,6 +94,14 @@ static void test_near_stacks_differ(void **state)
             ids[n++] = stacks_intern(f, DEPTH);
         }
     }
+    /* An odd depth (the last frame goes through one chain alone) and a
+     * single frame, each with its last frame changed. */
+    uintptr_t one[1] = { base[0] }, one_b[1] = { base[0] ^ 1 };
+    ids[n++] = stacks_intern(base, DEPTH - 1);
+    base[DEPTH - 2] ^= 1UL << 33;
+    ids[n++] = stacks_intern(base, DEPTH - 1);
+    ids[n++] = stacks_intern(one, 1);
+    ids[n++] = stacks_intern(one_b, 1);
     for (unsigned i = 0; i < n; i++) {
         assert_true(ids[i] >= 2);
         for (unsigned j = 0; j < i; j++)
