@@ -68,16 +68,18 @@ static void leave(void)
 
 /* ---- reports about damaged bytes ---- */
 
-/* Left-redzone damage that continues the right redzone of the slot below
- * is that block running over its end, not this one running under its
- * start. */
-static bool blame_block_below(const struct wd_block *b, struct wd_block *below)
+/* Left-redzone damage of b is the live block below running over its end
+ * when that block's own right redzone is damaged too (*d gets that
+ * damage). Only the first bytes of a large class's slack are filled (see
+ * patterns.c), so the slot's last byte says nothing by itself. */
+static bool blame_block_below(const struct wd_block *b, struct wd_block *below,
+                              struct pat_damage *d)
 {
     if (b->seg->kind != SEG_SMALL || b->slot == b->seg->slot_base)
         return false;
     if (!heap_find((void *)(b->slot - 1), below) || below->m->state != BS_LIVE)
         return false;
-    return *(const uint8_t *)(below->slot + below->slot_size - 1) != PAT_REDZONE;
+    return pat_check_redzones(below, d) && !d->below;
 }
 
 /* accessor_known: the current context made the bad access (a fault, or a
@@ -138,13 +140,14 @@ static void report_damage(const struct wd_block *b, const struct pat_damage *d,
 /* Checks a block's redzones; reports what was overwritten. */
 static void check_redzones(const struct wd_block *b, const char *op, uint32_t stack)
 {
-    struct pat_damage d;
+    struct pat_damage d, below_d;
     struct wd_block below;
     if (!pat_check_redzones(b, &d))
         return;
-    if (d.below && blame_block_below(b, &below) && pat_check_redzones(&below, &d))
-        report_damage(&below, &d, WK_OVERFLOW, op, stack, false);
-    else
+    if (d.below && blame_block_below(b, &below, &below_d)) {
+        report_damage(&below, &below_d, WK_OVERFLOW, op, stack, false);
+        pat_fill_redzones(&below);          /* reported once, not again at its free */
+    } else
         report_damage(b, &d, d.below ? WK_UNDERFLOW : WK_OVERFLOW, op, stack, false);
 }
 
@@ -645,7 +648,7 @@ static void keep(const struct wd_block *b, const struct pat_damage *d, enum wd_k
 
 static void check_at_exit(struct wd_block *b, void *arg)
 {
-    struct pat_damage d;
+    struct pat_damage d, below_d;
     struct wd_block below;
     (void)arg;
     if (b->m->flags & BF_INTERNAL)
@@ -655,7 +658,7 @@ static void check_at_exit(struct wd_block *b, void *arg)
             keep(b, &d, WK_USE_AFTER_FREE);
     } else if (b->m->state == BS_LIVE && pat_check_redzones(b, &d)) {
         /* The block below is reported for its own damage, on its turn. */
-        if (!(d.below && blame_block_below(b, &below)))
+        if (!(d.below && blame_block_below(b, &below, &below_d)))
             keep(b, &d, d.below ? WK_UNDERFLOW : WK_OVERFLOW);
     }
 }

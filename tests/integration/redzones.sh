@@ -55,4 +55,24 @@ for n in 1 15 16 17 100 4000 70000; do
     expect_report heap-buffer-overflow
     expect_err "is 0 bytes after the end of a $n-byte block"
 done
+
+# An underflow with a live block in the slot below is still the upper
+# block's, at free and at exit, in classes whose slack is only partly
+# filled; an overflow of the lower block into the upper one's redzone is
+# the lower block's.
+for n in 24 481 1500; do
+    ward_run -- "$TMP/bad_access" underflow-neighbour $n
+    [ "$RC" -eq 77 ] && continue
+    expect_report heap-buffer-underflow
+    expect_err "is 2 bytes before the start of a $n-byte block"
+    expect_err "1 byte before the start of the block was overwritten, at offset -2: 55"
+    ward_run -- "$TMP/bad_access" underflow-neighbour-exit $n
+    expect_report heap-buffer-underflow
+    expect_err "\(found at exit\)"
+    expect_err "is 2 bytes before the start of a $n-byte block"
+    ward_run -- "$TMP/bad_access" overflow-neighbour $n
+    expect_report heap-buffer-overflow
+    expect_err "is 0 bytes after the end of a $n-byte block"
+    [ "$(grep -c 'ERROR: heap-buffer' "$TMP/err")" -eq 1 ] || fail "not reported once"
+done
 pass

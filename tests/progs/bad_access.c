@@ -22,6 +22,16 @@ static char *make(size_t n)
     return p;
 }
 
+/* Two blocks of n bytes in adjacent slots, the lower one in *lo; returns
+ * the upper one, or NULL if the heap placed them apart. */
+static char *make_pair(size_t n, char **lo)
+{
+    char *a = make(n), *b = make(n);
+    *lo = a < b ? a : b;
+    char *hi = a < b ? b : a;
+    return (size_t)(hi - *lo) < 2 * n + 256 ? hi : NULL;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -33,6 +43,26 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "underflow")) {
         write_before_start(p);
         free(p);
+    } else if (!strcmp(mode, "underflow-neighbour") || !strcmp(mode, "underflow-neighbour-exit")) {
+        /* A live block in the slot below: its slack is not all redzone,
+         * and the damage is still this block's. */
+        char *lo, *hi = make_pair(n, &lo);
+        if (!hi)
+            return 77;
+        write_before_start(hi);
+        if (!strcmp(mode, "underflow-neighbour-exit"))
+            exit(0);
+        free(hi);
+        free(lo);
+    } else if (!strcmp(mode, "overflow-neighbour")) {
+        /* The lower block runs over its end into the upper one's redzone:
+         * the lower one is to blame. */
+        char *lo, *hi = make_pair(n, &lo);
+        if (!hi)
+            return 77;
+        memset(lo + n, 'V', (size_t)(hi - (lo + n)) - 1);
+        free(hi);
+        free(lo);
     } else if (!strcmp(mode, "overflow-realloc")) {
         write_past_end(p, n);
         p = realloc(p, n * 2);
