@@ -481,6 +481,21 @@ bool heap_resize_in_place(struct wd_block *b, uint64_t size)
     return true;
 }
 
+/* Closes a retired block's pages. The kernel keeps the bytes of pages it
+ * will not close (locked memory refuses guard markers), and calloc takes
+ * a page slot's pages to come back zeroed: those pages are zeroed here,
+ * one page at a time, since the rest of the range may be closed already.
+ * Returns whether every page closed. */
+static bool span_close_or_zero(const struct wd_seg *s, uintptr_t lo, uintptr_t hi)
+{
+    if (span_close(s, lo, hi))
+        return true;
+    for (uintptr_t p = lo; p < hi; p += WD_PAGE)
+        if (!span_close(s, p, p + WD_PAGE))
+            memset((void *)p, 0, WD_PAGE);
+    return false;
+}
+
 bool heap_retire(const struct wd_block *b)
 {
     uintptr_t lo, hi;
@@ -488,12 +503,14 @@ bool heap_retire(const struct wd_block *b)
     if (b->seg->kind == SEG_SMALL)
         return true;
     if (!(b->m->flags & BF_GUARDED)) {
-        madvise((void *)b->slot, b->slot_size, MADV_DONTNEED);
+        /* Locked pages refuse MADV_DONTNEED too; the slot stays open. */
+        if (madvise((void *)b->slot, b->slot_size, MADV_DONTNEED) != 0)
+            memset((void *)b->slot, 0, b->slot_size);
         return true;
     }
     heap_span(b, &lo, &hi);
     if (hi > lo)
-        closed = span_close(b->seg, lo, hi);
+        closed = span_close_or_zero(b->seg, lo, hi);
     /* Its pages now merge with the guards around them: the freed block
      * holds no mapping or memory of its own, however long it stays in
      * quarantine. */

@@ -96,6 +96,26 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "write-after-free")) {
         free(p);
         write_after_free(p);
+    } else if (!strcmp(mode, "calloc-after-locked")) {
+        /* A correct program: freeing locked memory is legal, and calloc's
+         * blocks are zero however the pages were left. */
+        if (mlock(p, n) != 0)
+            return 77;
+        memset(p, 'K', n);
+        free(p);
+        int dirty = 0;
+        for (int i = 0; i < 1000; i++) {
+            unsigned char *q = calloc(1, n);
+            for (size_t j = 0; j < n; j++)
+                if (q[j]) {
+                    dirty++;
+                    break;
+                }
+            free(q);
+        }
+        printf("calloc blocks not zero: %d\n", dirty);
+        if (dirty)
+            return 1;
     } else if (!strcmp(mode, "read-after-free-locked")) {
         /* Locked and never unlocked, as libsodium's sodium_mlock leaves
          * secrets: the kernel refuses guard markers in locked memory. */
