@@ -472,7 +472,8 @@ static void *realloc_move(void *p, size_t size, uint32_t stack, bool internal)
         memcpy(q, p, old < size ? old : size);
         if (!internal)
             keep_owner(&b, q, size);
-        if (!internal && wd_opt.selfref != SELFREF_OFF)
+        if (!internal && wd_opt.selfref != SELFREF_OFF &&
+            !((b.m->flags & BF_CORO_STACK) && coro_stack_finished(blk_user(&b))))
             nrefs = selfref_find(blk_user(&b), old, refs, WD_ARRAY_LEN(refs));
         if (trace_on && !internal)
             trace_realloc((uintptr_t)p, (uintptr_t)q, size, stack, b.m->owner, old,
@@ -726,12 +727,26 @@ void core_report_stack_overflow(uintptr_t addr, void *ucontext, uintptr_t stack_
     report_die();
 }
 
-void core_coro_leaks(uint32_t coro, uintptr_t stack_block)
+struct coro_leaks {
+    uint32_t coro;
+    uintptr_t stack_block, sp;
+};
+
+static void coro_leaks_here(void *arg)
 {
+    struct coro_leaks *a = arg;
     wd_tls.in_ward++;
     world_stop();
-    leaks_scan_coro(coro, stack_block);
+    leaks_scan_coro(a->coro, a->stack_block, a->sp);
     world_resume();
-    leaks_report_coro(coro);
+    leaks_report_coro(a->coro);
     wd_tls.in_ward--;
+}
+
+/* Called as the coroutine ends, on its stack, which may be small: the scan
+ * runs on one of ward's own. */
+void core_coro_leaks(uint32_t coro, uintptr_t stack_block)
+{
+    struct coro_leaks a = { coro, stack_block, prim_live_sp() };
+    imem_run_on_stack(coro_leaks_here, &a);
 }

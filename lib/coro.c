@@ -163,15 +163,17 @@ static void guard_stack(struct wd_coro *c)
     if (lo < user || hi > user + blk_size(&b))
         return;
     uint32_t previous = stacks_get_coro(user);
-    if (previous && coro_get(previous)) {
+    if (previous && previous != c->id && coro_get(previous)) {
         /* The context is being remade: the older coroutine no longer runs
          * there. */
         unguard(coro_get(previous));
         atomic_store(&coro_get(previous)->stack_freed, true);
     }
     c->stack_block = user;
+    c->pinned = !(b.m->flags & BF_PINNED);
     b.m->flags |= BF_PINNED | BF_CORO_STACK;
-    pins_add(user, c->make_stack);
+    if (c->pinned)
+        pins_add(user, c->make_stack);
     stacks_put(user, c->id);
     uintptr_t g = WD_ALIGN_UP(hi - lo > BOTTOM_BYTES && bottom_in_use(lo) ? lo + BOTTOM_BYTES : lo,
                               WD_PAGE);
@@ -478,12 +480,40 @@ void coro_note_free(uintptr_t user, uint32_t epoch)
     flog->e[i].epoch = epoch;
 }
 
+/* A finished coroutine's stack is the program's again: to grow with
+ * realloc, to reuse for anything. Its guard goes, and its pin unless the
+ * program pinned the block itself. */
+static void release_stack(struct wd_coro *c)
+{
+    struct wd_block b;
+    unguard(c);
+    if (c->pinned && heap_find((void *)c->stack_block, &b) && b.m->state == BS_LIVE &&
+        blk_user(&b) == c->stack_block) {
+        b.m->flags &= (uint8_t)~BF_PINNED;
+        pins_remove(c->stack_block);
+    }
+    c->pinned = false;
+}
+
+void coro_restart(uint32_t id)
+{
+    struct wd_coro *c = coro_get(id);
+    int exited = CORO_EXITED;
+    if (!c || !atomic_compare_exchange_strong(&c->state, &exited, CORO_RUNNING))
+        return;
+    if (c->stack_block)
+        guard_stack(c);
+    atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
+}
+
 void coro_exit(uint32_t id)
 {
     struct wd_coro *c = coro_get(id);
     if (!c)
         return;
     atomic_store(&c->state, CORO_EXITED);
+    release_stack(c);
+    atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
     c->exit_bytes = atomic_load(&c->live_bytes);
     c->exit_blocks = atomic_load(&c->live_blocks);
     if (trace_on)
@@ -573,6 +603,12 @@ bool coro_stack_note(fmt_t *f, uintptr_t user)
     fmt_str(f, atomic_load(&c->state) == CORO_EXITED ? ", which has finished"
                                                      : ", which has not finished");
     return true;
+}
+
+bool coro_stack_finished(uintptr_t user)
+{
+    struct wd_coro *c = coro_get(stacks_get_coro(user));
+    return c && c->stack_block == user && atomic_load(&c->state) == CORO_EXITED;
 }
 
 /* The coroutine whose stack guard holds addr, if any. */

@@ -31,6 +31,7 @@ struct wd_coro {
     uintptr_t stack_lo, stack_hi;   /* its stack, 0 when unknown */
     uintptr_t guard_lo, guard_hi;   /* pages of it made inaccessible */
     uintptr_t stack_block;          /* the heap block holding the stack, or 0 */
+    bool     pinned;                /* ward pinned that block (the program had not) */
     _Atomic bool stack_freed;       /* that block was freed: nothing runs there */
     uint64_t yields;
     uint32_t yield_stack;           /* where it last yielded */
@@ -75,8 +76,14 @@ void coro_sync(uintptr_t sp, uint32_t stack);
 void coro_sync_fault(uintptr_t sp);
 
 /* The coroutine has finished: record what it still owns, report its leaks
- * with coro_leaks=1. The caller then switches away. */
+ * with coro_leaks=1, and give its stack back to the program (unguarded,
+ * unpinned). The caller then switches away. */
 void coro_exit(uint32_t id);
+
+/* A finished coroutine runs again from its start (a made context switched
+ * to again, as glibc allows): it is followed, and its stack guarded and
+ * pinned, as before it finished. */
+void coro_restart(uint32_t id);
 
 /* Names the current coroutine (or, on a thread's own stack, nothing). */
 void coro_name(const char *name);
@@ -110,6 +117,10 @@ void coro_guard_of(uintptr_t user, uintptr_t *lo, uintptr_t *hi);
 void coro_describe(fmt_t *f, uint32_t coro);
 uint32_t coro_explain(fmt_t *f, uint32_t free_ctx, uint32_t free_epoch, uint32_t access_ctx);
 bool coro_stack_note(fmt_t *f, uintptr_t user);
+
+/* Whether the block at user was the stack of a coroutine that has
+ * finished: what it points into itself (saved frame pointers) is dead. */
+bool coro_stack_finished(uintptr_t user);
 
 /* A fault at addr: true if it is the current coroutine running off its
  * stack (then it has been reported and the process exits). */

@@ -116,3 +116,16 @@ void imem_range(uintptr_t *lo, uintptr_t *hi)
 void imem_atfork_prepare(void) { prim_lock(&im.lock); }
 void imem_atfork_parent(void)  { prim_unlock(&im.lock); }
 void imem_atfork_child(void)   { prim_lock_reset(&im.lock); }
+
+#define RUN_STACK_SIZE (1UL << 20)
+
+void imem_run_on_stack(void (*fn)(void *), void *arg)
+{
+    char *stack = imem_alloc(RUN_STACK_SIZE);
+    if (!stack) {
+        fn(arg);
+        return;
+    }
+    prim_call_on_stack(fn, arg, stack + RUN_STACK_SIZE);
+    imem_free(stack, RUN_STACK_SIZE);
+}

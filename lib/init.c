@@ -205,15 +205,13 @@ static void print_stats(void)
 }
 
 /* The exit-time checks: damaged redzones and poison, then leaks. */
-static void ward_exit(void)
+static void exit_checks(void *sp)
 {
-    if (wd_state != WD_ACTIVE)
-        return;
     wd_tls.in_ward++;
     world_stop();
     core_check_all();
     if (wd_opt.leaks)
-        leaks_scan();
+        leaks_scan(*(uintptr_t *)sp);
     if (wd_opt.stats)
         collect_owner_counts();
     trace_collect_all();
@@ -231,6 +229,15 @@ static void ward_exit(void)
     trace_stop();
     wd_tls.in_ward--;
     report_exit_if_errors();
+}
+
+/* On a stack of ward's own: exit() may be called on a coroutine's. */
+static void ward_exit(void)
+{
+    if (wd_state != WD_ACTIVE)
+        return;
+    uintptr_t sp = prim_live_sp();
+    imem_run_on_stack(exit_checks, &sp);
 }
 
 __attribute__((constructor(101))) static void ward_start(void)

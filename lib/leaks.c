@@ -289,10 +289,9 @@ static void mark_lost_threads(struct wd_block *b, void *arg)
 }
 
 
-static __attribute__((noinline)) void mark_roots(void)
+static __attribute__((noinline)) void mark_roots(uintptr_t sp)
 {
     ucontext_t uc;
-    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
     getcontext(&uc);                    /* our own registers */
     scan_words((uintptr_t)&uc, (uintptr_t)(&uc + 1), BF_MARK);
     scan_registers();
@@ -521,12 +520,12 @@ static void reset(void)
         lk.owner_bytes = NULL;
 }
 
-void leaks_scan(void)
+void leaks_scan(uintptr_t sp)
 {
     reset();
     only_coro = 0;
     excluded = 0;
-    mark_roots();
+    mark_roots(sp);
     heap_foreach(find_indirect, NULL);
     heap_foreach(tally, NULL);
 }
@@ -538,12 +537,12 @@ struct leak_totals leaks_report(void)
     return lk.tot;
 }
 
-void leaks_scan_coro(uint32_t coro, uintptr_t dead_stack)
+void leaks_scan_coro(uint32_t coro, uintptr_t dead_stack, uintptr_t sp)
 {
     reset();
     only_coro = coro;
     excluded = dead_stack;
-    mark_roots();
+    mark_roots(sp);
     heap_foreach(find_indirect, NULL);
     heap_foreach(tally, NULL);
     excluded = 0;

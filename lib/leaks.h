@@ -16,13 +16,15 @@ struct leak_totals {
 };
 
 /* The scan runs with the other threads stopped (world_stop); the report,
- * which may need locks they hold, once they run again. */
-void leaks_scan(void);
+ * which may need locks they hold, once they run again. sp is the calling
+ * thread's stack pointer where the program called into ward: the scan
+ * itself may run on a stack of ward's own. */
+void leaks_scan(uintptr_t sp);
 struct leak_totals leaks_report(void);
 
 /* The same for one finished coroutine: only the blocks it allocated are
  * reported (and not again at exit), and its dead stack is no root. */
-void leaks_scan_coro(uint32_t coro, uintptr_t dead_stack);
+void leaks_scan_coro(uint32_t coro, uintptr_t dead_stack, uintptr_t sp);
 void leaks_report_coro(uint32_t coro);
 
 #endif

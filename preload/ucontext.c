@@ -153,6 +153,7 @@ static void trampoline(int id)
 {
     struct wd_coro *c = coro_get((uint32_t)id);
     long *a = c->args;
+    coro_restart((uint32_t)id);
     typedef void (*f8)(long, long, long, long, long, long, long, long);
     ((f8)c->fn)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
     coro_exit((uint32_t)id);

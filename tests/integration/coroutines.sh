@@ -107,4 +107,28 @@ expect_report use-after-free
 expect_err "\(write\) in thread T0 \(main\), coroutine 2 \(consumer\)"
 expect_frame "ERROR: use-after-free" consume
 expect_err "^coroutine 2 \(consumer\) was suspended when coroutine 1 \(producer\) freed the block \(it had switched away without a call ward sees"
+# A stack after its coroutine: exit() called on a 16 KiB coroutine stack
+# runs ward's exit checks on a stack of its own (the program's buffered
+# output survives, no stack-overflow); a finished coroutine's stack is the
+# program's again, to grow with realloc (not pinned, no moved-self-
+# reference: its saved frame pointers are dead); a finished context run
+# again is followed again.
+build coro_reuse
+for opt in --leaks=1 --coro_leaks=1; do
+    ward_run $opt -- "$TMP/coro_reuse" exit-on-coroutine
+    expect_rc 0
+    expect_no_report
+    expect_out "^job ran$"
+done
+ward_run -- "$TMP/coro_reuse" regrow
+expect_rc 0
+expect_no_report
+[ "$(grep -c '^job ran$' "$TMP/out")" -eq 2 ] || fail "the second coroutine did not run"
+expect_out "^done$"
+ward_run -- "$TMP/coro_reuse" rerun
+expect_rc 23
+expect_report use-after-free
+expect_err "write found when coroutine 1 yielded"
+expect_err "^coroutine 1 was suspended when thread T0 freed the block; it had yielded at:"
+expect_frame "^allocated by thread T0 \(main\), coroutine 1 at:" rerun_job
 pass
