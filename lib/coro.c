@@ -229,31 +229,38 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
 
 /* ---- switching ---- */
 
-/* Runs, as coroutine c yields, the poison check of the blocks freed on
- * this thread while it was suspended (its remembered suspensions up to
- * number nsusp, counted from 1): a write it made to one of them since
- * shows there, and it is the likely writer. Not only the last suspension:
- * schedulers that switch through a scheduler coroutine (GNU Pth) make the
- * free and the write straddle several. */
-static void check_frees_while_suspended(struct wd_coro *c, unsigned nsusp, uint32_t found_stack,
-                                        bool unseen)
+/* Runs, as coroutine c yields at epoch now, the poison check of the blocks
+ * freed on this thread while it ran (only it ran here then: a write shows
+ * its own use after free) and while it was suspended (its remembered
+ * suspensions up to number nsusp, counted from 1): a write it made to one
+ * of them since shows there, and it is the likely writer. Not only the
+ * last suspension: schedulers that switch through a scheduler coroutine
+ * (GNU Pth) make the free and the write straddle several. The log is in
+ * epoch order, so the walk back through it stops at the oldest interval. */
+static void check_frees_while_suspended(struct wd_coro *c, unsigned nsusp, uint32_t now,
+                                        uint32_t found_stack, bool unseen)
 {
-    uint32_t from[CORO_SUSP], to[CORO_SUSP];
+    uint32_t from[CORO_SUSP + 1], to[CORO_SUSP + 1], oldest;
     unsigned k = 0;
     if (!flog)
         return;
-    for (unsigned n = nsusp; n > 0 && c->nsusp - n < CORO_SUSP && k < CORO_SUSP; n--) {
+    from[k] = c->run_from;
+    to[k++] = now;
+    oldest = now - c->run_from;
+    for (unsigned n = nsusp; n > 0 && c->nsusp - n < CORO_SUSP && k <= CORO_SUSP; n--) {
         const __typeof__(c->susp[0]) *s = &c->susp[(n - 1) % CORO_SUSP];
         if (s->to) {
             from[k] = s->from;
             to[k++] = s->to;
+            if (now - s->from > oldest)
+                oldest = now - s->from;
         }
     }
-    if (!k)
-        return;
     unsigned first = flog->next > FREE_LOG ? flog->next - FREE_LOG : 0;
-    for (unsigned i = first; i < flog->next; i++) {
+    for (unsigned i = flog->next; i-- > first;) {
         const __typeof__(flog->e[0]) *e = &flog->e[i % FREE_LOG];
+        if (now - e->epoch > oldest)
+            break;
         for (unsigned j = 0; j < k; j++)
             if (e->epoch - from[j] < to[j] - from[j]) {
                 core_check_freed(e->user, e->epoch, found_stack, unseen);
@@ -282,6 +289,7 @@ static void suspend(struct wd_coro *c, uint32_t epoch, uint32_t yield_stack, boo
 
 static void resume(struct wd_coro *c, uint32_t epoch)
 {
+    c->run_from = epoch;
     if (c->nsusp && !c->susp[(c->nsusp - 1) % CORO_SUSP].to)
         c->susp[(c->nsusp - 1) % CORO_SUSP].to = epoch;
     if (atomic_load(&c->state) != CORO_EXITED)
@@ -304,7 +312,7 @@ static void do_switch(uint32_t to, uint32_t yield_stack, uint32_t found_stack, e
     bool yields = a && a != b && atomic_load(&a->state) != CORO_EXITED;
     unsigned last = yields ? a->nsusp : 0;
     if (yields && how == SW_SEEN)
-        check_frees_while_suspended(a, last, found_stack, false);
+        check_frees_while_suspended(a, last, epoch, found_stack, false);
     if (yields)
         suspend(a, epoch, yield_stack, how != SW_SEEN);
     if (b)
@@ -316,7 +324,7 @@ static void do_switch(uint32_t to, uint32_t yield_stack, uint32_t found_stack, e
     wd_tls.owners = to ? &b->owners : (t ? &t->owners : NULL);
     wd_tls.coro_owner = to ? b->owner : 0;
     if (yields && how == SW_UNSEEN)
-        check_frees_while_suspended(a, last, found_stack, true);
+        check_frees_while_suspended(a, last, epoch, found_stack, true);
 }
 
 void coro_switch(uint32_t to, uint32_t yield_stack)

@@ -41,6 +41,8 @@ struct wd_coro {
         bool unseen;                /* by a switch ward did not see */
     } susp[CORO_SUSP];
     unsigned nsusp;
+    uint32_t run_from;              /* epoch it last resumed at (0: it has run
+                                       since it began) */
     struct owner_stack owners;
     _Atomic int64_t live_bytes, live_blocks;   /* allocated by it, still live */
     int64_t exit_bytes, exit_blocks;           /* what it still owned at its end */

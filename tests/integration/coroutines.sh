@@ -131,4 +131,14 @@ expect_report use-after-free
 expect_err "write found when coroutine 1 yielded"
 expect_err "^coroutine 1 was suspended when thread T0 freed the block; it had yielded at:"
 expect_frame "^allocated by thread T0 \(main\), coroutine 1 at:" rerun_job
+# A coroutine's write to a block it freed itself is found as it yields,
+# and blamed on it, not on a coroutine that was suspended meanwhile.
+build coro_blame
+ward_run -- "$TMP/coro_blame"
+expect_rc 23
+expect_report use-after-free
+expect_err "\(write found when coroutine 1 \(A\) yielded\) in thread T0 \(main\), coroutine 1 \(A\)"
+expect_no_err "was suspended when"
+expect_frame "^freed by thread T0 \(main\), coroutine 1 \(A\) at:" coro_a
+[ "$(grep -c 'ERROR:' "$TMP/err")" -eq 1 ] || fail "reported more than once"
 pass
