@@ -1,7 +1,10 @@
 /* The arena's reservation and segment allocation (see arena.h). Segments
  * are handed out by a bump index; multi-segment spans that are given back
  * go on a short first-fit list of free runs, since only huge blocks ever
- * return their segments. */
+ * return their segments. A run merges with its neighbours, and one that
+ * reaches the bump index lowers it: a program whose one big buffer grows a
+ * little at a time would otherwise leave a trail of runs each too small for
+ * the next size, and use up the terabyte. */
 #include "arena.h"
 #include "imem.h"
 #include "prim.h"
@@ -74,12 +77,34 @@ size_t arena_segs_used(void)
     return __atomic_load_n(&ar.next, __ATOMIC_ACQUIRE);
 }
 
+/* Takes the runs next to [*first, *first + *n) into it; called locked. */
+static void merge_runs(size_t *first, size_t *n)
+{
+    for (size_t i = 0; i < ar.nruns;) {
+        struct run r = ar.runs[i];
+        if (r.first + r.n == *first || *first + *n == r.first) {
+            *first = r.first < *first ? r.first : *first;
+            *n += r.n;
+            ar.runs[i] = ar.runs[--ar.nruns];
+            i = 0;
+        } else {
+            i++;
+        }
+    }
+}
+
 void arena_give_back(size_t first, size_t n)
 {
     prim_discard((void *)arena_seg_addr(first), n << SEG_SHIFT);
     for (size_t i = 0; i < n; i++)
         wd_arena.segs[first + i].kind = SEG_UNUSED;
     prim_lock(&ar.lock);
+    merge_runs(&first, &n);
+    if (first + n == ar.next) {
+        __atomic_store_n(&ar.next, first, __ATOMIC_RELEASE);
+        prim_unlock(&ar.lock);
+        return;
+    }
     if (ar.nruns == ar.cap) {
         size_t cap = ar.cap ? ar.cap * 2 : 64;
         struct run *r = imem_grow(ar.runs, ar.cap * sizeof *r, cap * sizeof *r);
