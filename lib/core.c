@@ -162,13 +162,21 @@ static void check_reuse(const struct wd_block *b, uint32_t stack)
 
 /* ---- allocation ---- */
 
-/* A block of a sane size ward cannot place: its own memory (metadata,
- * address space) is exhausted. It says so once and stops checking; the
- * interposers then hand this and later calls to glibc. */
-static void out_of_room(size_t size)
+/* A block ward cannot place. Larger than its whole arena, or aligned
+ * beyond what heap_take places, it never could be: the call fails with
+ * ENOMEM, as glibc's would with ward's reservation in the way, and ward
+ * goes on. Otherwise ward's own memory (metadata, address space) is
+ * exhausted: it says so once and stops checking; the interposers then
+ * hand this and later calls to glibc. */
+static void out_of_room(size_t size, size_t align)
 {
-    if (size >= (1UL << 40))
-        return;                         /* the program asked too much */
+    if (size > wd_arena.size - 2 * WD_PAGE || align > HEAP_ALIGN_MAX) {
+        if (size < (1UL << 40) && wd_arena.size < (1UL << 40))
+            report_warning_once("a block larger than ward's arena was asked for: it fails with "
+                                "ENOMEM (under an address-space limit, ulimit -v, ward reserves "
+                                "half of it: raise the limit)");
+        return;
+    }
     report_warning_once("ward's own memory is exhausted; it stops checking and tracing, and "
                         "the program goes on with glibc's malloc (blocks already placed are "
                         "still freed correctly)");
@@ -236,7 +244,7 @@ static void *place_block(size_t size, size_t align, bool zero, uint32_t stack, u
      * may not be guarded: heap_take decides by size. */
     if (!heap_take(wd_tls.tc, size, align, guard, wd_opt.guard_below, &b)) {
         if (!internal)
-            out_of_room(size);
+            out_of_room(size, align);
         errno = ENOMEM;
         return NULL;
     }

@@ -315,7 +315,7 @@ static bool guarded_take(size_t size, size_t align, bool below, struct wd_block 
 bool heap_take(struct wd_tcache *tc, size_t size, size_t align, bool guarded,
                bool below, struct wd_block *b)
 {
-    if (size > (1UL << 46) || align > (1UL << 40))  /* more than the arena holds */
+    if (size > (1UL << 46) || align > HEAP_ALIGN_MAX)  /* more than the arena holds */
         return false;
     if (!guarded && size + 2 * HEAP_REDZONE + (align > 16 ? align - 16 : 0) <= HEAP_SMALL_MAX)
         return small_take(tc, size, align, b);

@@ -9,6 +9,7 @@
 
 #define HEAP_NCLS      66
 #define HEAP_SMALL_MAX (1UL << 18)      /* largest small slot */
+#define HEAP_ALIGN_MAX (1UL << 40)      /* largest alignment heap_take places */
 #define HEAP_REDZONE   16               /* minimum on each side */
 #define TC_MAX         32
 

@@ -61,7 +61,7 @@ static void *keep_errno(void *p, int saved)
 static void *aligned(size_t align, size_t size, uint32_t stack)
 {
     int saved = errno;
-    if (size > PTRDIFF_MAX - align) {
+    if (align > PTRDIFF_MAX || size > PTRDIFF_MAX - align) {
         errno = ENOMEM;
         return NULL;
     }

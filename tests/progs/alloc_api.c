@@ -61,6 +61,14 @@ int main(void)
     CHECK(malloc((size_t)1 << 50) == NULL && errno == ENOMEM);
     errno = 0;
     CHECK(reallocarray(NULL, SIZE_MAX / 2, 3) == NULL && errno == ENOMEM);
+    /* Alignments no address space can meet fail, and nothing else does
+     * (ward must not take them for its own memory running out). */
+    p = (void *)1;
+    CHECK(posix_memalign(&p, (size_t)1 << 63, 8) == ENOMEM && p == (void *)1);
+    errno = 0;
+    CHECK(memalign((size_t)1 << 62, 64) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK(aligned_alloc((size_t)1 << 50, 64) == NULL && errno == ENOMEM);
     char *r = malloc(10);
     strcpy(r, "123456789");
     errno = 0;
