@@ -39,6 +39,11 @@ static struct {
     _Atomic long marked_bytes;      /* what guarding costs in marker segments */
     long        marked_budget;
     _Atomic bool no_markers;        /* the kernel refused them once */
+    /* A huge block's metadata sits at a fixed place per first segment,
+     * never freed: a late free racing with the block's release then still
+     * finds metadata, never someone else's. Reserved at start (imem pages
+     * cost nothing until touched), so that no lock guards its making. */
+    struct wd_meta *huge_metas;
 } hp;
 
 static uint32_t class_slot_size(unsigned c)
@@ -69,6 +74,7 @@ bool heap_init(void)
      * spent on what rounding to pages adds is as far as guarding goes. */
     long phys = prim_phys_pages();
     hp.marked_budget = (phys > 0 ? phys / 4 : 1L << 20) * (long)WD_PAGE;
+    hp.huge_metas = imem_alloc(wd_arena.nsegs * sizeof *hp.huge_metas);
     return hp.cls_slot[HEAP_NCLS - 1] == HEAP_SMALL_MAX;
 }
 
@@ -237,20 +243,9 @@ static uint64_t guarded_offset(uint64_t slot_size, size_t size, size_t align, bo
     return off;
 }
 
-/* A huge block's metadata sits at a fixed place per first segment, never
- * freed: a late free racing with the block's release then still finds
- * metadata, never someone else's. */
 static struct wd_meta *huge_meta(size_t first)
 {
-    static struct wd_meta *metas;
-    static wd_lock lock;
-    if (!metas) {
-        prim_lock(&lock);
-        if (!metas)
-            metas = imem_alloc(wd_arena.nsegs * sizeof *metas);
-        prim_unlock(&lock);
-    }
-    return metas ? &metas[first] : NULL;
+    return hp.huge_metas ? &hp.huge_metas[first] : NULL;
 }
 
 void heap_huge_set(const struct wd_block *b, uintptr_t user, uint64_t size)
