@@ -404,6 +404,7 @@ static void *realloc_pinned(struct wd_block *b, size_t size, uint32_t stack)
     check_redzones(b, "found at realloc", stack);
     if (heap_resize_in_place(b, size)) {
         owners_count_resize(threads_owner_cache(), b->m->owner, old, size);
+        coro_count_resize(b->m->alloc_ctx, old, size);
         pat_fill_redzones(b);
         if (trace_on)
             trace_realloc(user, user, size, stack, b->m->owner, old, b->m->alloc_stack,

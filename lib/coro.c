@@ -477,6 +477,15 @@ void coro_count_free(uint32_t alloc_ctx, uint64_t bytes)
     }
 }
 
+void coro_count_resize(uint32_t alloc_ctx, uint64_t from, uint64_t to)
+{
+    struct wd_coro *c = atomic_load_explicit(&co.used, memory_order_relaxed)
+                            ? coro_get(ctx_get(alloc_ctx).coro) : NULL;
+    if (c)
+        atomic_fetch_add_explicit(&c->live_bytes, (int64_t)to - (int64_t)from,
+                                  memory_order_relaxed);
+}
+
 void coro_note_free(uintptr_t user, uint32_t epoch)
 {
     if (!atomic_load_explicit(&co.used, memory_order_relaxed))

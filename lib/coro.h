@@ -94,6 +94,7 @@ void coro_name(const char *name);
  * (alloc_ctx: the context that allocated it). */
 void coro_count_alloc(uint32_t coro, uint64_t bytes);
 void coro_count_free(uint32_t alloc_ctx, uint64_t bytes);
+void coro_count_resize(uint32_t alloc_ctx, uint64_t from, uint64_t to);
 
 /* The current switch epoch (blocks record it when freed). */
 uint32_t coro_epoch(void);

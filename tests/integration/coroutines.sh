@@ -141,4 +141,12 @@ expect_err "\(write found when coroutine 1 \(A\) yielded\) in thread T0 \(main\)
 expect_no_err "was suspended when"
 expect_frame "^freed by thread T0 \(main\), coroutine 1 \(A\) at:" coro_a
 [ "$(grep -c 'ERROR:' "$TMP/err")" -eq 1 ] || fail "reported more than once"
+# Counts per coroutine follow a pinned block resized in place: what it
+# held at its end is the grown size, and nothing is left live after the
+# free.
+build coro_counts
+ward_run --stats=1 -- "$TMP/coro_counts"
+expect_rc 0
+expect_no_report
+expect_err "^  coroutine 1 \(grower\) +finished +0 +0 +0 +24$"
 pass
