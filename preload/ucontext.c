@@ -16,6 +16,7 @@
 
 #include <dlfcn.h>
 #include <stdarg.h>
+#include <string.h>
 #include <ucontext.h>
 
 #define BIND_BITS 16
@@ -31,13 +32,25 @@ void *ward_real_getcontext;          /* used by the assembly stub below */
 
 /* ucontext_t address -> coroutine: a small table under a lock, with a
  * per-thread memo in front, since a scheduler switches between the same
- * few contexts over and over. */
+ * few contexts over and over. A binding changed by any thread bumps the
+ * generation, which empties every thread's memo. */
 static struct {
     wd_lock lock;
     struct { uintptr_t ctx; uint32_t coro; } *tab;
+    _Atomic uint32_t gen;
 } bind;
 
-static WD_TLS struct { uintptr_t ctx[8]; uint32_t coro[8]; } memo;
+static WD_TLS struct { uintptr_t ctx[8]; uint32_t coro[8]; uint32_t gen; } memo;
+
+/* Empties this thread's memo if another binding changed since it filled. */
+static void memo_check(void)
+{
+    uint32_t gen = atomic_load_explicit(&bind.gen, memory_order_acquire);
+    if (memo.gen != gen) {
+        memset(memo.ctx, 0, sizeof memo.ctx);
+        memo.gen = gen;
+    }
+}
 
 static void resolve(void)
 {
@@ -62,10 +75,9 @@ static uint32_t bind_slot(uintptr_t ctx)
 static void bind_context(const void *ctx, uint32_t coro)
 {
     unsigned m = memo_slot(ctx);
+    memo_check();
     if (memo.ctx[m] == (uintptr_t)ctx && memo.coro[m] == coro)
         return;
-    memo.ctx[m] = (uintptr_t)ctx;
-    memo.coro[m] = coro;
     prim_lock(&bind.lock);
     if (!bind.tab)
         bind.tab = imem_alloc(sizeof *bind.tab << BIND_BITS);
@@ -76,16 +88,22 @@ static void bind_context(const void *ctx, uint32_t coro)
         for (uint32_t k = 0; k < 64; k++, i = (i + 1) & mask)
             if (!bind.tab[i].ctx || bind.tab[i].ctx == (uintptr_t)ctx)
                 break;
+        if (bind.tab[i].ctx && (bind.tab[i].ctx != (uintptr_t)ctx || bind.tab[i].coro != coro))
+            atomic_fetch_add_explicit(&bind.gen, 1, memory_order_release);
         bind.tab[i].ctx = (uintptr_t)ctx;
         bind.tab[i].coro = coro;
     }
     prim_unlock(&bind.lock);
+    memo_check();
+    memo.ctx[m] = (uintptr_t)ctx;
+    memo.coro[m] = coro;
 }
 
 static uint32_t bound_coro(const void *ctx)
 {
     unsigned m = memo_slot(ctx);
     uint32_t coro = 0;
+    memo_check();
     if (memo.ctx[m] == (uintptr_t)ctx)
         return memo.coro[m];
     prim_lock(&bind.lock);

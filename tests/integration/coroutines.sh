@@ -149,4 +149,12 @@ ward_run --stats=1 -- "$TMP/coro_counts"
 expect_rc 0
 expect_no_report
 expect_err "^  coroutine 1 \(grower\) +finished +0 +0 +0 +24$"
+# A context record made again by another thread runs the new coroutine:
+# the main thread's memo of what the record held is not trusted.
+build coro_rebind
+ward_run -- "$TMP/coro_rebind"
+expect_rc 23
+expect_report double-free
+expect_err "double-free on 0x[0-9a-f]+ \(free\) in thread T0 \(main\), coroutine 2$"
+expect_no_err "\(one\)"
 pass
