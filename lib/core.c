@@ -738,7 +738,7 @@ void core_report_stack_overflow(uintptr_t addr, void *ucontext, uintptr_t stack_
 
 struct coro_leaks {
     uint32_t coro;
-    uintptr_t stack_block, sp;
+    uintptr_t stack_lo, stack_hi, sp;
 };
 
 static void coro_leaks_here(void *arg)
@@ -746,7 +746,7 @@ static void coro_leaks_here(void *arg)
     struct coro_leaks *a = arg;
     wd_tls.in_ward++;
     world_stop();
-    leaks_scan_coro(a->coro, a->stack_block, a->sp);
+    leaks_scan_coro(a->coro, a->stack_lo, a->stack_hi, a->sp);
     world_resume();
     leaks_report_coro(a->coro);
     wd_tls.in_ward--;
@@ -754,8 +754,8 @@ static void coro_leaks_here(void *arg)
 
 /* Called as the coroutine ends, on its stack, which may be small: the scan
  * runs on one of ward's own. */
-void core_coro_leaks(uint32_t coro, uintptr_t stack_block)
+void core_coro_leaks(uint32_t coro, uintptr_t stack_lo, uintptr_t stack_hi)
 {
-    struct coro_leaks a = { coro, stack_block, prim_live_sp() };
+    struct coro_leaks a = { coro, stack_lo, stack_hi, prim_live_sp() };
     imem_run_on_stack(coro_leaks_here, &a);
 }

@@ -59,7 +59,7 @@ void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t found_stack, bool
 void core_report_stack_overflow(uintptr_t addr, void *ucontext, uintptr_t stack_block,
                                 const char *note, uint32_t make_stack)
     __attribute__((noreturn));
-void core_coro_leaks(uint32_t coro, uintptr_t stack_block);
+void core_coro_leaks(uint32_t coro, uintptr_t stack_lo, uintptr_t stack_hi);
 uint32_t core_explain_free(fmt_t *f, const struct wd_block *b, bool accessor_known);
 
 /* A block leaves the quarantine: its memory may be reused. */

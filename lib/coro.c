@@ -98,17 +98,18 @@ static uint32_t stack_slot(uintptr_t block)
 }
 
 /* Entries are never removed, and a new one publishes its block after its
- * coroutine, so readers (the fault handler among them) take no lock. */
+ * coroutine, so readers (the fault handler among them) take no lock. The
+ * entry names the newest coroutine with a stack in the block; each names
+ * the one before it (a scheduler may carve many stacks from one block).
+ * Called with co.lock held. */
 static void stacks_put(uintptr_t block, uint32_t coro)
 {
-    prim_lock(&co.lock);
     for (uint32_t i = stack_slot(block), k = 0; k < STACK_HASH; k++, i = (i + 1) & (STACK_HASH - 1))
         if (co.stacks[i].block == block || co.stacks[i].block == 0) {
-            __atomic_store_n(&co.stacks[i].coro, coro, __ATOMIC_RELAXED);
+            __atomic_store_n(&co.stacks[i].coro, coro, __ATOMIC_RELEASE);
             __atomic_store_n(&co.stacks[i].block, block, __ATOMIC_RELEASE);
             break;
         }
-    prim_unlock(&co.lock);
 }
 
 static uint32_t stacks_get_coro(uintptr_t block)
@@ -116,11 +117,31 @@ static uint32_t stacks_get_coro(uintptr_t block)
     for (uint32_t i = stack_slot(block), k = 0; k < STACK_HASH; k++, i = (i + 1) & (STACK_HASH - 1)) {
         uintptr_t b = __atomic_load_n(&co.stacks[i].block, __ATOMIC_ACQUIRE);
         if (b == block)
-            return __atomic_load_n(&co.stacks[i].coro, __ATOMIC_RELAXED);
+            return __atomic_load_n(&co.stacks[i].coro, __ATOMIC_ACQUIRE);
         if (b == 0)
             break;
     }
     return 0;
+}
+
+/* The coroutines with a stack in the block at user, newest first. Links
+ * only point to older ids, so a walk ends. */
+static struct wd_coro *first_in(uintptr_t user)
+{
+    struct wd_coro *c = coro_get(stacks_get_coro(user));
+    return c && c->stack_block == user ? c : NULL;
+}
+
+static struct wd_coro *next_in(const struct wd_coro *c)
+{
+    uint32_t id = __atomic_load_n(&c->older, __ATOMIC_ACQUIRE);
+    struct wd_coro *n = id < c->id ? coro_get(id) : NULL;
+    return n && n->stack_block == c->stack_block ? n : NULL;
+}
+
+static bool stack_dead(const struct wd_coro *c)
+{
+    return atomic_load(&c->stack_freed) || atomic_load(&c->state) == CORO_EXITED;
 }
 
 /* ---- creation and stack guards ---- */
@@ -150,31 +171,16 @@ static bool bottom_in_use(uintptr_t lo)
     return false;
 }
 
-/* A stack inside a live heap block: pin the block and make its lowest
- * whole page inaccessible (the next one, if the program keeps something
- * at the bottom), so running off the stack faults there. */
-static void guard_stack(struct wd_coro *c)
+/* Pins the block of c's stack and makes the lowest whole page of the stack
+ * inaccessible (the next one, if the program keeps something at the
+ * bottom), so running off the stack faults there. */
+static void protect_stack(struct wd_coro *c, struct wd_block *b)
 {
-    struct wd_block b;
     uintptr_t lo = c->stack_lo, hi = c->stack_hi;
-    if (!lo || !heap_find((void *)lo, &b) || b.m->state != BS_LIVE)
-        return;
-    uintptr_t user = blk_user(&b);
-    if (lo < user || hi > user + blk_size(&b))
-        return;
-    uint32_t previous = stacks_get_coro(user);
-    if (previous && previous != c->id && coro_get(previous)) {
-        /* The context is being remade: the older coroutine no longer runs
-         * there. */
-        unguard(coro_get(previous));
-        atomic_store(&coro_get(previous)->stack_freed, true);
-    }
-    c->stack_block = user;
-    c->pinned = !(b.m->flags & BF_PINNED);
-    b.m->flags |= BF_PINNED | BF_CORO_STACK;
+    c->pinned = !(b->m->flags & BF_PINNED);
+    b->m->flags |= BF_PINNED | BF_CORO_STACK;
     if (c->pinned)
-        pins_add(user, c->make_stack);
-    stacks_put(user, c->id);
+        pins_add(c->stack_block, c->make_stack);
     uintptr_t g = WD_ALIGN_UP(hi - lo > BOTTOM_BYTES && bottom_in_use(lo) ? lo + BOTTOM_BYTES : lo,
                               WD_PAGE);
     if (g + 2 * WD_PAGE > hi)
@@ -188,6 +194,43 @@ static void guard_stack(struct wd_coro *c)
         c->guard_lo = g;
         c->guard_hi = g + WD_PAGE;
     }
+}
+
+/* The live heap block c's stack lies in, if any. */
+static bool stack_block_of(const struct wd_coro *c, struct wd_block *b)
+{
+    uintptr_t lo = c->stack_lo, hi = c->stack_hi;
+    return lo && heap_find((void *)lo, b) && b->m->state == BS_LIVE && lo >= blk_user(b) &&
+           hi <= blk_user(b) + blk_size(b);
+}
+
+/* A new coroutine's stack inside a live heap block: it joins the block's
+ * coroutines, and those whose stacks it overlaps no longer run there (the
+ * context is being remade); they, and those whose block was freed, leave
+ * the list. Then its stack is protected. */
+static void guard_stack(struct wd_coro *c)
+{
+    struct wd_block b;
+    if (!stack_block_of(c, &b))
+        return;
+    uintptr_t user = blk_user(&b);
+    c->stack_block = user;
+    prim_lock(&co.lock);
+    uint32_t *link = &c->older;
+    for (struct wd_coro *p = first_in(user); p; p = next_in(p)) {
+        bool overlaps = p->stack_lo < c->stack_hi && c->stack_lo < p->stack_hi;
+        if (overlaps || atomic_load(&p->stack_freed)) {
+            unguard(p);
+            atomic_store(&p->stack_freed, true);
+        } else {
+            __atomic_store_n(link, p->id, __ATOMIC_RELEASE);
+            link = &p->older;
+        }
+    }
+    __atomic_store_n(link, 0, __ATOMIC_RELEASE);
+    stacks_put(user, c->id);
+    prim_unlock(&co.lock);
+    protect_stack(c, &b);
 }
 
 uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_stack)
@@ -498,28 +541,41 @@ void coro_note_free(uintptr_t user, uint32_t epoch)
 }
 
 /* A finished coroutine's stack is the program's again: to grow with
- * realloc, to reuse for anything. Its guard goes, and its pin unless the
- * program pinned the block itself. */
+ * realloc, to reuse for anything. Its guard goes, and the pin ward put on
+ * its block, unless another coroutine still runs in that block (it keeps
+ * the pin) or the program pinned the block itself. */
 static void release_stack(struct wd_coro *c)
 {
     struct wd_block b;
     unguard(c);
-    if (c->pinned && heap_find((void *)c->stack_block, &b) && b.m->state == BS_LIVE &&
+    if (!c->pinned)
+        return;
+    c->pinned = false;
+    prim_lock(&co.lock);
+    for (struct wd_coro *p = first_in(c->stack_block); p; p = next_in(p))
+        if (p != c && !stack_dead(p)) {
+            p->pinned = true;
+            prim_unlock(&co.lock);
+            return;
+        }
+    prim_unlock(&co.lock);
+    if (heap_find((void *)c->stack_block, &b) && b.m->state == BS_LIVE &&
         blk_user(&b) == c->stack_block) {
         b.m->flags &= (uint8_t)~BF_PINNED;
         pins_remove(c->stack_block);
     }
-    c->pinned = false;
 }
 
 void coro_restart(uint32_t id)
 {
     struct wd_coro *c = coro_get(id);
+    struct wd_block b;
     int exited = CORO_EXITED;
     if (!c || !atomic_compare_exchange_strong(&c->state, &exited, CORO_RUNNING))
         return;
-    if (c->stack_block)
-        guard_stack(c);
+    if (c->stack_block && !atomic_load(&c->stack_freed) && stack_block_of(c, &b) &&
+        blk_user(&b) == c->stack_block)
+        protect_stack(c, &b);
     atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
 }
 
@@ -536,29 +592,32 @@ void coro_exit(uint32_t id)
     if (trace_on)
         trace_coro_exit(id, c->exit_bytes, c->exit_blocks);
     if (wd_opt.coro_leaks)
-        core_coro_leaks(id, c->stack_block);
+        core_coro_leaks(id, c->stack_lo, c->stack_hi);
 }
 
 /* ---- stacks after the coroutine ---- */
 
 void coro_stack_freed(uintptr_t user)
 {
-    struct wd_coro *c = coro_get(stacks_get_coro(user));
-    if (c && c->stack_block == user) {
+    bool any = false;
+    for (struct wd_coro *c = first_in(user); c; c = next_in(c)) {
         unguard(c);
         atomic_store(&c->stack_freed, true);
-        atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
+        any = true;
     }
+    if (any)
+        atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
 }
 
-void coro_guard_of(uintptr_t user, uintptr_t *lo, uintptr_t *hi)
+uintptr_t coro_next_guard(uintptr_t user, uintptr_t from, uintptr_t end, uintptr_t *hi)
 {
-    struct wd_coro *c = coro_get(stacks_get_coro(user));
-    *lo = *hi = 0;
-    if (c && c->stack_block == user) {
-        *lo = c->guard_lo;
-        *hi = c->guard_hi;
-    }
+    uintptr_t lo = end;
+    for (struct wd_coro *c = first_in(user); c; c = next_in(c))
+        if (c->guard_hi > c->guard_lo && c->guard_hi > from && c->guard_lo < lo) {
+            lo = c->guard_lo;
+            *hi = c->guard_hi;
+        }
+    return lo;
 }
 
 /* ---- reports ---- */
@@ -612,8 +671,8 @@ uint32_t coro_explain(fmt_t *f, uint32_t free_ctx, uint32_t free_epoch, uint32_t
 
 bool coro_stack_note(fmt_t *f, uintptr_t user)
 {
-    struct wd_coro *c = coro_get(stacks_get_coro(user));
-    if (!c || c->stack_block != user)
+    struct wd_coro *c = first_in(user);
+    if (!c)
         return false;
     fmt_str(f, "the block was the stack of ");
     coro_describe(f, c->id);
@@ -624,8 +683,13 @@ bool coro_stack_note(fmt_t *f, uintptr_t user)
 
 bool coro_stack_finished(uintptr_t user)
 {
-    struct wd_coro *c = coro_get(stacks_get_coro(user));
-    return c && c->stack_block == user && atomic_load(&c->state) == CORO_EXITED;
+    struct wd_coro *c = first_in(user);
+    if (!c)
+        return false;
+    for (; c; c = next_in(c))
+        if (atomic_load(&c->state) != CORO_EXITED)
+            return false;
+    return true;
 }
 
 /* The coroutine whose stack guard holds addr, if any. */
@@ -635,8 +699,10 @@ static struct wd_coro *guard_owner(uintptr_t addr)
     if (!atomic_load_explicit(&co.used, memory_order_relaxed) || !heap_find((void *)addr, &b) ||
         b.m->state != BS_LIVE || !(b.m->flags & BF_CORO_STACK))
         return NULL;
-    struct wd_coro *c = coro_get(stacks_get_coro(blk_user(&b)));
-    return c && addr >= c->guard_lo && addr < c->guard_hi ? c : NULL;
+    for (struct wd_coro *c = first_in(blk_user(&b)); c; c = next_in(c))
+        if (addr >= c->guard_lo && addr < c->guard_hi)
+            return c;
+    return NULL;
 }
 
 /* Running off a stack leaves the stack pointer near its bottom. */

@@ -31,7 +31,9 @@ struct wd_coro {
     uintptr_t stack_lo, stack_hi;   /* its stack, 0 when unknown */
     uintptr_t guard_lo, guard_hi;   /* pages of it made inaccessible */
     uintptr_t stack_block;          /* the heap block holding the stack, or 0 */
-    bool     pinned;                /* ward pinned that block (the program had not) */
+    bool     pinned;                /* ward's pin on that block is this one's to drop */
+    uint32_t older;                 /* the next older coroutine with a stack in
+                                       that block, or 0 (see coro.c) */
     _Atomic bool stack_freed;       /* that block was freed: nothing runs there */
     uint64_t yields;
     uint32_t yield_stack;           /* where it last yielded */
@@ -106,9 +108,10 @@ void coro_note_free(uintptr_t user, uint32_t epoch);
 /* The stack block was freed: give its guard pages back. */
 void coro_stack_freed(uintptr_t user);
 
-/* For the leak scanner: the inaccessible part of a block, if it is a live
- * coroutine stack ([0, 0) otherwise). */
-void coro_guard_of(uintptr_t user, uintptr_t *lo, uintptr_t *hi);
+/* For the leak scanner: the lowest guard page, of the coroutine stacks in
+ * the block at user, that ends above from; returns its start (*hi its end),
+ * or end if there is none below end. */
+uintptr_t coro_next_guard(uintptr_t user, uintptr_t from, uintptr_t end, uintptr_t *hi);
 
 /* For reports. coro_describe writes "coroutine 3 (producer)". coro_explain
  * writes, for a block freed in free_ctx at epoch free_epoch and now

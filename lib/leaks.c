@@ -112,21 +112,35 @@ static void scan_resident(uintptr_t lo, uintptr_t hi)
     }
 }
 
-static uintptr_t excluded;         /* a block whose contents are dead */
+/* A finished coroutine's stack, whose contents are dead: [lo, hi). */
+static struct { uintptr_t lo, hi; } excluded;
 
-/* Scans a block's bytes, around the guard page of a coroutine stack. */
+/* The next part of the block at user, from pos on, not to be read: a
+ * guard page of a coroutine stack in it (inaccessible) or the finished
+ * coroutine's stack. Returns its start, or end; *hole_end its end. */
+static uintptr_t next_hole(const struct wd_block *b, uintptr_t pos, uintptr_t end,
+                           uintptr_t *hole_end)
+{
+    uintptr_t lo = end;
+    if (b->m->flags & BF_CORO_STACK)
+        lo = coro_next_guard(blk_user(b), pos, end, hole_end);
+    if (excluded.hi > pos && excluded.lo < lo && excluded.lo < excluded.hi) {
+        lo = excluded.lo > pos ? excluded.lo : pos;
+        *hole_end = excluded.hi;
+    }
+    return lo;
+}
+
+/* Scans a block's bytes, around the guard pages of the coroutine stacks
+ * carved from it. */
 static void scan_block(const struct wd_block *b, uint8_t flag)
 {
-    uintptr_t user = blk_user(b), end = user + blk_size(b), glo = 0, ghi = 0;
-    if (user == excluded)
-        return;
-    if (b->m->flags & BF_CORO_STACK)
-        coro_guard_of(user, &glo, &ghi);
-    if (ghi > glo) {
-        scan_words(user, glo, flag);
-        scan_words(ghi, end, flag);
-    } else {
-        scan_words(user, end, flag);
+    uintptr_t pos = blk_user(b), end = pos + blk_size(b);
+    while (pos < end) {
+        uintptr_t hole_end = end, hole = next_hole(b, pos, end, &hole_end);
+        hole = hole < pos ? pos : hole > end ? end : hole;
+        scan_words(pos, hole, flag);
+        pos = hole_end > hole ? hole_end : end;
     }
 }
 
@@ -524,7 +538,7 @@ void leaks_scan(uintptr_t sp)
 {
     reset();
     only_coro = 0;
-    excluded = 0;
+    excluded.lo = excluded.hi = 0;
     mark_roots(sp);
     heap_foreach(find_indirect, NULL);
     heap_foreach(tally, NULL);
@@ -537,15 +551,16 @@ struct leak_totals leaks_report(void)
     return lk.tot;
 }
 
-void leaks_scan_coro(uint32_t coro, uintptr_t dead_stack, uintptr_t sp)
+void leaks_scan_coro(uint32_t coro, uintptr_t dead_lo, uintptr_t dead_hi, uintptr_t sp)
 {
     reset();
     only_coro = coro;
-    excluded = dead_stack;
+    excluded.lo = dead_lo;
+    excluded.hi = dead_hi;
     mark_roots(sp);
     heap_foreach(find_indirect, NULL);
     heap_foreach(tally, NULL);
-    excluded = 0;
+    excluded.lo = excluded.hi = 0;
 }
 
 void leaks_report_coro(uint32_t coro)

@@ -23,8 +23,9 @@ void leaks_scan(uintptr_t sp);
 struct leak_totals leaks_report(void);
 
 /* The same for one finished coroutine: only the blocks it allocated are
- * reported (and not again at exit), and its dead stack is no root. */
-void leaks_scan_coro(uint32_t coro, uintptr_t dead_stack, uintptr_t sp);
+ * reported (and not again at exit), and its dead stack [dead_lo, dead_hi)
+ * is no root. */
+void leaks_scan_coro(uint32_t coro, uintptr_t dead_lo, uintptr_t dead_hi, uintptr_t sp);
 void leaks_report_coro(uint32_t coro);
 
 #endif

@@ -157,4 +157,20 @@ expect_rc 23
 expect_report double-free
 expect_err "double-free on 0x[0-9a-f]+ \(free\) in thread T0 \(main\), coroutine 2$"
 expect_no_err "\(one\)"
+# Stacks carved from one block: each keeps its guard, an overflow names
+# the coroutine that ran off its stack, and one finishing neither unpins
+# the block under the other nor hides what the other holds from the leak
+# scan.
+build coro_carve
+ward_run -- "$TMP/coro_carve" overflow
+expect_rc 23
+expect_report stack-overflow
+expect_err "coroutine 1 \(one\) ran off its 65536-byte stack"
+ward_run --coro_leaks=1 -- "$TMP/coro_carve" handoff
+expect_rc 0
+expect_no_report
+expect_out "^made by one, kept by two$"
+ward_run -- "$TMP/coro_carve" suspended
+expect_rc 0
+expect_no_report
 pass
