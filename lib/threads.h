@@ -33,6 +33,8 @@ struct wd_thread {
     struct owner_cache ocache;
     struct wd_coro *own_coro;   /* suspensions of the thread's own stack */
     void     *tbuf;             /* its trace buffer (see trace_write.c) */
+    int       tbusy;            /* using it: writing a record, sending it */
+    int       tsteal;           /* the writer is taking it */
     uint64_t  tseq;             /* chunks of it written so far */
     /* Stop-the-world for the leak scan: the thread parks in a signal
      * handler with its registers saved here. */

@@ -5,7 +5,9 @@
  * it counts as holding a ward lock (prim_hold), so a stopped thread is
  * never parked in the middle of a record. Full buffers queue for the
  * writer thread; used ones go back to a free list. At most BUF_LIMIT
- * exist beyond one per thread. */
+ * exist beyond one per thread. A thread that goes quiet would keep its
+ * last events until it records again: the writer takes a buffer a second
+ * old from a thread not using it (see take_idle). */
 #define _GNU_SOURCE
 #include "trace_write.h"
 #include "coro.h"
@@ -27,6 +29,8 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
@@ -80,6 +84,7 @@ static struct {
     ZSTD_CCtx *cctx;
     uint8_t *out;
     size_t out_cap;
+    bool can_take;                  /* membarrier works: see take_idle */
 } tw;
 
 bool trace_on;
@@ -146,6 +151,74 @@ static struct tbuf **my_buffer(void)
     return wd_tls.self ? (struct tbuf **)&wd_tls.self->tbuf : &nobody;
 }
 
+/* ---- a quiet thread's buffer ----
+ *
+ * The writer may take another thread's buffer while that thread is not
+ * using it, without making the thread pay a fence per record: the thread
+ * marks its use with tbusy and a compiler barrier; the writer raises
+ * tsteal and calls membarrier, which makes every running thread of the
+ * process pass a full barrier. After it, a thread that was using its
+ * buffer shows tbusy, and one that was not sees tsteal before it touches
+ * the buffer, and waits the moment it takes the writer to swap it out (an
+ * asymmetric Dekker handshake). */
+
+static struct tbuf **slot_enter(void)
+{
+    struct wd_thread *t = wd_tls.self;
+    if (!t)
+        return my_buffer();
+    __atomic_store_n(&t->tbusy, t->tbusy + 1, __ATOMIC_RELAXED);
+    atomic_signal_fence(memory_order_seq_cst);
+    while (__atomic_load_n(&t->tsteal, __ATOMIC_ACQUIRE))
+        __builtin_ia32_pause();
+    return (struct tbuf **)&t->tbuf;
+}
+
+static void slot_leave(void)
+{
+    struct wd_thread *t = wd_tls.self;
+    if (t)
+        __atomic_store_n(&t->tbusy, t->tbusy - 1, __ATOMIC_RELEASE);
+}
+
+/* Sends this thread's buffer to the writer. */
+static void send_mine(void)
+{
+    struct tbuf **slot = slot_enter(), *b = *slot;
+    *slot = NULL;
+    slot_leave();
+    queue_buffer(b);
+}
+
+static bool membarrier_cmd(int cmd)
+{
+    return syscall(SYS_membarrier, cmd, 0, 0) == 0;
+}
+
+/* Queues the buffers of the other threads that are not using them: those
+ * a second old (stale_only), or all of them (the process is dying). */
+static void take_idle(bool stale_only)
+{
+    if (!tw.can_take)
+        return;
+    uint64_t now = now_ts();
+    uint32_t n = threads_count();
+    for (uint32_t i = 0; i < n; i++) {
+        struct wd_thread *t = threads_get(i);
+        if (!t || t == wd_tls.self || t->lost || !atomic_load(&t->alive))
+            continue;
+        struct tbuf *b = __atomic_load_n((struct tbuf **)&t->tbuf, __ATOMIC_ACQUIRE);
+        if (!b || __atomic_load_n(&t->tbusy, __ATOMIC_ACQUIRE) ||
+            (stale_only && now - __atomic_load_n(&b->base_ts, __ATOMIC_RELAXED) < FLUSH_NS))
+            continue;
+        __atomic_store_n(&t->tsteal, 1, __ATOMIC_SEQ_CST);
+        if (membarrier_cmd(MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+            __atomic_load_n(&t->tbusy, __ATOMIC_SEQ_CST) == 0)
+            queue_buffer(__atomic_exchange_n((struct tbuf **)&t->tbuf, NULL, __ATOMIC_ACQ_REL));
+        __atomic_store_n(&t->tsteal, 0, __ATOMIC_RELEASE);
+    }
+}
+
 /* Starts a record of at most max bytes; returns where its fields go, or
  * NULL when tracing is off. */
 static uint8_t *begin(unsigned type, size_t max)
@@ -155,7 +228,7 @@ static uint8_t *begin(unsigned type, size_t max)
     if (type >= TR_ALLOC && !tw.own_events)
         tw.own_events = true;
     prim_hold();
-    struct tbuf **slot = my_buffer(), *b = *slot;
+    struct tbuf **slot = slot_enter(), *b = *slot;
     uint64_t now = now_ts();
     /* Full, or a second old: a killed process then loses at most the last
      * second of each thread's events. */
@@ -170,6 +243,7 @@ static uint8_t *begin(unsigned type, size_t max)
             trace_on = false;
             report_warning_once("no memory left for trace buffers; tracing stops, and the "
                                 "trace is readable up to here");
+            slot_leave();
             prim_release();
             return NULL;
         }
@@ -190,10 +264,11 @@ static uint8_t *begin(unsigned type, size_t max)
 /* Records so far: those queued and the calling thread's. */
 static uint64_t events_so_far(void)
 {
-    struct tbuf *b = *my_buffer();
+    struct tbuf *b = *slot_enter();
     prim_lock(&tw.lock);
     uint64_t n = tw.events + (b ? b->events : 0);
     prim_unlock(&tw.lock);
+    slot_leave();
     return n;
 }
 
@@ -208,6 +283,7 @@ static void end(uint8_t *p)
         queue_buffer(b);
         *slot = NULL;
     }
+    slot_leave();
     prim_release();
 }
 
@@ -354,6 +430,7 @@ static void *writer(void *arg)
         atomic_store(&tw.idle, 1);
         prim_futex_wait(&tw.wake, wake, 100000000L);
         atomic_store(&tw.idle, 0);
+        take_idle(true);
     }
     return NULL;
 }
@@ -479,6 +556,8 @@ static void start_writer(void)
     static int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
     if (!create)
         create = dlsym(RTLD_NEXT, "pthread_create");
+    /* Per process: a forked child registers again. */
+    tw.can_take = membarrier_cmd(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
     tw.stopping = false;
     tw.writer_running = create && create(&tw.writer, NULL, writer, NULL) == 0;
 }
@@ -601,18 +680,14 @@ void trace_collect_all(void)
     uint32_t n = threads_count();
     for (uint32_t i = 0; i < n; i++) {
         struct wd_thread *t = threads_get(i);
-        if (t && t != wd_tls.self && t->tbuf && atomic_load(&t->parked)) {
-            queue_buffer(t->tbuf);
-            t->tbuf = NULL;
-        }
+        if (t && t != wd_tls.self && t->tbuf && atomic_load(&t->parked))
+            queue_buffer(__atomic_exchange_n((struct tbuf **)&t->tbuf, NULL, __ATOMIC_ACQ_REL));
     }
 }
 
 static void finish(void)
 {
-    struct tbuf **slot = my_buffer();
-    queue_buffer(*slot);
-    *slot = NULL;
+    send_mine();
     trace_on = false;
     if (tw.writer_running) {
         tw.stopping = true;
@@ -640,10 +715,9 @@ void trace_crash_flush(void)
     if (!trace_on)
         return;
     trace_on = false;
-    trace_collect_all();
-    struct tbuf **slot = my_buffer();
-    queue_buffer(*slot);
-    *slot = NULL;
+    /* No thread is stopped here: take what the others are not using. */
+    take_idle(false);
+    send_mine();
     /* The writer may be mid-frame; let it finish, then write the rest. */
     for (int i = 0; i < 100 && tw.writer_running && !atomic_load(&tw.idle); i++)
         usleep(10000);
@@ -663,10 +737,8 @@ static bool all_written(uint64_t ticket)
  * seconds at most: a stuck disk must not hang the program). */
 static void write_all_queued(void)
 {
-    struct tbuf **slot = my_buffer();
     prim_hold();
-    queue_buffer(*slot);
-    *slot = NULL;
+    send_mine();
     prim_lock(&tw.lock);
     uint64_t ticket = tw.sent;
     prim_unlock(&tw.lock);
@@ -708,10 +780,11 @@ void trace_before_exec(void)
     if (!p)
         return;
     end(varint_put(p, events_so_far()));
-    struct tbuf **slot = my_buffer(), *b = *slot;
+    struct tbuf **slot = slot_enter(), *b = *slot;
+    *slot = NULL;
+    slot_leave();
     if (!b)
         return;                         /* a thread past its end sent it */
-    *slot = NULL;
     prim_lock(&tw.file_lock);
     if (tw.fd >= 0 && (exec_mark = lseek(tw.fd, 0, SEEK_CUR)) >= 0 && write_chunk(b)) {
         exec_tid = prim_gettid();
@@ -761,10 +834,8 @@ void trace_thread_end(void)
     uint8_t *p = begin(TR_THREAD_END, 0);
     if (p)
         end(p);
-    struct tbuf **slot = my_buffer();
     prim_hold();
-    queue_buffer(*slot);
-    *slot = NULL;
+    send_mine();
     prim_release();
 }
 

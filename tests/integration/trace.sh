@@ -116,6 +116,24 @@ run "$WARD" report k.wtr
 expect_rc 0
 expect_out "TRUNCATED"
 expect_err "no end record"
+# Killed while its threads wait, recording nothing: what they recorded
+# more than a second before is in the file.
+"$WARD" run --trace=q.wtr -- "$TMP/trace_cases" quiet > q.out &
+pid=$!
+for _ in $(seq 50); do grep -q running q.out && break; sleep 0.1; done
+sleep 1.6
+kill -9 $pid
+wait $pid 2>/dev/null
+run "$WARD" report q.wtr
+expect_rc 0
+expect_out "TRUNCATED"
+expect_out "^allocated: +1[1-9][0-9] blocks"
+# A fatal signal in one thread writes what the others have buffered.
+ward_run --trace=c.wtr -- "$TMP/trace_cases" crash
+expect_rc 134
+run "$WARD" report c.wtr
+expect_rc 0
+expect_out "^allocated: +1[1-9][0-9] blocks"
 # Cut in the middle of a frame.
 head -c $(( $(stat -c %s "$trace") * 2 / 3 )) "$trace" > cut.wtr
 run "$WARD" report cut.wtr

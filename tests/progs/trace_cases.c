@@ -2,6 +2,9 @@
  *   threads  four threads allocate and free (nothing leaks)
  *   fork     the child allocates, frees and exits; the parent waits
  *   forever  allocates and frees until killed
+ *   quiet    a thread allocates 100 blocks, main 10, then both wait to be
+ *            killed, recording nothing more
+ *   crash    the same, then main aborts
  *   api      owners, a pinned block and a transfer
  *   exec     allocates, fails to exec a missing file, allocates again, and
  *            execs /bin/true */
@@ -14,6 +17,17 @@
 #include <unistd.h>
 
 #include "ward.h"
+
+static void *keep[110];
+
+static void *allocate_and_wait(void *arg)
+{
+    for (int i = 0; i < 100; i++)
+        keep[i] = malloc(100);
+    pthread_barrier_wait(arg);
+    for (;;)
+        pause();
+}
 
 static void *work(void *arg)
 {
@@ -52,6 +66,20 @@ int main(int argc, char **argv)
             usleep(100);
             free(p);
         }
+    } else if (!strcmp(what, "quiet") || !strcmp(what, "crash")) {
+        pthread_t t;
+        pthread_barrier_t ready;
+        pthread_barrier_init(&ready, NULL, 2);
+        pthread_create(&t, NULL, allocate_and_wait, &ready);
+        pthread_barrier_wait(&ready);
+        for (int i = 100; i < 110; i++)
+            keep[i] = malloc(50);
+        if (!strcmp(what, "crash"))
+            abort();
+        printf("running\n");
+        fflush(stdout);
+        for (;;)
+            pause();
     } else if (!strcmp(what, "exec")) {
         for (int i = 0; i < 100; i++)
             free(malloc(64));
