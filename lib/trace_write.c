@@ -577,6 +577,35 @@ static void known_so_far(void)
     }
 }
 
+static void add_pid_to_name(void)
+{
+    size_t n = strlen(wd_opt.trace);
+    if (n + 8 < sizeof wd_opt.trace)
+        memcpy(wd_opt.trace + n, ".%p", 4);
+}
+
+/* A fixed name belongs to the first process traced with it, and to its
+ * later images: it leaves its pid in the environment, and a process it
+ * started (system, posix_spawn, a fork that execs) writes PATH.PID, as a
+ * forked child does, instead of racing it for PATH. */
+#define NAME_OWNER "WARD_TRACE_PID"
+
+static void claim_name(void)
+{
+    char pid[24];
+    fmt_t f;
+    if (strstr(wd_opt.trace, "%p"))
+        return;
+    fmt_init(&f, pid, sizeof pid, -1);
+    fmt_u64(&f, (uint64_t)prim_getpid());
+    fmt_cstr(&f);
+    const char *owner = getenv(NAME_OWNER);
+    if (!owner)
+        setenv(NAME_OWNER, pid, 1);
+    else if (strcmp(owner, pid) != 0)
+        add_pid_to_name();
+}
+
 bool trace_start(char *err, size_t errlen)
 {
     tw.pid = prim_getpid();
@@ -584,6 +613,7 @@ bool trace_start(char *err, size_t errlen)
     tw.t0 = prim_now_ns();
     tw.ncpu = prim_ncpu();
     tw.fd = -1;
+    claim_name();
     if (!load_zstd(err, errlen) || !check_dir(err, errlen))
         return false;
     trace_on = true;
@@ -860,12 +890,8 @@ void trace_atfork_child(void)
         wd_tls.self->tbuf = NULL;
     close_file();
     tw.failed = false;
-    if (!strstr(wd_opt.trace, "%p")) {
-        /* One file per process: the child adds its pid. */
-        size_t n = strlen(wd_opt.trace);
-        if (n + 8 < sizeof wd_opt.trace)
-            memcpy(wd_opt.trace + n, ".%p", 4);
-    }
+    if (!strstr(wd_opt.trace, "%p"))
+        add_pid_to_name();          /* one file per process */
     (void)err;
     tw.t0 = prim_now_ns();
     trace_on = true;

@@ -97,6 +97,15 @@ ward_run --trace=w.wtr -- ./wrap.sh
 run "$WARD" report w.wtr
 expect_out "^program: +.*trace_cases threads"
 
+# A fixed name is the traced program's: the shell system() starts, and
+# what that shell runs, write files of their own, with their pids.
+ward_run --trace=s.wtr -- "$TMP/trace_cases" system
+expect_rc 0
+run "$WARD" report s.wtr
+expect_out "^program: +.*trace_cases system"
+expect_out "^allocated: +1[0-9] blocks"
+ls s.wtr.[0-9]* > /dev/null 2>&1 || fail "the shell wrote no file of its own"
+
 # A plugin loaded by a relative path and unloaded before the end: its
 # frames are still named.
 build dl_host -ldl

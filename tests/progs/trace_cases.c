@@ -5,6 +5,7 @@
  *   quiet    a thread allocates 100 blocks, main 10, then both wait to be
  *            killed, recording nothing more
  *   crash    the same, then main aborts
+ *   system   allocates, runs a shell command with system(), allocates
  *   api      owners, a pinned block and a transfer
  *   exec     allocates, fails to exec a missing file, allocates again, and
  *            execs /bin/true */
@@ -80,6 +81,13 @@ int main(int argc, char **argv)
         fflush(stdout);
         for (;;)
             pause();
+    } else if (!strcmp(what, "system")) {
+        for (int i = 0; i < 5; i++)
+            free(malloc(64));
+        if (system("ls / > /dev/null") != 0)
+            return 1;
+        for (int i = 0; i < 5; i++)
+            free(malloc(64));
     } else if (!strcmp(what, "exec")) {
         for (int i = 0; i < 100; i++)
             free(malloc(64));
