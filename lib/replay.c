@@ -126,7 +126,7 @@ void rp_free(struct replay *r)
 }
 
 static void alloc_block(struct replay *r, const struct tr_event *ev, uint64_t addr,
-                        uint64_t size, uint32_t stack, uint32_t owner)
+                        uint64_t size, uint32_t stack, uint32_t owner, uint32_t coro)
 {
     struct rp_block *b = insert(r, addr);
     if (b) {
@@ -134,7 +134,7 @@ static void alloc_block(struct replay *r, const struct tr_event *ev, uint64_t ad
         b->ts = ev->ts;
         b->stack = stack;
         b->owner = owner;
-        b->coro = ev->coro;
+        b->coro = coro;
         b->thread = ev->thread;
     }
     r->live_bytes += size;
@@ -143,7 +143,7 @@ static void alloc_block(struct replay *r, const struct tr_event *ev, uint64_t ad
     r->total_bytes += size;
     add(tally(&r->sites, &r->nsites, stack, r->t->nstacks, &r->failed), size);
     add(tally(&r->owners, &r->nowners, owner, r->t->nowners, &r->failed), size);
-    add(tally(&r->coros, &r->ncoros, ev->coro, r->t->ncoros, &r->failed), size);
+    add(tally(&r->coros, &r->ncoros, coro, r->t->ncoros, &r->failed), size);
     if (r->live_bytes > r->peak_bytes) {
         r->peak_bytes = r->live_bytes;
         r->peak_blocks = r->live_blocks;
@@ -177,7 +177,7 @@ void rp_event(struct replay *r, const struct tr_event *ev)
     r->events++;
     switch (ev->type) {
     case TR_ALLOC:
-        alloc_block(r, ev, ev->addr, ev->size, ev->stack, ev->owner);
+        alloc_block(r, ev, ev->addr, ev->size, ev->stack, ev->owner, ev->coro);
         if ((ev->flags & TR_F_PINNED) && (b = find(r, ev->addr)) != NULL) {
             b->pin_stack = ev->stack ? ev->stack : 1;
             r->pinned_live++;
@@ -187,17 +187,28 @@ void rp_event(struct replay *r, const struct tr_event *ev)
         free_block(r, ev->addr, ev->size, ev->stack2, ev->owner, ev->coro2);
         break;
     case TR_REALLOC: {
-        uint32_t pin = 0;
-        if ((b = find(r, ev->addr)) != NULL)
-            pin = b->pin_stack;
+        /* Resized in place (a pinned block), the block keeps its birth:
+         * where, when and by which thread and coroutine it was made. A
+         * moved block is made anew by the realloc. */
+        struct rp_block was = { 0 };
+        bool in_place = ev->addr == ev->addr2, known = (b = find(r, ev->addr)) != NULL;
+        if (known)
+            was = *b;
         free_block(r, ev->addr, ev->size2, ev->stack2, ev->owner, ev->coro2);
         r->frees--;
         r->allocs--;
         r->reallocs++;
-        alloc_block(r, ev, ev->addr2, ev->size, ev->stack, ev->owner);
-        if (pin && (b = find(r, ev->addr2)) != NULL) {
-            b->pin_stack = pin;
-            r->pinned_live++;
+        alloc_block(r, ev, ev->addr2, ev->size, in_place ? ev->stack2 : ev->stack, ev->owner,
+                    in_place ? ev->coro2 : ev->coro);
+        if ((b = find(r, ev->addr2)) != NULL) {
+            if (in_place && known) {
+                b->ts = was.ts;
+                b->thread = was.thread;
+            }
+            if (was.pin_stack) {
+                b->pin_stack = was.pin_stack;
+                r->pinned_live++;
+            }
         }
         break;
     }

@@ -66,6 +66,9 @@ expect_out "^at the end: .* in [0-9] blocks not freed"
 ward_run --trace=api.wtr --leaks=0 -- "$TMP/trace_cases" api
 run "$WARD" report api.wtr
 expect_out "^pinned blocks live at the end: 1$"
+# Resized in place, the pinned block is still its allocation site's.
+sed -n '/never freed/,/^$/p' "$TMP/out" > never.txt
+grep -qE "^ +120 +1 +ward_malloc_pinned " never.txt || fail "the pinned block left its site"
 expect_out "^  session +0 +0 +300 +0$"
 expect_out "^  cache +0 +0 +300 +1$"
 

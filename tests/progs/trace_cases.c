@@ -101,6 +101,7 @@ int main(int argc, char **argv)
         char *c = malloc(300);
         ward_owner_pop();
         char *p = ward_malloc_pinned(128);
+        p = realloc(p, 120);        /* pinned: shrinks in place */
         ward_owner_set(c, "session");
         free(c);
         (void)p;                    /* the pinned block leaks */
