@@ -6,19 +6,41 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The length of the well-formed UTF-8 sequence at s, or 0. */
+static int utf8_len(const unsigned char *s)
+{
+    int n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (n == 0 || (s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+        return 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
+/* Names come from the traced program (thread names cut at 15 bytes by the
+ * kernel, owner strings) and may not be UTF-8: a byte that is not part of
+ * a well-formed sequence becomes U+FFFD, so the output stays valid JSON. */
 static void str(const char *s)
 {
     putchar('"');
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        unsigned char c = *p;
+        int n;
         if (c == '"' || c == '\\')
             printf("\\%c", c);
         else if (c == '\n')
             fputs("\\n", stdout);
         else if (c < 0x20)
             printf("\\u%04x", c);
-        else
+        else if (c < 0x80)
             putchar(c);
+        else if ((n = utf8_len(p)) > 0) {
+            fwrite(p, 1, (size_t)n, stdout);
+            p += n - 1;
+        } else
+            fputs("\\ufffd", stdout);
     }
     putchar('"');
 }

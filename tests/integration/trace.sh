@@ -72,6 +72,16 @@ grep -qE "^ +120 +1 +ward_malloc_pinned " never.txt || fail "the pinned block le
 expect_out "^  session +0 +0 +300 +0$"
 expect_out "^  cache +0 +0 +300 +1$"
 
+# Names that are not UTF-8 (a thread name cut inside a character, an owner
+# string of any bytes) still make valid JSON.
+ward_run --trace=n.wtr -- "$TMP/trace_cases" names
+"$WARD" report --json n.wtr > n.json
+python3 - n.json <<'PY' || fail "report --json wrote invalid JSON for odd names"
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+assert any(o["name"].startswith("bad\ufffd\x01name") for o in d["owners"]), d["owners"]
+PY
+
 # A forked child writes its own file.
 ward_run --trace=f.%p.wtr -- "$TMP/trace_cases" fork
 child=$(sed -n 's/^child //p' "$TMP/out")

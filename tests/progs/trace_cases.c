@@ -6,10 +6,13 @@
  *            killed, recording nothing more
  *   crash    the same, then main aborts
  *   system   allocates, runs a shell command with system(), allocates
+ *   names    a thread name the kernel cut inside a UTF-8 character, and an
+ *            owner name that is not UTF-8
  *   api      owners, a pinned block and a transfer
  *   exec     allocates, fails to exec a missing file, allocates again, and
  *            execs /bin/true */
 #define _GNU_SOURCE
+#include <sys/prctl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +84,12 @@ int main(int argc, char **argv)
         fflush(stdout);
         for (;;)
             pause();
+    } else if (!strcmp(what, "names")) {
+        prctl(PR_SET_NAME, "wx\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+        ward_owner_push("bad\xff\x01name");
+        free(malloc(10));
+        ward_owner_pop();
+        free(malloc(10));
     } else if (!strcmp(what, "system")) {
         for (int i = 0; i < 5; i++)
             free(malloc(64));
