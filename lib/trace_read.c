@@ -564,12 +564,21 @@ int tr_open_mem(struct tr_trace *t, const void *data, size_t size, char *err, si
 int tr_open(struct tr_trace *t, const char *path, char *err, size_t errlen)
 {
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Non-blocking, so that a FIFO nobody writes is refused, not waited on. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     memset(t, 0, sizeof *t);
     if (fd < 0 || fstat(fd, &st) != 0) {
         fail(err, errlen, "ward: cannot read trace '%s': %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        fail(err, errlen, "ward: cannot read trace '%s': %s", path,
+             S_ISDIR(st.st_mode) ? "it is a directory" :
+             S_ISFIFO(st.st_mode) ? "it is a pipe (save the trace to a file first)"
+                                  : "it is not a regular file");
+        close(fd);
         return -1;
     }
     void *p = st.st_size ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;

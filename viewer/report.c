@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 static const char usage[] =
@@ -167,9 +168,16 @@ int cmd_report(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = true;
-        else if (!strcmp(argv[i], "--top") && i + 1 < argc)
-            top = (uint32_t)strtoul(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--help")) {
+        else if (!strcmp(argv[i], "--top")) {
+            char *end = NULL;
+            unsigned long n = i + 1 < argc ? strtoul(argv[++i], &end, 10) : 0;
+            if (!end || *end || end == argv[i] || n == 0 || n > 100000) {
+                cli_error("--top takes a number of sites from 1 to 100000%s%s%s",
+                          end ? ", not '" : "", end ? argv[i] : "", end ? "'" : "");
+                return 2;
+            }
+            top = (uint32_t)n;
+        } else if (!strcmp(argv[i], "--help")) {
             fputs(usage, stdout);
             return 0;
         } else if (argv[i][0] == '-' && argv[i][1]) {
@@ -192,7 +200,7 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    if (summary_build(&s, &t, top ? top : 10, err, sizeof err) < 0) {
+    if (summary_build(&s, &t, top, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         tr_close(&t);
         return 1;
@@ -205,5 +213,10 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "ward: warning: %s\n", t.why);
     summary_free(&s);
     tr_close(&t);
+    /* A report cut short by a full disk or a closed pipe is no report. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("cannot write the report: %s", strerror(errno));
+        return 1;
+    }
     return 0;
 }

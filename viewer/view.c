@@ -268,6 +268,10 @@ static int parse_args(int argc, char **argv, struct view_opts *o)
                 cli_error("--interval takes a number of events, not '%s'", argv[i]);
                 return 2;
             }
+        } else if (!more && (!strcmp(s, "--keys") || !strcmp(s, "--size") ||
+                             !strcmp(s, "--interval"))) {
+            cli_error("%s needs a value (try ward view --help)", s);
+            return 2;
         } else if (s[0] == '-' && s[1]) {
             cli_error("unknown option '%s' for ward view (try ward view --help)", s);
             return 2;

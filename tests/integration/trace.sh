@@ -172,6 +172,23 @@ expect_err "is not a readable ward trace"
 run "$WARD" report missing.wtr
 expect_rc 1
 expect_err "cannot read trace 'missing.wtr'"
+mkdir adir.wtr
+run "$WARD" report adir.wtr
+expect_rc 1
+expect_err "cannot read trace 'adir.wtr': it is a directory$"
+mkfifo fifo.wtr
+run timeout 10 "$WARD" report fifo.wtr          # refused, not waited on
+expect_rc 1
+expect_err "it is a pipe \(save the trace to a file first\)"
+run "$WARD" report --top x "$trace"
+expect_rc 2
+expect_err "^ward: --top takes a number of sites from 1 to 100000, not 'x'$"
+run "$WARD" report "$trace" --top
+expect_rc 2
+if [ -w /dev/full ]; then
+    "$WARD" report "$trace" > /dev/full 2> full.err && fail "a report to a full disk exited 0"
+    grep -q "cannot write the report" full.err || fail "no message for a report not written"
+fi
 
 # Never overwrite.
 echo precious > taken.wtr
