@@ -886,8 +886,10 @@ void trace_atfork_child(void)
     tw.own_events = false;
     tw.pid = prim_getpid();
     prim_lock_reset(&tw.file_lock);
-    if (wd_tls.self)
+    if (wd_tls.self) {
         wd_tls.self->tbuf = NULL;
+        wd_tls.self->tsteal = 0;        /* the parent's writer may have been taking it */
+    }
     close_file();
     tw.failed = false;
     if (!strstr(wd_opt.trace, "%p"))
