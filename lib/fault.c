@@ -93,6 +93,8 @@ static bool report_fault(uintptr_t a, ucontext_t *uc)
 static void chain(int sig, siginfo_t *si, void *uc)
 {
     struct sigaction a = ft.program;
+    if (a.sa_handler == SIG_IGN && si->si_code <= 0)
+        return;                         /* sent, not a fault: ignored */
     if (a.sa_handler == SIG_DFL || a.sa_handler == SIG_IGN) {
         /* The kernel forces the default action for a fault. Restore it: a
          * faulting instruction faults again on return; a signal sent by
@@ -106,12 +108,20 @@ static void chain(int sig, siginfo_t *si, void *uc)
             raise(sig);
         return;
     }
-    sigset_t mask = a.sa_mask, old;
-    if (!(a.sa_flags & SA_NODEFER))
+    /* The mask the kernel would have set: the interrupted code's, the
+     * handler's, and the signal unless SA_NODEFER (a handler that longjmps
+     * out then leaves SIGSEGV as it would without ward). */
+    sigset_t mask = ((ucontext_t *)uc)->uc_sigmask, old;
+    for (int s = 1; s < NSIG; s++)
+        if (sigismember(&a.sa_mask, s) == 1)
+            sigaddset(&mask, s);
+    if (a.sa_flags & SA_NODEFER)
+        sigdelset(&mask, sig);
+    else
         sigaddset(&mask, sig);
     if (a.sa_flags & SA_RESETHAND)
         ft.program.sa_handler = SIG_DFL;
-    pthread_sigmask(SIG_BLOCK, &mask, &old);
+    pthread_sigmask(SIG_SETMASK, &mask, &old);
     if (a.sa_flags & SA_SIGINFO)
         a.sa_sigaction(sig, si, uc);
     else
@@ -183,6 +193,11 @@ static void on_fatal(int sig)
     dfl.sa_handler = SIG_DFL;
     __sigaction(sig, &dfl, NULL);
     raise(sig);
+}
+
+bool fault_is_own_handler(const struct sigaction *a)
+{
+    return !(a->sa_flags & SA_SIGINFO) && a->sa_handler == on_fatal;
 }
 
 void fault_trace_signals(void)

@@ -27,6 +27,10 @@ void fault_thread_end(void);
 /* The program's view of SIGSEGV: what sigaction() and signal() set and
  * return while ward's handler stays installed. Returns 0 or -1/errno. */
 int fault_program_action(const struct sigaction *act, struct sigaction *old);
+
+/* Whether a is the handler ward put on a fatal signal to write the trace
+ * out: the program must read back SIG_DFL, its default, instead. */
+bool fault_is_own_handler(const struct sigaction *a);
 bool fault_installed(void);
 
 #endif

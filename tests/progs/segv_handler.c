@@ -1,5 +1,11 @@
 /* A program with its own SIGSEGV handler, which ward must call for faults
- * that are not ward's, and whose settings it must read back unchanged. */
+ * that are not ward's, and whose settings it must read back unchanged.
+ * argv[1]: handler (the default), default (no handler), nodefer (a
+ * handler with SA_NODEFER that longjmps out, three times), ignored
+ * (SIG_IGN, then a SIGSEGV sent with kill), interrupt (siginterrupt on
+ * SIGALRM: a read is interrupted, not restarted). */
+#include <errno.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +21,53 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     _exit(3);
 }
 
+static jmp_buf back_from_fault;
+
+static void jump_back(int sig)
+{
+    (void)sig;
+    longjmp(back_from_fault, 1);
+}
+
+static void nothing(int sig)
+{
+    (void)sig;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "handler";
+    if (!strcmp(mode, "nodefer")) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = jump_back;
+        sa.sa_flags = SA_NODEFER;
+        sigaction(SIGSEGV, &sa, NULL);
+        for (int i = 0; i < 3; i++)
+            if (setjmp(back_from_fault) == 0)
+                *(volatile int *)16 = 1;
+            else
+                printf("caught %d\n", i);
+        return 0;
+    }
+    if (!strcmp(mode, "ignored")) {
+        signal(SIGSEGV, SIG_IGN);
+        kill(getpid(), SIGSEGV);
+        printf("survived\n");
+        return 0;
+    }
+    if (!strcmp(mode, "interrupt")) {
+        int fds[2];
+        char c;
+        if (pipe(fds) != 0)
+            return 1;
+        siginterrupt(SIGALRM, 1);
+        signal(SIGALRM, nothing);
+        alarm(1);
+        ssize_t n = read(fds[0], &c, 1);
+        printf("read %zd, %s\n", n, n < 0 && errno == EINTR ? "interrupted" : "restarted?");
+        return 0;
+    }
     if (!strcmp(mode, "handler")) {
         struct sigaction sa, back;
         memset(&sa, 0, sizeof sa);
