@@ -205,15 +205,28 @@ static void lookup_here(void *arg)
     l->n = s && l->pc ? sym_lookup(s, l->pc, l->frames, SYM_MAX_INLINE) : 0;
 }
 
+static bool on_report_stack(void)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    return rp.stack && sp >= (uintptr_t)rp.stack && sp < (uintptr_t)rp.stack + REPORT_STACK_SIZE;
+}
+
+/* Runs fn(arg) on the report stack (under the report lock): the program's
+ * thread may have a stack of 16 KiB, and libdw recurses deeply. */
+static void on_stack(void (*fn)(void *), void *arg)
+{
+    if (!rp.stack)
+        rp.stack = imem_alloc(REPORT_STACK_SIZE);
+    if (rp.stack && !on_report_stack())
+        prim_call_on_stack(fn, arg, rp.stack + REPORT_STACK_SIZE);
+    else
+        fn(arg);
+}
+
 static int lookup(uintptr_t pc, struct sym_frame *frames)
 {
     struct lookup l = { pc, frames, 0 };
-    if (!rp.stack)
-        rp.stack = imem_alloc(REPORT_STACK_SIZE);
-    if (rp.stack)
-        prim_call_on_stack(lookup_here, &l, rp.stack + REPORT_STACK_SIZE);
-    else
-        lookup_here(&l);
+    on_stack(lookup_here, &l);
     if (l.n == 0) {
         memset(frames, 0, sizeof frames[0]);
         strcpy(frames[0].func, "??");
@@ -386,11 +399,20 @@ void report_write(fmt_t *f, const struct rt_report *r)
     rt_print(&out, r);
 }
 
-void report_error(const struct wd_err *e)
+struct error_call {
+    const struct wd_err *e;
+    fmt_t *f;
+    bool die;
+};
+
+/* The report of an error, written on the report stack with the lock held. */
+static void error_here(void *arg)
 {
+    struct error_call *c = arg;
+    const struct wd_err *e = c->e;
+    fmt_t *f = c->f;
     char where[512];
     fmt_t w;
-    fmt_t *f = report_open();
     bool known;
     int slot = seen_slot(e, &known);
     bool quiet = slot >= 0 && rp.seen_quiet[slot];
@@ -400,7 +422,6 @@ void report_error(const struct wd_err *e)
             supp_hit(rp.seen_rule[slot], 0);
         else if (!e->warning)
             report_count_error();
-        report_close(f);
         return;
     }
     int rule = e->fatal ? -1 : report_suppressing_rule(e->kind, e->op_stack, 0);
@@ -409,7 +430,6 @@ void report_error(const struct wd_err *e)
             rp.seen_quiet[slot] = true;
             rp.seen_rule[slot] = (uint16_t)rule;
         }
-        report_close(f);
         return;
     }
     const struct wd_block *b = e->blk && e->blk->m->state != BS_FREE ? e->blk : NULL;
@@ -435,8 +455,15 @@ void report_error(const struct wd_err *e)
     report_write(f, &r);
     if (!e->warning)
         report_count_error();
-    report_close(f);
-    if (!e->warning && wd_opt.halt_on_error)
+    c->die = !e->warning && wd_opt.halt_on_error;
+}
+
+void report_error(const struct wd_err *e)
+{
+    struct error_call c = { e, report_open(), false };
+    on_stack(error_here, &c);
+    report_close(c.f);
+    if (c.die)
         report_die();
 }
 

@@ -6,13 +6,21 @@ build double_free
 ward_run -- "$TMP/double_free"
 expect_rc 23
 expect_report double-free
-expect_frame "ERROR: double-free" main
+expect_frame "ERROR: double-free" twice
 expect_frame "^allocated by thread T0 \(main\) at:" make_name
 expect_frame "^freed by thread T0 \(main\) at:" drop_name
 expect_err "is the start of a 24-byte block"
-expect_err "SUMMARY: double-free in main .*double_free.c:[0-9]+"
+expect_err "SUMMARY: double-free in twice .*double_free.c:[0-9]+"
 expect_out "after the double free"
 [ "$(grep -c 'ERROR:' "$TMP/err")" -eq 1 ] || fail "more than one report"
+
+# In a thread with a 16 KiB stack: the report is written on ward's own.
+ward_run -- "$TMP/double_free" small-stack
+expect_rc 23
+expect_report double-free
+expect_frame "^freed by thread T1 at:" drop_name
+expect_no_err "internal error"
+expect_out "after the double free"
 
 # halt_on_error stops at once, with the error exit code.
 ward_run --halt_on_error=1 -- "$TMP/double_free"

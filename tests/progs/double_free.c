@@ -1,4 +1,7 @@
-/* A block freed twice, from two different functions. */
+/* A block freed twice, from two different functions; with argv[1]
+ * "small-stack", in a thread whose stack is the smallest pthreads allows. */
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +18,27 @@ static void drop_name(char *p)
     free(p);
 }
 
-int main(void)
+static void *twice(void *arg)
 {
     char *p = make_name();
     drop_name(p);
     free(p);
+    return arg;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "small-stack")) {
+        pthread_attr_t attr;
+        pthread_t t;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN);
+        if (pthread_create(&t, &attr, twice, NULL) != 0)
+            return 1;
+        pthread_join(t, NULL);
+    } else {
+        twice(NULL);
+    }
     printf("after the double free\n");
     return 0;
 }
