@@ -49,7 +49,11 @@ bool maps_foreach(bool (*fn)(const struct map_ent *e, void *arg), void *arg)
 {
     char buf[8192];
     size_t have = 0;
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    /* The thread's view first: once the main thread has called
+     * pthread_exit, /proc/self/maps (the leader's) reads as empty. */
+    int fd = open("/proc/thread-self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
     for (;;) {

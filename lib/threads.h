@@ -40,6 +40,7 @@ struct wd_thread {
      * handler with its registers saved here. */
     _Atomic int parked;
     int         stop_signalled;     /* the stop it was signalled for */
+    bool        unparkable;         /* ... and it cannot take the signal */
     uintptr_t   sp;
     greg_t      regs[NGREG];
 };

@@ -1,10 +1,13 @@
 /* Stop-the-world with a real-time signal (see world.h). */
 #define _GNU_SOURCE
 #include "world.h"
+#include "fmt.h"
 #include "prim.h"
 #include "threads.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -75,6 +78,63 @@ static void park(int sig, siginfo_t *si, void *ucv)
     errno = saved_errno;
 }
 
+/* Reads /proc/self/task/TID/NAME into buf; its length, or -1 if the
+ * thread is gone. */
+static ssize_t read_task_file(pid_t tid, const char *name, char *buf, size_t size)
+{
+    char path[64];
+    fmt_t f;
+    fmt_init(&f, path, sizeof path, -1);
+    fmt_str(&f, "/proc/self/task/");
+    fmt_u64(&f, (uint64_t)tid);
+    fmt_char(&f, '/');
+    fmt_str(&f, name);
+    int fd = open(fmt_cstr(&f), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return n > 0 ? n : 0;
+}
+
+static uint64_t hex(const char *p)
+{
+    uint64_t v = 0;
+    if (p[0] == '0' && p[1] == 'x')
+        p += 2;
+    for (; (*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f'); p++)
+        v = v << 4 | (uint64_t)(*p <= '9' ? *p - '0' : (*p | 0x20) - 'a' + 10);
+    return v;
+}
+
+/* Whether thread tid can take the park signal: it still runs (a main
+ * thread that called pthread_exit stays a zombie until the process ends,
+ * and would be waited for in vain), and will not take the signal as its
+ * own: it does not block it (as a thread reading a signalfd does), nor
+ * wait for it in sigwait (which unblocks what it waits for, so only its
+ * system call's arguments tell). Such a thread is scanned where it is. */
+static bool can_park(pid_t tid)
+{
+    char buf[4096];
+    uint64_t bit = 1ull << (park_signal() - 1);
+    if (read_task_file(tid, "status", buf, sizeof buf) < 0)
+        return false;                   /* gone */
+    const char *state = strstr(buf, "\nState:\t"), *blk = strstr(buf, "\nSigBlk:\t");
+    if (state && (state[8] == 'Z' || state[8] == 'X'))
+        return false;
+    if (blk && (hex(blk + 9) & bit))
+        return false;
+    if (read_task_file(tid, "syscall", buf, sizeof buf) > 0 &&
+        strtol(buf, NULL, 10) == SYS_rt_sigtimedwait) {
+        const char *arg0 = strchr(buf, ' ');
+        const uint64_t *set = arg0 ? (const uint64_t *)hex(arg0 + 1) : NULL;
+        if (set && (*set & bit))
+            return false;
+    }
+    return true;
+}
+
 /* One stopper at a time: two would each park in the other's signal. A
  * thread waiting here is itself parked by the stopper's signal. */
 static void become_stopper(void)
@@ -131,8 +191,12 @@ static void stop_all(void)
                 continue;
             if (t->tid > 0 && t->stop_signalled != stop_round) {
                 t->stop_signalled = stop_round;
-                syscall(SYS_tgkill, prim_getpid(), t->tid, park_signal());
+                t->unparkable = !can_park(t->tid);
+                if (!t->unparkable)
+                    syscall(SYS_tgkill, prim_getpid(), t->tid, park_signal());
             }
+            if (t->tid > 0 && t->unparkable)
+                continue;
             if (!waiting)
                 waiting = t;
         }

@@ -41,4 +41,18 @@ if [ "$RC" -ne 77 ]; then                   # 77: may not lock memory here
             fail "locks_all: peak memory ${peak:-?} KiB under guard=$mode"
     done
 fi
+# A thread that takes every signal with sigwait is not sent ward's stop
+# signal at exit (nor waited for, half a second); main leaving by
+# pthread_exit leaves the leak scan its roots (/proc/self/maps of a dead
+# leader reads as empty).
+build thread_cases
+ward_run -- "$TMP/thread_cases" sigwait
+expect_rc 0
+expect_no_report
+expect_out "^main done$"
+! grep -q "got signal" "$TMP/out" || fail "the signal thread took ward's signal"
+ward_run -- "$TMP/thread_cases" main-exits
+expect_rc 0
+expect_no_report
+expect_out "^worker done$"
 pass

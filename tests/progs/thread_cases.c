@@ -1,0 +1,54 @@
+/* Correct threaded programs that ward's stop of the world must leave alone;
+ * argv[1] picks one:
+ *   sigwait     a thread blocks every signal and takes them with sigwait,
+ *               as daemons' signal threads do: it must receive none
+ *   main-exits  main calls pthread_exit while a worker runs on; a block
+ *               reachable from a global is no leak */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static sigset_t all;
+static char *global;
+
+static void *signal_thread(void *arg)
+{
+    int sig;
+    for (;;) {
+        sigwait(&all, &sig);
+        printf("signal thread: got signal %d\n", sig);
+        fflush(stdout);
+    }
+    return arg;
+}
+
+static void *worker(void *arg)
+{
+    usleep(50000);
+    printf("worker done\n");
+    return arg;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+    pthread_t t;
+    if (!strcmp(mode, "sigwait")) {
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, NULL);
+        pthread_create(&t, NULL, signal_thread, NULL);
+        free(malloc(100));
+        usleep(100000);
+        printf("main done\n");
+        return 0;
+    }
+    if (!strcmp(mode, "main-exits")) {
+        global = malloc(1000);
+        pthread_create(&t, NULL, worker, NULL);
+        pthread_exit(NULL);
+    }
+    return 2;
+}
