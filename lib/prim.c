@@ -262,9 +262,12 @@ void prim_park_later(void)
  * unique among live threads): a signal handler that re-enters ward and asks
  * for a lock its own thread holds would wait for itself forever. Set after
  * the lock is taken and cleared before it is given back, so a lock never
- * names a thread that does not hold it; a handler that runs in between
- * waits, as before. Looked at only when a lock is found taken. */
+ * names a thread that does not hold it. In between, the thread notes the
+ * lock it is taking or giving back (`moving`), so that a handler that
+ * interrupts it there is not left waiting either. Looked at only when a
+ * lock is found taken. */
 static WD_TLS char me;
+static WD_TLS wd_lock *moving;
 void (*prim_self_deadlock_hook)(void);
 
 static void name_holder(wd_lock *l, uintptr_t who)
@@ -284,46 +287,66 @@ void prim_forget_locks(void)
     park_pending = false;
 }
 
+static void note_moving(wd_lock *l)
+{
+    atomic_signal_fence(memory_order_seq_cst);
+    moving = l;
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
 /* state: 0 unlocked, 1 locked, 2 locked with waiters. */
 void prim_lock(wd_lock *l)
 {
+    wd_lock *interrupted = moving;      /* what this thread was taking, if a
+                                           handler interrupted it */
     int c = 0;
     locks_held++;
+    note_moving(l);
     if (atomic_compare_exchange_strong_explicit((_Atomic int *)&l->state, &c, 1,
                                                 memory_order_acquire,
                                                 memory_order_relaxed)) {
         name_holder(l, (uintptr_t)&me);
+        note_moving(interrupted);
         return;
     }
-    if (held_by_me(l) && prim_self_deadlock_hook)
+    if ((held_by_me(l) || interrupted == l) && prim_self_deadlock_hook)
         prim_self_deadlock_hook();
     if (c != 2)
         c = atomic_exchange_explicit((_Atomic int *)&l->state, 2, memory_order_acquire);
     while (c != 0) {
+        note_moving(interrupted);       /* waiting is not taking */
         futex(&l->state, FUTEX_WAIT_PRIVATE, 2, NULL);
+        note_moving(l);
         c = atomic_exchange_explicit((_Atomic int *)&l->state, 2, memory_order_acquire);
     }
     name_holder(l, (uintptr_t)&me);
+    note_moving(interrupted);
 }
 
 bool prim_trylock(wd_lock *l)
 {
+    wd_lock *interrupted = moving;
     int c = 0;
+    note_moving(l);
     bool ok = atomic_compare_exchange_strong_explicit((_Atomic int *)&l->state, &c, 1,
                                                       memory_order_acquire,
                                                       memory_order_relaxed);
     locks_held += ok;
     if (ok)
         name_holder(l, (uintptr_t)&me);
+    note_moving(interrupted);
     return ok;
 }
 
 void prim_unlock(wd_lock *l)
 {
+    wd_lock *interrupted = moving;
+    note_moving(l);
     name_holder(l, 0);
     atomic_signal_fence(memory_order_seq_cst);
     if (atomic_exchange_explicit((_Atomic int *)&l->state, 0, memory_order_release) == 2)
         futex(&l->state, FUTEX_WAKE_PRIVATE, 1, NULL);
+    note_moving(interrupted);
     prim_release();
 }
 
