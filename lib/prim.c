@@ -309,8 +309,10 @@ void prim_lock(wd_lock *l)
         note_moving(interrupted);
         return;
     }
-    if ((held_by_me(l) || interrupted == l) && prim_self_deadlock_hook)
+    if ((held_by_me(l) || interrupted == l) && prim_self_deadlock_hook) {
+        note_moving(interrupted);       /* the hook may jump out */
         prim_self_deadlock_hook();
+    }
     if (c != 2)
         c = atomic_exchange_explicit((_Atomic int *)&l->state, 2, memory_order_acquire);
     while (c != 0) {
