@@ -118,12 +118,16 @@ WD_EXPORT void _Exit(int status)
     exit_now(status);
 }
 
-/* glibc's quick_exit reaches _exit inside libc, past the interposer. */
+/* glibc's quick_exit reaches _exit inside libc, past the interposer: the
+ * status is settled here (errors found by at_quick_exit handlers do not
+ * change it). */
 WD_EXPORT void quick_exit(int status)
 {
     static void (*real)(int);
     if (!real)
         real = (void (*)(int))preload_next("quick_exit");
+    if (wd_state == WD_ACTIVE && report_error_count())
+        status = (int)wd_opt.exitcode;
     if (wd_state == WD_ACTIVE && trace_on)
         trace_end_now();
     real(status);

@@ -28,6 +28,11 @@ expect_rc 23
 expect_report double-free
 ! grep -q "after the double free" "$TMP/out" || fail "ran on after the error"
 
+# However the program exits, errors make the status exitcode.
+ward_run -- "$TMP/double_free" quick-exit
+expect_rc 23
+expect_out "after the double free"
+
 # exitcode chooses the status.
 ward_run --exitcode=7 -- "$TMP/double_free"
 expect_rc 7
