@@ -132,6 +132,20 @@ static void err_valid_names(fmt_t *f)
     }
 }
 
+/* A size as it would be written: 1T, 64K, 1000. */
+static void fmt_size_option(fmt_t *f, long v)
+{
+    static const char units[] = "KMGT";
+    int u = -1;
+    while (u < 3 && v >= 1024 && v % 1024 == 0) {
+        v /= 1024;
+        u++;
+    }
+    fmt_i64(f, v);
+    if (u >= 0)
+        fmt_char(f, units[u]);
+}
+
 static void err_expected(fmt_t *f, const struct opt_desc *d)
 {
     switch (d->kind) {
@@ -145,7 +159,10 @@ static void err_expected(fmt_t *f, const struct opt_desc *d)
         fmt_i64(f, d->max);
         break;
     case K_SIZE:
-        fmt_str(f, "expected a size such as 0, 64K, 256M or 1G");
+        fmt_str(f, "expected a size such as 0, 64K, 256M or 1G, from ");
+        fmt_size_option(f, d->min);
+        fmt_str(f, " to ");
+        fmt_size_option(f, d->max);
         break;
     case K_ENUM:
         fmt_str(f, "expected one of ");

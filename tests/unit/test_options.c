@@ -66,6 +66,7 @@ static void test_errors(void **state)
     expect_error("leaks=2", "bad value '2' for option 'leaks': expected 0 or 1");
     expect_error("stack_depth=0", "from 1 to 64");
     expect_error("quarantine=12X", "expected a size such as");
+    expect_error("quarantine=2T", "from 0 to 1T");
     expect_error("quarantine=", "expected a size");
     expect_error("leaks", "option 'leaks' needs a value (leaks=VALUE)");
     expect_error("leaks=1:nope=2", "unknown option 'nope'");
