@@ -55,4 +55,18 @@ ward_run -- "$TMP/thread_cases" main-exits
 expect_rc 0
 expect_no_report
 expect_out "^worker done$"
+# dlopen: a plugin found by bare name through the program's RUNPATH (the
+# interposer must leave glibc the caller's return address), and one loaded
+# with RTLD_DEEPBIND, whose blocks cross between it and libc.
+mkdir -p "$TMP/plugins"
+cc -g -O0 -shared -fPIC -o "$TMP/plugins/libdlplugin.so" "$ROOT/tests/progs/dl_plugin.c" ||
+    fail "cannot build the plugin"
+build dl_host -ldl -Wl,-rpath,'$ORIGIN/plugins'
+ward_run --leaks=0 -- "$TMP/dl_host" libdlplugin.so
+expect_rc 0
+expect_no_report
+ward_run -- "$TMP/dl_host" libdlplugin.so deepbind
+expect_rc 0
+expect_out "^passed back and forth$"
+expect_err "WARNING: a library was loaded with RTLD_DEEPBIND"
 pass

@@ -8,3 +8,11 @@ __attribute__((noinline)) char *plugin_make(int n)
     memset(p, 'p', 100);
     return p;
 }
+
+/* libc's strdup allocates, the plugin frees; the plugin allocates, the
+ * host frees: one allocator on both sides, however the plugin was bound. */
+char *plugin_roundtrip(void)
+{
+    free(strdup("a copy"));
+    return malloc(10);
+}
