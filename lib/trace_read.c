@@ -59,6 +59,35 @@ static const char *mem_str(struct tr_trace *t, const uint8_t *s, size_t n)
 }
 
 /* Grows *arr (of elem bytes each) to hold index i; false on a bad index. */
+#define MAX_NAMES 4096              /* renamings kept per thread or coroutine */
+
+static bool add_name(struct tr_name **names, uint32_t *n, uint64_t ts, const char *name)
+{
+    if (!name || *n >= MAX_NAMES)
+        return name != NULL;
+    if ((*n & (*n - 1)) == 0) {         /* 0, 1, 2, 4...: grow */
+        struct tr_name *a = realloc(*names, (size_t)(*n ? *n * 2 : 1) * sizeof *a);
+        if (!a)
+            return false;
+        *names = a;
+    }
+    (*names)[(*n)++] = (struct tr_name){ ts, name };
+    return true;
+}
+
+/* The name given last at or before ts, or NULL. */
+static const char *name_at(const struct tr_name *names, uint32_t n, uint64_t ts)
+{
+    const char *name = NULL;
+    uint64_t best = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (names[i].ts <= ts && (!name || names[i].ts >= best)) {
+            name = names[i].name;
+            best = names[i].ts;
+        }
+    return name;
+}
+
 static bool fit(void **arr, uint32_t *n, uint32_t i, size_t elem, uint32_t max)
 {
     if (i >= max)
@@ -397,13 +426,21 @@ static bool learn(struct tr_trace *t, const struct tr_event *ev)
         th->seen = true;
         return true;
     }
-    case TR_THREAD_NAME:
+    case TR_THREAD_NAME: {
         if (!fit((void **)&t->threads, &t->nthreads, (uint32_t)ev->n2, sizeof *t->threads,
                  MAX_THREAD))
             return false;
-        t->threads[ev->n2].name = mem_str(t, (const uint8_t *)ev->str, (size_t)ev->n1);
-        t->threads[ev->n2].seen = true;
+        struct tr_thread *th = &t->threads[ev->n2];
+        const char *name = mem_str(t, (const uint8_t *)ev->str, (size_t)ev->n1);
+        if (!add_name(&th->names, &th->nnames, ev->ts, name))
+            return false;
+        if (!th->name || ev->ts >= th->name_ts) {
+            th->name = name;
+            th->name_ts = ev->ts;
+        }
+        th->seen = true;
         return true;
+    }
     case TR_THREAD_END:
         if (ev->thread < t->nthreads)
             t->threads[ev->thread].end_ts = ev->ts;
@@ -417,11 +454,19 @@ static bool learn(struct tr_trace *t, const struct tr_event *ev)
         t->coros[ev->coro2].make_stack = ev->stack;
         t->coros[ev->coro2].seen = true;
         return true;
-    case TR_CORO_NAME:
+    case TR_CORO_NAME: {
         if (!fit((void **)&t->coros, &t->ncoros, ev->coro2, sizeof *t->coros, MAX_CORO))
             return false;
-        t->coros[ev->coro2].name = mem_str(t, (const uint8_t *)ev->str, (size_t)ev->n1);
+        struct tr_coro *co = &t->coros[ev->coro2];
+        const char *name = mem_str(t, (const uint8_t *)ev->str, (size_t)ev->n1);
+        if (!add_name(&co->names, &co->nnames, ev->ts, name))
+            return false;
+        if (!co->name || ev->ts >= co->name_ts) {
+            co->name = name;
+            co->name_ts = ev->ts;
+        }
         return true;
+    }
     case TR_END:
         t->ended = true;
         return true;
@@ -605,7 +650,11 @@ void tr_close(struct tr_trace *t)
     }
     free(t->stacks);
     free(t->owners);
+    for (uint32_t i = 0; i < t->nthreads; i++)
+        free(t->threads[i].names);
     free(t->threads);
+    for (uint32_t i = 0; i < t->ncoros; i++)
+        free(t->coros[i].names);
     free(t->coros);
     free(t->modules);
     free(t->errors);
@@ -635,19 +684,28 @@ const char *tr_coro_name(const struct tr_trace *t, uint32_t coro)
                ? t->coros[coro].name : NULL;
 }
 
-static void ctx_names(const struct tr_trace *t, struct rt_ctx *c)
+/* Names as they were at ts, as the report printed at ts had them. */
+static void ctx_names(const struct tr_trace *t, uint64_t ts, struct rt_ctx *c)
 {
-    if (c->known) {
-        c->thread_name = tr_thread_name(t, c->thread);
-        c->coro_name = c->coro ? tr_coro_name(t, c->coro) : NULL;
-    }
+    if (!c->known)
+        return;
+    c->thread_name = c->thread < t->nthreads
+                         ? name_at(t->threads[c->thread].names, t->threads[c->thread].nnames, ts)
+                         : NULL;
+    if (!c->thread_name || !c->thread_name[0])
+        c->thread_name = c->thread == 0 ? "main" : NULL;
+    c->coro_name = c->coro && c->coro < t->ncoros
+                       ? name_at(t->coros[c->coro].names, t->coros[c->coro].nnames, ts)
+                       : NULL;
+    if (c->coro_name && !c->coro_name[0])
+        c->coro_name = NULL;
 }
 
-void tr_error_names(const struct tr_trace *t, struct rt_report *r)
+void tr_error_names(const struct tr_trace *t, uint64_t ts, struct rt_report *r)
 {
-    ctx_names(t, &r->op_ctx);
-    ctx_names(t, &r->alloc_ctx);
-    ctx_names(t, &r->free_ctx);
+    ctx_names(t, ts, &r->op_ctx);
+    ctx_names(t, ts, &r->alloc_ctx);
+    ctx_names(t, ts, &r->free_ctx);
     r->owner_name = tr_owner_name(t, r->owner);
 }
 

@@ -60,8 +60,17 @@ struct tr_chunk {
     uint64_t events;
 };
 
+/* A name and when it was given: threads and coroutines may be renamed. */
+struct tr_name {
+    uint64_t ts;
+    const char *name;
+};
+
 struct tr_thread {
-    const char *name;           /* NULL: unnamed */
+    const char *name;           /* the last given; NULL: unnamed */
+    uint64_t name_ts;
+    struct tr_name *names;      /* every one, in no particular order */
+    uint32_t nnames;
     uint32_t parent;            /* T number + 1; 0: none */
     uint32_t create_stack;
     uint64_t start_ts, end_ts;
@@ -69,7 +78,10 @@ struct tr_thread {
 };
 
 struct tr_coro {
-    const char *name;
+    const char *name;           /* the last given */
+    uint64_t name_ts;
+    struct tr_name *names;
+    uint32_t nnames;
     uint32_t thread;            /* the thread that made it */
     uint64_t stack_lo, stack_size;
     uint32_t make_stack;
@@ -111,8 +123,9 @@ void tr_close(struct tr_trace *t);
 const char *tr_owner_name(const struct tr_trace *t, uint32_t id);
 const char *tr_thread_name(const struct tr_trace *t, uint32_t thread);
 const char *tr_coro_name(const struct tr_trace *t, uint32_t coro);
-/* Fills the thread, coroutine and owner names of a recorded report. */
-void tr_error_names(const struct tr_trace *t, struct rt_report *r);
+/* Fills the thread, coroutine and owner names of a recorded report, as
+ * they were when it was reported (at ts). */
+void tr_error_names(const struct tr_trace *t, uint64_t ts, struct rt_report *r);
 
 /* The modules in effect at time ts, as a sym_module array (see
  * symbols.h); returns their count. */

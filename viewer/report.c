@@ -123,7 +123,7 @@ static void print_errors(struct summary *s)
     fflush(stdout);
     for (uint32_t i = 0; i < s->t->nerrors; i++) {
         struct rt_report r = s->t->errors[i].r;
-        tr_error_names(s->t, &r);
+        tr_error_names(s->t, s->t->errors[i].ts, &r);
         rt_print(&out, &r);
     }
     fmt_flush(&f);

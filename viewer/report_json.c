@@ -109,7 +109,7 @@ static void errors(struct summary *s)
         const struct tr_error *e = &s->t->errors[i];
         struct rt_report r = e->r;
         fmt_t f;
-        tr_error_names(s->t, &r);
+        tr_error_names(s->t, e->ts, &r);
         fmt_init(&f, text, sizeof text, -1);
         struct rt_out out = { &f, prefix, summary_print_stack, summary_top_frame, s };
         rt_print(&out, &r);

@@ -28,7 +28,7 @@ static char *report_text(struct app *a, const struct tr_error *e)
     snprintf(prefix, sizeof prefix, "==%llu== ward: ", (unsigned long long)a->t->pid);
     fmt_init(&f, buf, cap, -1);
     struct rt_out out = { &f, prefix, vsym_print_stack, vsym_top_frame, &at };
-    tr_error_names(a->t, &r);
+    tr_error_names(a->t, e->ts, &r);
     rt_print(&out, &r);
     fmt_cstr(&f);
     return buf;

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (tr_open_mem(&t, data, size, err, sizeof err) < 0)
         return 0;
     for (uint32_t i = 0; i < t.nerrors; i++)
-        tr_error_names(&t, &t.errors[i].r);
+        tr_error_names(&t, t.errors[i].ts, &t.errors[i].r);
     rp_replay_all(&r, &t);
     rp_free(&r);
     tr_close(&t);

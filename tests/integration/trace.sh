@@ -82,6 +82,12 @@ d = json.load(open(sys.argv[1], encoding="utf-8"))
 assert any(o["name"].startswith("bad\ufffd\x01name") for o in d["owners"]), d["owners"]
 PY
 
+# A report read from the trace names the thread as it was named then.
+ward_run --trace=rn.wtr -- "$TMP/trace_cases" rename
+expect_rc 23
+run "$WARD" report rn.wtr
+expect_out "ERROR: double-free on 0x[0-9a-f]+ \(free\) in thread T0 \(first\)"
+
 # A forked child writes its own file.
 ward_run --trace=f.%p.wtr -- "$TMP/trace_cases" fork
 child=$(sed -n 's/^child //p' "$TMP/out")

@@ -8,6 +8,8 @@
  *   system   allocates, runs a shell command with system(), allocates
  *   names    a thread name the kernel cut inside a UTF-8 character, and an
  *            owner name that is not UTF-8
+ *   rename   main, named "first", frees a block twice, then is renamed
+ *            "second"
  *   api      owners, a pinned block and a transfer
  *   exec     allocates, fails to exec a missing file, allocates again, and
  *            execs /bin/true */
@@ -90,6 +92,12 @@ int main(int argc, char **argv)
         free(malloc(10));
         ward_owner_pop();
         free(malloc(10));
+    } else if (!strcmp(what, "rename")) {
+        pthread_setname_np(pthread_self(), "first");
+        char *p = malloc(8);
+        free(p);
+        free(p);
+        pthread_setname_np(pthread_self(), "second");
     } else if (!strcmp(what, "system")) {
         for (int i = 0; i < 5; i++)
             free(malloc(64));
