@@ -174,10 +174,10 @@ static bool bottom_in_use(uintptr_t lo)
 /* Pins the block of c's stack and makes the lowest whole page of the stack
  * inaccessible (the next one, if the program keeps something at the
  * bottom), so running off the stack faults there. */
-static void protect_stack(struct wd_coro *c, struct wd_block *b)
+static void protect_stack(struct wd_coro *c, struct wd_block *b, bool inherit_pin)
 {
     uintptr_t lo = c->stack_lo, hi = c->stack_hi;
-    c->pinned = !(b->m->flags & BF_PINNED);
+    c->pinned = inherit_pin || !(b->m->flags & BF_PINNED);
     b->m->flags |= BF_PINNED | BF_CORO_STACK;
     if (c->pinned)
         pins_add(c->stack_block, c->make_stack);
@@ -207,10 +207,12 @@ static bool stack_block_of(const struct wd_coro *c, struct wd_block *b)
 /* A new coroutine's stack inside a live heap block: it joins the block's
  * coroutines, and those whose stacks it overlaps no longer run there (the
  * context is being remade); they, and those whose block was freed, leave
- * the list. Then its stack is protected. */
+ * the list, the pin ward put on the block going to the new one. Then its
+ * stack is protected. */
 static void guard_stack(struct wd_coro *c)
 {
     struct wd_block b;
+    bool inherit_pin = false;
     if (!stack_block_of(c, &b))
         return;
     uintptr_t user = blk_user(&b);
@@ -219,9 +221,12 @@ static void guard_stack(struct wd_coro *c)
     uint32_t *link = &c->older;
     for (struct wd_coro *p = first_in(user); p; p = next_in(p)) {
         bool overlaps = p->stack_lo < c->stack_hi && c->stack_lo < p->stack_hi;
-        if (overlaps || atomic_load(&p->stack_freed)) {
+        bool freed = atomic_load(&p->stack_freed);
+        if (overlaps || freed) {
             unguard(p);
             atomic_store(&p->stack_freed, true);
+            inherit_pin |= p->pinned && !freed;
+            p->pinned = false;
         } else {
             __atomic_store_n(link, p->id, __ATOMIC_RELEASE);
             link = &p->older;
@@ -230,7 +235,7 @@ static void guard_stack(struct wd_coro *c)
     __atomic_store_n(link, 0, __ATOMIC_RELEASE);
     stacks_put(user, c->id);
     prim_unlock(&co.lock);
-    protect_stack(c, &b);
+    protect_stack(c, &b, inherit_pin);
 }
 
 uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_stack)
@@ -575,7 +580,7 @@ void coro_restart(uint32_t id)
         return;
     if (c->stack_block && !atomic_load(&c->stack_freed) && stack_block_of(c, &b) &&
         blk_user(&b) == c->stack_block)
-        protect_stack(c, &b);
+        protect_stack(c, &b, false);
     atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
 }
 

@@ -125,6 +125,10 @@ expect_rc 0
 expect_no_report
 [ "$(grep -c '^job ran$' "$TMP/out")" -eq 2 ] || fail "the second coroutine did not run"
 expect_out "^done$"
+ward_run -- "$TMP/coro_reuse" remake
+expect_rc 0
+expect_no_report
+expect_out "^done$"
 ward_run -- "$TMP/coro_reuse" rerun
 expect_rc 23
 expect_report use-after-free

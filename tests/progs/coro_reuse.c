@@ -6,7 +6,9 @@
  *   regrow             the stack of a finished coroutine is grown with
  *                      realloc and a new coroutine made on it
  *   rerun              a finished context is switched to again: glibc runs
- *                      its function from the start */
+ *                      its function from the start
+ *   remake             a coroutine is left suspended, a new one made over
+ *                      its stack finishes, and the stack is grown */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,13 @@
 static ucontext_t main_ctx, task;
 static char *held;
 static int runs;
+
+static ucontext_t other;
+
+static void yield_once(void)
+{
+    swapcontext(&task, &main_ctx);
+}
 
 static void say_done(void)
 {
@@ -65,6 +74,21 @@ int main(int argc, char **argv)
         task.uc_link = &main_ctx;
         makecontext(&task, say_done, 0);
         swapcontext(&main_ctx, &task);
+        free(grown);
+    } else if (!strcmp(mode, "remake")) {
+        make(65536, yield_once, &main_ctx);
+        swapcontext(&main_ctx, &task);      /* suspended, never resumed */
+        getcontext(&other);
+        other.uc_stack.ss_sp = task.uc_stack.ss_sp;
+        other.uc_stack.ss_size = 65536;
+        other.uc_link = &main_ctx;
+        makecontext(&other, say_done, 0);
+        swapcontext(&main_ctx, &other);
+        char *grown = realloc(other.uc_stack.ss_sp, 4 * 65536);
+        if (!grown) {
+            puts("realloc failed");
+            return 1;
+        }
         free(grown);
     } else if (!strcmp(mode, "rerun")) {
         make(65536, rerun_job, &main_ctx);
