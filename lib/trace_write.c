@@ -160,7 +160,8 @@ static struct tbuf **my_buffer(void)
  * process pass a full barrier. After it, a thread that was using its
  * buffer shows tbusy, and one that was not sees tsteal before it touches
  * the buffer, and waits the moment it takes the writer to swap it out (an
- * asymmetric Dekker handshake). */
+ * asymmetric Dekker handshake). tsteal counts its takers: the writer and
+ * a fatal signal's flush may take at once. */
 
 static struct tbuf **slot_enter(void)
 {
@@ -195,27 +196,45 @@ static bool membarrier_cmd(int cmd)
     return syscall(SYS_membarrier, cmd, 0, 0) == 0;
 }
 
+/* Whether thread t's buffer is worth taking: it has one, not in use at a
+ * glance, and (stale_only) a second old. */
+static bool takeable(const struct wd_thread *t, bool stale_only, uint64_t now)
+{
+    if (!t || t == wd_tls.self || t->lost || !atomic_load(&t->alive))
+        return false;
+    struct tbuf *b = __atomic_load_n((struct tbuf **)&t->tbuf, __ATOMIC_ACQUIRE);
+    return b && !__atomic_load_n(&t->tbusy, __ATOMIC_ACQUIRE) &&
+           (!stale_only || now - __atomic_load_n(&b->base_ts, __ATOMIC_RELAXED) >= FLUSH_NS);
+}
+
 /* Queues the buffers of the other threads that are not using them: those
- * a second old (stale_only), or all of them (the process is dying). */
+ * a second old (stale_only), or all of them (the process is dying, or
+ * ending with threads that could not be stopped). One membarrier serves a
+ * batch of threads. */
 static void take_idle(bool stale_only)
 {
+    struct wd_thread *batch[64];
     if (!tw.can_take)
         return;
     uint64_t now = now_ts();
-    uint32_t n = threads_count();
-    for (uint32_t i = 0; i < n; i++) {
-        struct wd_thread *t = threads_get(i);
-        if (!t || t == wd_tls.self || t->lost || !atomic_load(&t->alive))
-            continue;
-        struct tbuf *b = __atomic_load_n((struct tbuf **)&t->tbuf, __ATOMIC_ACQUIRE);
-        if (!b || __atomic_load_n(&t->tbusy, __ATOMIC_ACQUIRE) ||
-            (stale_only && now - __atomic_load_n(&b->base_ts, __ATOMIC_RELAXED) < FLUSH_NS))
-            continue;
-        __atomic_store_n(&t->tsteal, 1, __ATOMIC_SEQ_CST);
-        if (membarrier_cmd(MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
-            __atomic_load_n(&t->tbusy, __ATOMIC_SEQ_CST) == 0)
-            queue_buffer(__atomic_exchange_n((struct tbuf **)&t->tbuf, NULL, __ATOMIC_ACQ_REL));
-        __atomic_store_n(&t->tsteal, 0, __ATOMIC_RELEASE);
+    uint32_t n = threads_count(), i = 0;
+    while (i < n) {
+        unsigned k = 0;
+        for (; i < n && k < WD_ARRAY_LEN(batch); i++) {
+            struct wd_thread *t = threads_get(i);
+            if (takeable(t, stale_only, now)) {
+                __atomic_fetch_add(&t->tsteal, 1, __ATOMIC_SEQ_CST);
+                batch[k++] = t;
+            }
+        }
+        bool fenced = k && membarrier_cmd(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+        for (unsigned j = 0; j < k; j++) {
+            struct wd_thread *t = batch[j];
+            if (fenced && __atomic_load_n(&t->tbusy, __ATOMIC_SEQ_CST) == 0)
+                queue_buffer(__atomic_exchange_n((struct tbuf **)&t->tbuf, NULL,
+                                                 __ATOMIC_ACQ_REL));
+            __atomic_fetch_sub(&t->tsteal, 1, __ATOMIC_RELEASE);
+        }
     }
 }
 
@@ -713,6 +732,9 @@ void trace_collect_all(void)
         if (t && t != wd_tls.self && t->tbuf && atomic_load(&t->parked))
             queue_buffer(__atomic_exchange_n((struct tbuf **)&t->tbuf, NULL, __ATOMIC_ACQ_REL));
     }
+    /* Threads the stop could not park (in sigwait) are not using theirs
+     * either, most likely. */
+    take_idle(false);
 }
 
 static void finish(void)

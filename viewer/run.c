@@ -152,6 +152,9 @@ int cmd_run(int argc, char **argv)
              old ? old : "");
     setenv("LD_PRELOAD", preload, 1);
     setenv("WARD_OPTIONS", opts, 1);
+    /* A run of its own: a fixed trace name is this program's, whatever an
+     * enclosing traced run claimed (see claim_name in trace_write.c). */
+    unsetenv("WARD_TRACE_PID");
     execvp(argv[i], argv + i);
     cli_error("cannot run '%s': %s", argv[i], strerror(errno));
     return errno == ENOENT ? 127 : 126;

@@ -51,6 +51,15 @@ expect_rc 0
 expect_no_report
 expect_out "^main done$"
 ! grep -q "got signal" "$TMP/out" || fail "the signal thread took ward's signal"
+# Traced, its last events reach the file although it cannot be stopped.
+ward_run --trace="$TMP/sw.wtr" -- "$TMP/thread_cases" sigwait
+expect_rc 0
+run "$WARD" report "$TMP/sw.wtr"
+expect_out "^ +12345 +1 +signal_thread"
+# A traced run inside a traced run keeps its own fixed name.
+ward_run --trace="$TMP/outer.wtr" -- sh -c "'$WARD' run --trace='$TMP/inner.wtr' -- '$TMP/thread_cases' sigwait"
+expect_rc 0
+[ -s "$TMP/inner.wtr" ] || fail "the inner run's trace went elsewhere"
 ward_run -- "$TMP/thread_cases" main-exits
 expect_rc 0
 expect_no_report

@@ -1,7 +1,8 @@
 /* Correct threaded programs that ward's stop of the world must leave alone;
  * argv[1] picks one:
  *   sigwait     a thread blocks every signal and takes them with sigwait,
- *               as daemons' signal threads do: it must receive none
+ *               as daemons' signal threads do: it must receive none (it
+ *               keeps a block of 12345 bytes, made just before)
  *   main-exits  main calls pthread_exit while a worker runs on; a block
  *               reachable from a global is no leak */
 #include <pthread.h>
@@ -12,11 +13,12 @@
 #include <unistd.h>
 
 static sigset_t all;
-static char *global;
+static char *global, *kept;
 
 static void *signal_thread(void *arg)
 {
     int sig;
+    kept = malloc(12345);
     for (;;) {
         sigwait(&all, &sig);
         printf("signal thread: got signal %d\n", sig);
