@@ -212,19 +212,32 @@ static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi, uintptr_t *dead
     return NULL;
 }
 
+/* Scans [lo, hi) but for ward's own ranges: the heap (its blocks are not
+ * roots), ward's tables and its static data. The kernel merges adjacent
+ * mappings with the same protection into one line of the maps, so a
+ * program's anonymous mapping placed next to one of them comes with it. */
+static void scan_outside_ward(uintptr_t lo, uintptr_t hi)
+{
+    uintptr_t skip[3][2] = { { wd_arena.base, wd_arena.base + wd_arena.size },
+                             { 0, 0 }, { own_lo, own_hi } };
+    imem_range(&skip[1][0], &skip[1][1]);
+    for (unsigned i = 0; i < 3 && lo < hi; i++) {
+        if (skip[i][1] <= lo || skip[i][0] >= hi || skip[i][0] >= skip[i][1])
+            continue;
+        if (skip[i][0] > lo)
+            scan_outside_ward(lo, skip[i][0]);
+        lo = skip[i][1];
+    }
+    if (lo < hi)
+        scan_resident(lo, hi);
+}
+
 static bool scan_mapping(const struct map_ent *e, void *arg)
 {
-    uintptr_t lo = e->lo, hi = e->hi, ilo, ihi;
+    uintptr_t lo = e->lo, hi = e->hi;
     uintptr_t *cur_sp = arg;
-    imem_range(&ilo, &ihi);
     if (!e->r || !e->w || !e->priv || strcmp(e->path, "[vvar]") == 0 ||
         strcmp(e->path, "[vdso]") == 0)
-        return true;
-    if (hi <= wd_arena.base + wd_arena.size && lo >= wd_arena.base)
-        return true;
-    if (lo >= ilo && hi <= ihi)
-        return true;
-    if (lo >= own_lo && hi <= own_hi)
         return true;
     uintptr_t dead_from;
     struct wd_thread *t = stack_owner(lo, hi, &dead_from);
@@ -237,7 +250,7 @@ static bool scan_mapping(const struct map_ent *e, void *arg)
         if (sp > lo && sp < hi)
             lo = sp;
     }
-    scan_resident(lo, hi);
+    scan_outside_ward(lo, hi);
     return true;
 }
 
@@ -306,8 +319,12 @@ static void mark_lost_threads(struct wd_block *b, void *arg)
 static __attribute__((noinline)) void mark_roots(uintptr_t sp)
 {
     ucontext_t uc;
-    getcontext(&uc);                    /* our own registers */
-    scan_words((uintptr_t)&uc, (uintptr_t)(&uc + 1), BF_MARK);
+    /* Our own general registers, as for the stopped threads; not the
+     * vector registers, where ward's own checks just left a block's
+     * address. */
+    getcontext(&uc);
+    scan_words((uintptr_t)uc.uc_mcontext.gregs, (uintptr_t)(uc.uc_mcontext.gregs + NGREG),
+               BF_MARK);
     scan_registers();
     find_own_data();
     maps_foreach(scan_mapping, &sp);

@@ -1,6 +1,10 @@
-/* Leaks of every shape, and memory that is only reachable (not leaked). */
+/* Leaks of every shape, and memory that is only reachable (not leaked).
+ * argv[1] "mapped": first a 32 MiB anonymous mapping, which the kernel
+ * may put right below ward's heap (one line of /proc/self/maps then);
+ * "five": only five blocks of 64 bytes, lost one after the other. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct node {
     struct node *next;
@@ -26,8 +30,22 @@ static char *lose_string(void)
     return strdup("seventeen bytes!");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "five")) {
+        for (int i = 0; i < 5; i++) {
+            void *volatile p = malloc(64);
+            memset(p, 1, 64);
+        }
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "mapped")) {
+        char *m = mmap(NULL, 32 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+        if (m == MAP_FAILED)
+            return 77;
+        m[0] = 1;
+    }
     kept_global = malloc(100);              /* reachable from data */
     kept_tls = malloc(200);                 /* reachable from TLS */
     struct node *list = make_list(3);       /* 1 direct + 2 indirect */
