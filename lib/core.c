@@ -756,6 +756,7 @@ static void coro_leaks_here(void *arg)
  * runs on one of ward's own. */
 void core_coro_leaks(uint32_t coro, uintptr_t stack_lo, uintptr_t stack_hi)
 {
+    __builtin_unwind_init();
     struct coro_leaks a = { coro, stack_lo, stack_hi, prim_live_sp() };
     imem_run_on_stack(coro_leaks_here, &a);
 }

@@ -236,6 +236,7 @@ static void ward_exit(void)
 {
     if (wd_state != WD_ACTIVE)
         return;
+    __builtin_unwind_init();
     uintptr_t sp = prim_live_sp();
     imem_run_on_stack(exit_checks, &sp);
 }

@@ -309,7 +309,12 @@ void prim_lock(wd_lock *l)
         note_moving(interrupted);
         return;
     }
-    if ((held_by_me(l) || interrupted == l) && prim_self_deadlock_hook) {
+    /* The interrupted code was taking or giving back l: it is ours unless
+     * another thread has taken it and named itself since. */
+    bool mine = held_by_me(l) ||
+                (interrupted == l &&
+                 atomic_load_explicit((_Atomic uintptr_t *)&l->owner, memory_order_relaxed) == 0);
+    if (mine && prim_self_deadlock_hook) {
         note_moving(interrupted);       /* the hook may jump out */
         prim_self_deadlock_hook();
     }
@@ -346,9 +351,10 @@ void prim_unlock(wd_lock *l)
     note_moving(l);
     name_holder(l, 0);
     atomic_signal_fence(memory_order_seq_cst);
-    if (atomic_exchange_explicit((_Atomic int *)&l->state, 0, memory_order_release) == 2)
+    int was = atomic_exchange_explicit((_Atomic int *)&l->state, 0, memory_order_release);
+    note_moving(interrupted);           /* given back: a waiter may have it now */
+    if (was == 2)
         futex(&l->state, FUTEX_WAKE_PRIVATE, 1, NULL);
-    note_moving(interrupted);
     prim_release();
 }
 

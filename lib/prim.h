@@ -98,14 +98,16 @@ extern void (*prim_self_deadlock_hook)(void);
  * coroutine stacks can be a few KiB, and libdw recurses deeply. */
 void prim_call_on_stack(void (*fn)(void *), void *arg, void *top);
 
-/* The stack pointer, less the words a call from here pushes (the return
- * address and prim_call_on_stack's saved rbp): where the caller's stack
- * is live from, for the leak scan, when ward's work moves to its own. */
+/* The stack pointer: where the caller's stack is live from, for the leak
+ * scan, when ward's work moves to a stack of its own. The caller first
+ * saves every callee-saved register in its frame (__builtin_unwind_init),
+ * since the program's values in them would otherwise be pushed below this
+ * point, or nowhere, on the way to the other stack. */
 static inline __attribute__((always_inline)) uintptr_t prim_live_sp(void)
 {
     uintptr_t sp;
     __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-    return sp - 16;
+    return sp;
 }
 
 /* Wait on / wake an int, for the stop-the-world handshake. */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -125,11 +126,19 @@ static bool can_park(pid_t tid)
         return false;
     if (blk && (hex(blk + 9) & bit))
         return false;
+    if (!state || state[8] != 'S')
+        return true;                    /* not asleep: not in sigwait */
     if (read_task_file(tid, "syscall", buf, sizeof buf) > 0 &&
         strtol(buf, NULL, 10) == SYS_rt_sigtimedwait) {
+        /* The set it waits on, read so that memory gone meanwhile (the
+         * call returned, its frame reused) is an error, not a fault. */
         const char *arg0 = strchr(buf, ' ');
-        const uint64_t *set = arg0 ? (const uint64_t *)hex(arg0 + 1) : NULL;
-        if (set && (*set & bit))
+        uint64_t set = 0;
+        struct iovec local = { &set, sizeof set }, remote = { NULL, sizeof set };
+        remote.iov_base = arg0 ? (void *)hex(arg0 + 1) : NULL;
+        if (remote.iov_base &&
+            process_vm_readv(prim_getpid(), &local, 1, &remote, 1, 0) == sizeof set &&
+            (set & bit))
             return false;
     }
     return true;
@@ -189,7 +198,9 @@ static void stop_all(void)
             struct wd_thread *t = threads_get(i);
             if (!t || t == wd_tls.self || !atomic_load(&t->alive) || atomic_load(&t->parked))
                 continue;
-            if (t->tid > 0 && t->stop_signalled != stop_round) {
+            /* A thread that blocked the signal for a moment may take it on
+             * a later pass. */
+            if (t->tid > 0 && (t->stop_signalled != stop_round || t->unparkable)) {
                 t->stop_signalled = stop_round;
                 t->unparkable = !can_park(t->tid);
                 if (!t->unparkable)
