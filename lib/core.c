@@ -170,7 +170,8 @@ static void check_reuse(const struct wd_block *b, uint32_t stack)
  * hand this and later calls to glibc. */
 static void out_of_room(size_t size, size_t align)
 {
-    if (size > wd_arena.size - 2 * WD_PAGE || align > HEAP_ALIGN_MAX) {
+    if (size > wd_arena.size - 2 * WD_PAGE || align >= HEAP_ALIGN_MAX ||
+        size + align > wd_arena.size - 2 * WD_PAGE) {
         if (size < (1UL << 40) && wd_arena.size < (1UL << 40))
             report_warning_once("a block larger than ward's arena was asked for: it fails with "
                                 "ENOMEM (under an address-space limit, ulimit -v, ward reserves "
@@ -483,7 +484,7 @@ static void *realloc_move(void *p, size_t size, uint32_t stack, bool internal)
             keep_owner(&b, q, size);
         if (!internal && wd_opt.selfref != SELFREF_OFF &&
             !((b.m->flags & BF_CORO_STACK) && coro_stack_finished(blk_user(&b))))
-            nrefs = selfref_find(blk_user(&b), old, refs, WD_ARRAY_LEN(refs));
+            nrefs = selfref_find(blk_user(&b), size, old, refs, WD_ARRAY_LEN(refs));
         if (trace_on && !internal)
             trace_realloc((uintptr_t)p, (uintptr_t)q, size, stack, b.m->owner, old,
                           b.m->alloc_stack, ctx_get(b.m->alloc_ctx).coro);

@@ -246,8 +246,8 @@ void owners_print_table(fmt_t *f)
     fmt_str(f, "  owner                     live bytes  live blocks   peak bytes  allocations\n");
     for (uint32_t i = 0; i < n; i++) {
         struct owner_stats s = owners_stats(ids[i]);
-        if (!s.allocs)
-            continue;
+        if (!s.allocs && !s.live_bytes && !s.peak_bytes)
+            continue;                   /* never held anything */
         size_t start = f->len;
         fmt_str(f, "  ");
         fmt_str(f, owners_name(ids[i]));

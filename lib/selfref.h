@@ -12,8 +12,10 @@ struct selfref {
     uint32_t target;        /* where it points, both from the block's start */
 };
 
-/* Finds up to max aligned words in [user, user + size) that point into it;
- * returns how many there are in all. */
-size_t selfref_find(uintptr_t user, uint64_t size, struct selfref *out, size_t max);
+/* Finds up to max aligned words in the first `kept` bytes of the block
+ * [user, user + size) (what a realloc copies) that point into it, or just
+ * past its end (an end pointer); returns how many there are in all. */
+size_t selfref_find(uintptr_t user, uint64_t kept, uint64_t size, struct selfref *out,
+                    size_t max);
 
 #endif

@@ -46,6 +46,7 @@ expect_err "owners at exit:"
 expect_err "^  session +313 +3 +313 +2$"
 expect_err "^  cache +12 +1 +25 +2$"
 expect_err "^  worker +110 +2 +110 +2$"
+expect_err "^  handed +7 +1 +7 +0$"
 
 # Link mode: the same program linked with -lward through pkg-config.
 export PKG_CONFIG_PATH=$BUILD/lib/pkgconfig

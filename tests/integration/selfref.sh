@@ -12,6 +12,14 @@ expect_frame "^allocated by thread T0" main
 expect_err "1 word in it pointed into the block itself and now dangles: offset 8 \(to offset 19\)"
 [ "$(grep -c 'moved-self-reference on' "$TMP/err")" -eq 1 ] || fail "the plain buffer was flagged"
 
+# An end pointer (one past the data) dangles as well; a self-pointer in
+# the part a shrinking realloc drops does not.
+ward_run -- "$TMP/selfref" end
+expect_err "WARNING: moved-self-reference"
+expect_err "offset 8 \(to offset 64\)"
+ward_run -- "$TMP/selfref" shrink
+expect_no_report
+
 ward_run --selfref=error -- "$TMP/selfref"
 expect_rc 23
 expect_report moved-self-reference

@@ -37,6 +37,8 @@ static void *worker(void *arg)
 }
 
 
+static char *handed;
+
 int main(int argc, char **argv)
 {
     char name[16];
@@ -58,6 +60,8 @@ int main(int argc, char **argv)
     printf("set %d\n", ward_owner_set(c2, "session"));
     printf("c2 %s\n", show(ward_owner_of(c2)));
     printf("set-bad %d\n", ward_owner_set(name, "session"));
+    handed = malloc(7);                     /* an owner that only receives */
+    ward_owner_set(handed, "handed");
 
     pthread_t t;
     pthread_create(&t, NULL, worker, NULL);

@@ -1,5 +1,7 @@
 /* A growable buffer whose header points into its own data: growing it
- * with realloc leaves the pointer aimed at the old copy. */
+ * with realloc leaves the pointer aimed at the old copy. argv[1] "end":
+ * a header whose only self-pointer is one past the end; "shrink": a
+ * self-pointer in a part the realloc drops (nothing dangles). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +17,28 @@ __attribute__((noinline)) static struct buf *grow(struct buf *b, size_t extra)
     return realloc(b, sizeof *b + extra);
 }
 
+struct span {
+    char *cur, *end;        /* end is one past data */
+    char data[48];
+};
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "end")) {
+        struct span *s = malloc(sizeof *s);
+        s->cur = s->end = s->data + sizeof s->data;
+        s = realloc(s, 4 * sizeof *s);
+        free(s);
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "shrink")) {
+        char **p = malloc(256);
+        memset(p, 0, 256);
+        p[20] = (char *)p + 8;          /* offset 160: dropped below */
+        p = realloc(p, 64);
+        free(p);
+        return 0;
+    }
     struct buf *b = malloc(sizeof *b);
     strcpy(b->data, "abcdef");
     b->len = 6;
@@ -27,7 +49,7 @@ int main(int argc, char **argv)
     memset(plain, 0, 64);
     plain = realloc(plain, 4000);
     free(plain);
-    printf("cursor now %s\n", argc > 1 ? "?" : "dangles");
+    printf("cursor now dangles\n");
     free(b);
     return 0;
 }
