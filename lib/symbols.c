@@ -1,6 +1,9 @@
-/* The libdw symbolizer (see symbols.h). Inline frames follow the scopes of
- * the address (dwarf_getscopes): each DW_TAG_inlined_subroutine is a frame
- * whose caller's location is its DW_AT_call_file and DW_AT_call_line. */
+/* The libdw symbolizer (see symbols.h). Inline frames follow the scopes
+ * that contain the address's innermost scope (dwarf_getscopes_die, as
+ * eu-addr2line does: dwarf_getscopes climbs into an inlined function's
+ * abstract definition instead, losing the frames between): each
+ * DW_TAG_inlined_subroutine is a frame whose caller's location is its
+ * DW_AT_call_file and DW_AT_call_line. */
 #define _GNU_SOURCE
 #include "symbols.h"
 #include "deps.h"
@@ -25,7 +28,9 @@
     X(dwarf_getscopes) X(dwarf_tag) X(dwarf_diename) X(dwarf_attr_integrate) \
     X(dwarf_formstring) X(dwarf_formudata) X(dwarf_getsrcfiles)              \
     X(dwarf_filesrc) X(dwfl_build_id_find_elf)                               \
-    X(dwfl_standard_find_debuginfo) X(dwfl_offline_section_address)
+    X(dwfl_standard_find_debuginfo) X(dwfl_offline_section_address)          \
+    X(dwarf_getscopes_die) X(dwarf_hasattr_integrate) X(dwfl_module_nextcu)  \
+    X(dwarf_haspc) X(dwarf_getsrc_die) X(dwarf_linesrc) X(dwarf_lineno)
 
 static struct {
 #define X(f) __typeof__(&f) f;
@@ -358,17 +363,35 @@ static void call_site(Dwarf_Die *cu, Dwarf_Die *inl, struct sym_frame *f)
     size_t nfiles;
     f->file[0] = '\0';
     f->line = 0;
+    bool has_file = dw.dwarf_hasattr_integrate(inl, DW_AT_call_file);
     if (dw.dwarf_attr_integrate(inl, DW_AT_call_file, &attr))
         dw.dwarf_formudata(&attr, &fileidx);
     if (dw.dwarf_attr_integrate(inl, DW_AT_call_line, &attr))
         dw.dwarf_formudata(&attr, &line);
-    if (fileidx && dw.dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && fileidx < nfiles)
-        copy_str(f->file, sizeof f->file, dw.dwarf_filesrc(files, fileidx, NULL, NULL));
-    f->line = (unsigned)line;
+    /* Index 0 is the unit's own file from DWARF 5 on; before, libdw puts
+     * "???" there. */
+    if (has_file && dw.dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && fileidx < nfiles) {
+        const char *name = dw.dwarf_filesrc(files, fileidx, NULL, NULL);
+        if (name && strcmp(name, "???") != 0)
+            copy_str(f->file, sizeof f->file, name);
+    }
+    f->line = f->file[0] ? (unsigned)line : 0;
+}
+
+/* The unit covering addr. Without .debug_aranges (clang does not write
+ * them) libdw's lookup fails, and the units are searched one by one. */
+static Dwarf_Die *unit_of(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias)
+{
+    Dwarf_Die *cu = dw.dwfl_module_addrdie(mod, addr, bias);
+    while (!cu && (cu = dw.dwfl_module_nextcu(mod, cu, bias)) != NULL)
+        if (dw.dwarf_haspc(cu, addr - *bias) > 0)
+            break;
+    return cu;
 }
 
 /* The innermost frame: symbol name and the line table's file:line. */
-static void outer_frame(Dwfl_Module *mod, Dwarf_Addr addr, struct sym_frame *f)
+static void outer_frame(Dwfl_Module *mod, Dwarf_Die *cu, Dwarf_Addr bias, Dwarf_Addr addr,
+                        struct sym_frame *f)
 {
     GElf_Off off;
     GElf_Sym sym;
@@ -377,6 +400,12 @@ static void outer_frame(Dwfl_Module *mod, Dwarf_Addr addr, struct sym_frame *f)
     Dwfl_Line *line = dw.dwfl_module_getsrc(mod, addr);
     int lineno = 0;
     const char *file = line ? dw.dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+    if (!file && cu) {
+        Dwarf_Line *l = dw.dwarf_getsrc_die(cu, addr - bias);
+        file = l ? dw.dwarf_linesrc(l, NULL, NULL) : NULL;
+        if (!l || dw.dwarf_lineno(l, &lineno) != 0)
+            file = NULL;
+    }
     copy_str(f->file, sizeof f->file, file);
     f->line = file ? (unsigned)lineno : 0;
 }
@@ -384,9 +413,12 @@ static void outer_frame(Dwfl_Module *mod, Dwarf_Addr addr, struct sym_frame *f)
 static int lookup_dwarf(Dwfl_Module *mod, Dwarf_Addr addr, struct sym_frame *out, int max)
 {
     Dwarf_Addr bias = 0;
-    Dwarf_Die *cu = dw.dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL;
-    int n = 0, nscopes = cu ? dw.dwarf_getscopes(cu, addr - bias, &scopes) : 0;
-    outer_frame(mod, addr, &out[0]);
+    Dwarf_Die *cu = unit_of(mod, addr, &bias), *at = NULL, *scopes = NULL;
+    int n = 0, nscopes = cu ? dw.dwarf_getscopes(cu, addr - bias, &at) : 0;
+    if (nscopes > 0)
+        nscopes = dw.dwarf_getscopes_die(&at[0], &scopes);
+    free(at);
+    outer_frame(mod, cu, bias, addr, &out[0]);
     /* Scopes run innermost first; every inlined subroutine pushes its
      * caller one frame out. */
     for (int i = 0; i < nscopes && n + 1 < max; i++) {

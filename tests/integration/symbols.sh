@@ -1,0 +1,19 @@
+#!/bin/bash
+# Stacks name inlined functions, each with the line of the call it made,
+# as addr2line -i does: nested inline calls keep every level, and clang's
+# DWARF 5 (no .debug_aranges, call sites in the unit's own file, index 0)
+# gives file:line too.
+. "$(dirname "$0")/../lib.sh"
+for cc in gcc clang; do
+    command -v $cc > /dev/null || continue
+    $cc -g -O2 -o "$TMP/chain_$cc" "$ROOT/tests/progs/inline_chain.c" || fail "cannot build with $cc"
+    ward_run -- "$TMP/chain_$cc"
+    expect_report heap-buffer-overflow
+    sed -n '/^allocated by/,/^$/p' "$TMP/err" > "$TMP/alloc.txt"
+    for want in "leaf .*inline_chain.c:8" "inner .*inline_chain.c:9" "middle .*inline_chain.c:10" \
+                "outer .*inline_chain.c:11" "main .*inline_chain.c:15"; do
+        grep -qE "^    #[0-9]+ 0x[0-9a-f]+ in $want$" "$TMP/alloc.txt" ||
+            fail "$cc: no frame '$want' in the allocation stack"
+    done
+done
+pass
