@@ -429,10 +429,13 @@ bool heap_find(const void *p, struct wd_block *b)
 
 void heap_span(const struct wd_block *b, uintptr_t *lo, uintptr_t *hi)
 {
-    if (b->seg->kind == SEG_SMALL || !(b->m->flags & BF_GUARDED)) {
+    if (b->seg->kind == SEG_SMALL) {
         *lo = b->slot;
         *hi = b->slot + b->slot_size;
     } else {
+        /* A page slot or huge span: the pages around the block, not the
+         * whole span (a block aligned to 1 GiB sits atop a span of 1 GiB,
+         * all of which would be its left redzone to fill and check). */
         uintptr_t user = blk_user(b);
         *lo = WD_ALIGN_DOWN(user, WD_PAGE);
         *hi = WD_ALIGN_UP(user + blk_size(b), WD_PAGE);

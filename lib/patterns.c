@@ -10,11 +10,16 @@
 
 /* The part of the slack after a block that is filled and checked: an
  * overflow shows in its first bytes, and the rest of a big size class's
- * slack would only cost memory traffic. */
+ * slack would only cost memory traffic. A guarded block's slack is all of
+ * it, up to its guard page: guard mode promises every write past the end
+ * is caught, also when the block does not end against the guard page
+ * (guard_below, large alignments, a pinned block shrunk in place). */
 #define RIGHT_MAX 64
 
-static uintptr_t right_end(uintptr_t end, uintptr_t hi)
+static uintptr_t right_end(const struct wd_block *b, uintptr_t end, uintptr_t hi)
 {
+    if (b->seg->kind != SEG_SMALL && (b->m->flags & BF_GUARDED))
+        return hi;
     return hi - end > RIGHT_MAX ? end + RIGHT_MAX : hi;
 }
 
@@ -23,7 +28,7 @@ void pat_fill_redzones(const struct wd_block *b)
     uintptr_t lo, hi, user = blk_user(b), end = user + blk_size(b);
     heap_span(b, &lo, &hi);
     memset((void *)lo, PAT_REDZONE, user - lo);
-    memset((void *)end, PAT_REDZONE, right_end(end, hi) - end);
+    memset((void *)end, PAT_REDZONE, right_end(b, end, hi) - end);
 }
 
 /* One page of each pattern, to compare against with libc's vectorised
@@ -108,7 +113,7 @@ bool pat_check_redzones(const struct wd_block *b, struct pat_damage *d)
     uintptr_t lo, hi, user = blk_user(b);
     heap_span(b, &lo, &hi);
     memset(d, 0, sizeof *d);
-    scan(user + blk_size(b), right_end(user + blk_size(b), hi), PAT_REDZONE, d);
+    scan(user + blk_size(b), right_end(b, user + blk_size(b), hi), PAT_REDZONE, d);
     if (d->count)
         return true;
     scan(lo, user, PAT_REDZONE, d);

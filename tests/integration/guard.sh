@@ -75,6 +75,13 @@ expect_rc 23
 expect_report heap-buffer-underflow
 expect_frame "ERROR: heap-buffer-underflow" read_before_start
 expect_err "is 1 bytes before the start of a 24-byte block"
+# With the guard below, the page after the block is its slack: a write
+# there, far past the first bytes, is found at free.
+ward_run --guard=all --guard_below=1 -- "$TMP/bad_access" overflow-far
+expect_rc 23
+expect_report heap-buffer-overflow
+expect_err "\(found at free\)"
+expect_err "is 76 bytes after the end of a 24-byte block"
 
 # guard=auto: large blocks are always guarded...
 ward_run -- "$TMP/bad_access" read-overflow 100000

@@ -63,6 +63,9 @@ int main(int argc, char **argv)
         memset(lo + n, 'V', (size_t)(hi - (lo + n)) - 1);
         free(hi);
         free(lo);
+    } else if (!strcmp(mode, "overflow-far")) {  /* well past the 64 bytes after */
+        ((volatile char *)p)[n + 76] = 'F';
+        free(p);
     } else if (!strcmp(mode, "overflow-realloc")) {
         write_past_end(p, n);
         p = realloc(p, n * 2);
