@@ -7,7 +7,9 @@
 #include "options.h"
 #include "suppress.h"
 
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -35,6 +37,43 @@ static void run_usage(FILE *out)
 }
 
 /* <dir of this executable>/../lib/libward.so */
+/* The file execvp would run for name, or NULL. */
+static const char *find_program(const char *name, char *buf, size_t n)
+{
+    if (strchr(name, '/'))
+        return name;
+    const char *path = getenv("PATH");
+    for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+        size_t len = strcspn(p, ":");
+        if (snprintf(buf, n, "%.*s/%s", (int)len, len ? p : ".", name) < (int)n &&
+            access(buf, X_OK) == 0)
+            return buf;
+        p += len + (p[len] == ':');
+    }
+    return NULL;
+}
+
+/* A statically linked program loads no library: LD_PRELOAD cannot reach
+ * it, and it would run unchecked without a word. */
+static bool is_static_elf(const char *file)
+{
+    Elf64_Ehdr eh;
+    Elf64_Phdr ph;
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    bool dynamic = true;
+    if (fd < 0)
+        return false;
+    if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+        eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof ph) {
+        dynamic = false;
+        for (unsigned i = 0; i < eh.e_phnum && !dynamic; i++)
+            dynamic = pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + i * sizeof ph)) !=
+                          (ssize_t)sizeof ph || ph.p_type == PT_INTERP;
+    }
+    close(fd);
+    return !dynamic;
+}
+
 static int find_library(char *out, size_t n)
 {
     char self[PATH_MAX];
@@ -150,6 +189,11 @@ int cmd_run(int argc, char **argv)
     const char *old = getenv("LD_PRELOAD");
     snprintf(preload, sizeof preload, "%s%s%s", lib, old && *old ? ":" : "",
              old ? old : "");
+    char found[PATH_MAX];
+    const char *file = find_program(argv[i], found, sizeof found);
+    if (file && is_static_elf(file))
+        cli_error("warning: '%s' is statically linked: ward's library cannot be loaded into "
+                  "it, and it runs unchecked (build it dynamically linked)", argv[i]);
     setenv("LD_PRELOAD", preload, 1);
     setenv("WARD_OPTIONS", opts, 1);
     /* A run of its own: a fixed trace name is this program's, whatever an

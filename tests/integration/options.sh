@@ -91,4 +91,14 @@ expect_out "^ward [0-9]+\.[0-9]+\.[0-9]+$"
 run "$WARD" run -- /nonexistent/prog
 expect_rc 127
 expect_err "cannot run '/nonexistent/prog'"
+# A statically linked program cannot take ward's library: ward run says so
+# and runs it anyway.
+if echo 'int main(void) { return 3; }' > "$TMP/static.c" && cc -static -o "$TMP/static" "$TMP/static.c" 2>/dev/null; then
+    run "$WARD" run -- "$TMP/static"
+    expect_rc 3
+    expect_err "warning: '.*static' is statically linked"
+fi
+run "$WARD" run -- true
+expect_rc 0
+[ ! -s "$TMP/err" ] || fail "a warning for a dynamically linked program"
 pass
