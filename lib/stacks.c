@@ -256,9 +256,21 @@ uint32_t stacks_from_raw(void **raw, int got, void *caller)
         uintptr_t pc = (uintptr_t)caller;
         return stacks_intern(&pc, 1);
     }
-    /* Ward's own frames are on top; the rest is interned where it lies. */
+    /* Ward's own frames are on top; the rest is interned where it lies,
+     * unless ward's frames come further in too (its SIGSEGV handler calling
+     * the program's, the coroutine trampoline): those are left out. */
     while (i < got && stacks_is_ward_pc((uintptr_t)raw[i]))
         i++;
+    int j = i;
+    while (j < got && !stacks_is_ward_pc((uintptr_t)raw[j]))
+        j++;
+    if (j < got) {
+        int k = j;
+        for (; j < got; j++)
+            if (!stacks_is_ward_pc((uintptr_t)raw[j]))
+                raw[k++] = raw[j];
+        got = k;
+    }
     unsigned n = (unsigned)(got - i) < depth ? (unsigned)(got - i) : depth;
     return stacks_intern((const uintptr_t *)(raw + i), n);
 }
