@@ -234,9 +234,10 @@ static bool want_guard(size_t size)
 }
 
 /* Places a block and records how it was made. Pinned blocks are guarded
- * in every mode. */
+ * in every mode. count: the block counts for its owner now (realloc counts
+ * it once the old block is gone, as the trace does). */
 static void *place_block(size_t size, size_t align, bool zero, uint32_t stack, uint8_t flags,
-                         struct wd_block *out)
+                         struct wd_block *out, bool count)
 {
     struct wd_block b;
     bool internal = flags & BF_INTERNAL;
@@ -263,7 +264,8 @@ static void *place_block(size_t size, size_t align, bool zero, uint32_t stack, u
     m->flags |= flags;
     if (!internal) {
         m->owner = threads_owner();
-        owners_count_alloc(threads_owner_cache(), m->owner, size);
+        if (count)
+            owners_count_alloc(threads_owner_cache(), m->owner, size);
         if (wd_tls.coro)
             coro_count_alloc(wd_tls.coro, size);
         pat_fill_redzones(&b);
@@ -279,7 +281,7 @@ static void *place_block(size_t size, size_t align, bool zero, uint32_t stack, u
 static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t flags)
 {
     struct wd_block b;
-    void *p = place_block(size, align, zero, stack, flags, &b);
+    void *p = place_block(size, align, zero, stack, flags, &b, true);
     if (p && trace_on && !(flags & BF_INTERNAL))
         trace_alloc((uintptr_t)p, size, stack, b.m->owner,
                     ((b.m->flags & BF_PINNED) ? TR_F_PINNED : 0) |
@@ -459,29 +461,21 @@ static void report_self_references(const struct wd_block *old, uintptr_t moved_t
 }
 
 /* The moved block is the same object: it keeps its owner. */
-static void keep_owner(const struct wd_block *old, void *q, size_t size)
-{
-    struct wd_block nb;
-    if (heap_find(q, &nb) && nb.m->owner != old->m->owner) {
-        owners_count_transfer(threads_owner_cache(), nb.m->owner, old->m->owner, size);
-        nb.m->owner = old->m->owner;
-    }
-}
-
 /* realloc always moves a block that is not pinned, as Valgrind and ASan
  * do: a pointer kept to the old one then points to poisoned, quarantined
  * memory. */
 static void *realloc_move(void *p, size_t size, uint32_t stack, bool internal)
 {
-    struct wd_block b;
+    struct wd_block b, nb;
     struct selfref refs[8];
     size_t nrefs = 0;
-    void *q = place_block(size, 16, false, stack, internal ? BF_INTERNAL : 0, NULL);
+    void *q = place_block(size, 16, false, stack, internal ? BF_INTERNAL : 0, &nb, false);
     if (q && claim_block(p, &b)) {
         uint64_t old = blk_size(&b);
+        uint16_t owner = b.m->owner;    /* a moved block keeps its owner */
         memcpy(q, p, old < size ? old : size);
         if (!internal)
-            keep_owner(&b, q, size);
+            nb.m->owner = owner;
         if (!internal && wd_opt.selfref != SELFREF_OFF &&
             !((b.m->flags & BF_CORO_STACK) && coro_stack_finished(blk_user(&b))))
             nrefs = selfref_find(blk_user(&b), size, old, refs, WD_ARRAY_LEN(refs));
@@ -489,6 +483,8 @@ static void *realloc_move(void *p, size_t size, uint32_t stack, bool internal)
             trace_realloc((uintptr_t)p, (uintptr_t)q, size, stack, b.m->owner, old,
                           b.m->alloc_stack, ctx_get(b.m->alloc_ctx).coro);
         retire_quiet(&b, "found at realloc", stack);
+        if (!internal)                  /* the old one is counted out: in with the new */
+            owners_count_alloc(threads_owner_cache(), owner, size);
         if (nrefs)
             report_self_references(&b, (uintptr_t)q, refs, nrefs,
                                    nrefs < WD_ARRAY_LEN(refs) ? nrefs : WD_ARRAY_LEN(refs),
@@ -497,10 +493,8 @@ static void *realloc_move(void *p, size_t size, uint32_t stack, bool internal)
         /* Not a live block: leave it alone and fail like an exhausted
          * heap; the caller keeps its pointer. */
         if (claim_block(q, &b)) {
-            if (!internal) {            /* as if never made */
-                owners_count_free(threads_owner_cache(), b.m->owner, blk_size(&b));
+            if (!internal)              /* as if never made */
                 coro_count_free(b.m->alloc_ctx, blk_size(&b));
-            }
             heap_retire(&b);
             core_evict(&b);
         }

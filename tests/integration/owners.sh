@@ -48,6 +48,11 @@ expect_err "^  cache +12 +1 +25 +2$"
 expect_err "^  worker +110 +2 +110 +2$"
 expect_err "^  handed +7 +1 +7 +0$"
 
+ward_run --leaks=0 --stats=1 -- "$TMP/owners" realloc
+expect_out "^owner a$"
+expect_err "^  a +0 +0 +5000 +2$"
+expect_no_err "^  b "
+
 # Link mode: the same program linked with -lward through pkg-config.
 export PKG_CONFIG_PATH=$BUILD/lib/pkgconfig
 build owners $(pkg-config --cflags --libs ward)

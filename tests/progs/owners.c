@@ -41,6 +41,19 @@ static char *handed;
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "realloc")) {
+        /* Moved by realloc under another owner, a block stays its own
+         * owner's, counted out at its old size and in at its new. */
+        ward_owner_push("a");
+        char *p = malloc(1000);
+        ward_owner_pop();
+        ward_owner_push("b");
+        p = realloc(p, 5000);
+        ward_owner_pop();
+        printf("owner %s\n", show(ward_owner_of(p)));
+        free(p);
+        return 0;
+    }
     char name[16];
     strcpy(name, "session");
     ward_owner_push(name);                  /* names are copied */
