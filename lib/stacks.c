@@ -275,6 +275,36 @@ uint32_t stacks_from_raw(void **raw, int got, void *caller)
     return stacks_intern((const uintptr_t *)(raw + i), n);
 }
 
+/* Whether pc is the kernel's way back from a signal handler, glibc's
+ * __restore_rt: mov $15, %rax; syscall (rt_sigreturn). */
+static bool is_sigreturn(uintptr_t pc)
+{
+    static const uint8_t code[] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05 };
+    return memcmp((const void *)pc, code, sizeof code) == 0;
+}
+
+/* A frame right after a signal frame was interrupted, not called from: its
+ * pc is the next instruction to run, stored plus one like a fault's, so
+ * that "frame - 1" stays inside it (see stacks.h). */
+int stacks_walk_slowly(void **raw, int max)
+{
+    unw_context_t uc;
+    unw_cursor_t cur;
+    int n = 0;
+    bool interrupted = false;
+    if (!__atomic_load_n(&wd_unw.backtrace, __ATOMIC_ACQUIRE) || wd_unw.getcontext(&uc) < 0 ||
+        wd_unw.init_local2(&cur, &uc, 0) < 0)
+        return 0;
+    do {
+        unw_word_t ip;
+        if (wd_unw.get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
+            break;
+        raw[n++] = (void *)(ip + interrupted);
+        interrupted = is_sigreturn((uintptr_t)ip);
+    } while (n < max && wd_unw.step(&cur) > 0);
+    return n;
+}
+
 uint32_t stacks_capture_context(void *ucontext)
 {
     uintptr_t pcs[STACK_MAX_DEPTH];

@@ -21,11 +21,15 @@
 
 bool stacks_init(void);
 
-/* Interns the frames unw_backtrace returned (got of them; 0 when it is not
+/* Interns the frames a walk returned (got of them; 0 when libunwind is not
  * loaded yet), without ward's own frames. `caller` is the interposed
  * function's return address, recorded alone when there is nothing else
  * (allocations before ward's constructor loaded libunwind). */
 uint32_t stacks_from_raw(void **raw, int got, void *caller);
+
+/* The current stack with libunwind, for what the fast unwinder does not
+ * follow; 0 frames without libunwind. */
+int stacks_walk_slowly(void **raw, int max);
 
 /* Interns the current call stack. Always inlined, so that the unwinding
  * starts in the interposed function itself: every frame of ward's own
@@ -35,10 +39,8 @@ static inline __attribute__((always_inline)) uint32_t stacks_capture(void *calle
     void *raw[STACK_MAX_DEPTH + STACK_OWN_FRAMES];
     int max = (int)wd_opt.stack_depth + STACK_OWN_FRAMES;
     int got = uw_backtrace(raw, max);
-    if (got < 0) {
-        int (*bt)(void **, int) = __atomic_load_n(&wd_unw.backtrace, __ATOMIC_ACQUIRE);
-        got = bt ? bt(raw, max) : 0;
-    }
+    if (got < 0)
+        got = stacks_walk_slowly(raw, max);
     return stacks_from_raw(raw, got, caller);
 }
 

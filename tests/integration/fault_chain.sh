@@ -18,6 +18,17 @@ expect_no_report
 ward_run -- "$TMP/segv_handler" nodefer
 expect_rc 0
 expect_out "^caught 2$"
+# A handler that allocates: the stack goes through the signal frame to the
+# faulting function, named at the faulting line (built with -O2 it is the
+# function's first instruction: the line before would be another
+# function's), and without ward's own handler frames.
+cc -g -O2 -w -o "$TMP/segv_handler_o2" "$ROOT/tests/progs/segv_handler.c" || fail "cannot build"
+ward_run -- "$TMP/segv_handler_o2" alloc-in-handler
+expect_report "leak of 17 bytes"
+line=$(grep -n "the faulting line" "$ROOT/tests/progs/segv_handler.c" | cut -d: -f1)
+expect_frame "leak of 17 bytes" allocate_and_jump
+grep -qE "in fault_here[.a-z0-9]* .*segv_handler.c:$line$" "$TMP/err" || fail "the faulting frame is not at line $line"
+expect_no_err "in (chain|on_segv) "
 # SIGSEGV ignored, then sent: ignored.
 ward_run -- "$TMP/segv_handler" ignored
 expect_rc 0

@@ -3,7 +3,8 @@
  * argv[1]: handler (the default), default (no handler), nodefer (a
  * handler with SA_NODEFER that longjmps out, three times), ignored
  * (SIG_IGN, then a SIGSEGV sent with kill), interrupt (siginterrupt on
- * SIGALRM: a read is interrupted, not restarted). */
+ * SIGALRM: a read is interrupted, not restarted), alloc-in-handler (the
+ * handler allocates a block that leaks, then longjmps out). */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -21,7 +22,7 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     _exit(3);
 }
 
-static jmp_buf back_from_fault;
+static sigjmp_buf back_from_fault;
 
 static void jump_back(int sig)
 {
@@ -32,6 +33,21 @@ static void jump_back(int sig)
 static void nothing(int sig)
 {
     (void)sig;
+}
+
+static void *volatile lost;
+
+static void allocate_and_jump(int sig)
+{
+    (void)sig;
+    lost = malloc(17);
+    lost = NULL;
+    siglongjmp(back_from_fault, 1);
+}
+
+__attribute__((noinline)) static int fault_here(volatile int *p)
+{
+    return *p;                          /* the faulting line */
 }
 
 int main(int argc, char **argv)
@@ -48,6 +64,12 @@ int main(int argc, char **argv)
                 *(volatile int *)16 = 1;
             else
                 printf("caught %d\n", i);
+        return 0;
+    }
+    if (!strcmp(mode, "alloc-in-handler")) {
+        signal(SIGSEGV, allocate_and_jump);
+        if (sigsetjmp(back_from_fault, 1) == 0)
+            return fault_here(NULL);
         return 0;
     }
     if (!strcmp(mode, "ignored")) {
