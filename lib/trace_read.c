@@ -61,10 +61,18 @@ static const char *mem_str(struct tr_trace *t, const uint8_t *s, size_t n)
 /* Grows *arr (of elem bytes each) to hold index i; false on a bad index. */
 #define MAX_NAMES 4096              /* renamings kept per thread or coroutine */
 
-static bool add_name(struct tr_name **names, uint32_t *n, uint64_t ts, const char *name)
+/* Keeps a name given at ts, and which is the last given. */
+static bool give_name(struct tr_name **names, uint32_t *n, const char **last,
+                      uint64_t *last_ts, uint64_t ts, const char *name)
 {
-    if (!name || *n >= MAX_NAMES)
-        return name != NULL;
+    if (!name)
+        return false;
+    if (!*last || ts >= *last_ts) {
+        *last = name;
+        *last_ts = ts;
+    }
+    if (*n >= MAX_NAMES)
+        return true;
     if ((*n & (*n - 1)) == 0) {         /* 0, 1, 2, 4...: grow */
         struct tr_name *a = realloc(*names, (size_t)(*n ? *n * 2 : 1) * sizeof *a);
         if (!a)
@@ -431,15 +439,9 @@ static bool learn(struct tr_trace *t, const struct tr_event *ev)
                  MAX_THREAD))
             return false;
         struct tr_thread *th = &t->threads[ev->n2];
-        const char *name = mem_str(t, (const uint8_t *)ev->str, (size_t)ev->n1);
-        if (!add_name(&th->names, &th->nnames, ev->ts, name))
-            return false;
-        if (!th->name || ev->ts >= th->name_ts) {
-            th->name = name;
-            th->name_ts = ev->ts;
-        }
         th->seen = true;
-        return true;
+        return give_name(&th->names, &th->nnames, &th->name, &th->name_ts, ev->ts,
+                         mem_str(t, (const uint8_t *)ev->str, (size_t)ev->n1));
     }
     case TR_THREAD_END:
         if (ev->thread < t->nthreads)
@@ -458,14 +460,8 @@ static bool learn(struct tr_trace *t, const struct tr_event *ev)
         if (!fit((void **)&t->coros, &t->ncoros, ev->coro2, sizeof *t->coros, MAX_CORO))
             return false;
         struct tr_coro *co = &t->coros[ev->coro2];
-        const char *name = mem_str(t, (const uint8_t *)ev->str, (size_t)ev->n1);
-        if (!add_name(&co->names, &co->nnames, ev->ts, name))
-            return false;
-        if (!co->name || ev->ts >= co->name_ts) {
-            co->name = name;
-            co->name_ts = ev->ts;
-        }
-        return true;
+        return give_name(&co->names, &co->nnames, &co->name, &co->name_ts, ev->ts,
+                         mem_str(t, (const uint8_t *)ev->str, (size_t)ev->n1));
     }
     case TR_END:
         t->ended = true;

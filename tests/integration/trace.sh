@@ -133,25 +133,26 @@ ward_run --trace=dl.wtr --leaks=0 -- "$TMP/dl_host" ./dl_plugin.so close
 run "$WARD" report dl.wtr
 expect_out "plugin_make dl_plugin.c:[0-9]+ <- main"
 
+# run_and_kill TRACE MODE: trace_cases MODE, killed once it has said
+# "running" and waited more than the second a buffer may be held.
+run_and_kill() {
+    "$WARD" run --trace="$1" -- "$TMP/trace_cases" "$2" > "$1.out" &
+    local pid=$!
+    for _ in $(seq 50); do grep -q running "$1.out" && break; sleep 0.1; done
+    sleep 1.6
+    kill -9 $pid
+    wait $pid 2>/dev/null
+}
+
 # Killed: readable up to its last frame, and says so.
-"$WARD" run --trace=k.wtr -- "$TMP/trace_cases" forever > k.out &
-pid=$!
-for _ in $(seq 50); do grep -q running k.out && break; sleep 0.1; done
-sleep 1.5
-kill -9 $pid
-wait $pid 2>/dev/null
+run_and_kill k.wtr forever
 run "$WARD" report k.wtr
 expect_rc 0
 expect_out "TRUNCATED"
 expect_err "no end record"
 # Killed while its threads wait, recording nothing: what they recorded
 # more than a second before is in the file.
-"$WARD" run --trace=q.wtr -- "$TMP/trace_cases" quiet > q.out &
-pid=$!
-for _ in $(seq 50); do grep -q running q.out && break; sleep 0.1; done
-sleep 1.6
-kill -9 $pid
-wait $pid 2>/dev/null
+run_and_kill q.wtr quiet
 run "$WARD" report q.wtr
 expect_rc 0
 expect_out "TRUNCATED"
