@@ -58,7 +58,6 @@ static const char *mem_str(struct tr_trace *t, const uint8_t *s, size_t n)
     return c;
 }
 
-/* Grows *arr (of elem bytes each) to hold index i; false on a bad index. */
 #define MAX_NAMES 4096              /* renamings kept per thread or coroutine */
 
 /* Keeps a name given at ts, and which is the last given. */
@@ -96,6 +95,7 @@ static const char *name_at(const struct tr_name *names, uint32_t n, uint64_t ts)
     return name;
 }
 
+/* Grows *arr (of elem bytes each) to hold index i; false on a bad index. */
 static bool fit(void **arr, uint32_t *n, uint32_t i, size_t elem, uint32_t max)
 {
     if (i >= max)
