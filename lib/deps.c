@@ -42,7 +42,7 @@ bool deps_load_unwind(char *err, size_t errlen)
     static const char *const names[] = {
         "unw_backtrace", "_ULx86_64_init_local2", "_ULx86_64_step",
         "_ULx86_64_get_reg", "_ULx86_64_set_caching_policy",
-        "_ULx86_64_local_addr_space", "_Ux86_64_getcontext",
+        "_ULx86_64_local_addr_space",
     };
     void *fns[WD_ARRAY_LEN(names)];
     if (!deps_load("libunwind.so.8", names, fns, WD_ARRAY_LEN(names), err, errlen))
@@ -54,7 +54,6 @@ bool deps_load_unwind(char *err, size_t errlen)
     wd_unw.init_local2 = fns[1];
     wd_unw.step = fns[2];
     wd_unw.get_reg = fns[3];
-    wd_unw.getcontext = fns[6];
     __atomic_store_n(&wd_unw.backtrace, fns[0], __ATOMIC_RELEASE);
     return true;
 }

@@ -17,7 +17,6 @@ struct wd_unwind_api {
     int (*init_local2)(unw_cursor_t *c, unw_context_t *uc, int flags);
     int (*step)(unw_cursor_t *c);
     int (*get_reg)(unw_cursor_t *c, unw_regnum_t r, unw_word_t *v);
-    int (*getcontext)(unw_context_t *uc);
 };
 
 /* All NULL until deps_load_unwind succeeds. */

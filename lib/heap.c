@@ -432,10 +432,14 @@ void heap_span(const struct wd_block *b, uintptr_t *lo, uintptr_t *hi)
     if (b->seg->kind == SEG_SMALL) {
         *lo = b->slot;
         *hi = b->slot + b->slot_size;
+    } else if (!(b->m->flags & BF_GUARDED)) {
+        /* An unguarded block sits at the top of its slot or span: a page
+         * below it at most is its left redzone (a block aligned to 1 GiB
+         * sits atop a span of 1 GiB, all of which would be). */
+        uintptr_t user = blk_user(b);
+        *lo = user - (user - b->slot < WD_PAGE ? user - b->slot : WD_PAGE);
+        *hi = b->slot + b->slot_size;
     } else {
-        /* A page slot or huge span: the pages around the block, not the
-         * whole span (a block aligned to 1 GiB sits atop a span of 1 GiB,
-         * all of which would be its left redzone to fill and check). */
         uintptr_t user = blk_user(b);
         *lo = WD_ALIGN_DOWN(user, WD_PAGE);
         *hi = WD_ALIGN_UP(user + blk_size(b), WD_PAGE);

@@ -32,6 +32,7 @@
 #include <elf.h>
 #include <link.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <string.h>
 
 #define TAB_MIN_BITS 12
@@ -275,34 +276,37 @@ uint32_t stacks_from_raw(void **raw, int got, void *caller)
     return stacks_intern((const uintptr_t *)(raw + i), n);
 }
 
-/* Whether pc is the kernel's way back from a signal handler, glibc's
- * __restore_rt: mov $15, %rax; syscall (rt_sigreturn). */
-static bool is_sigreturn(uintptr_t pc)
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000          /* the kernel's flag, not in glibc's headers */
+#endif
+
+extern int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+/* glibc's __restore_rt, where a signal handler returns to: the restorer
+ * glibc gave ward's own SIGSEGV handler. */
+static uintptr_t restore_rt(void)
 {
-    static const uint8_t code[] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05 };
-    return memcmp((const void *)pc, code, sizeof code) == 0;
+    static uintptr_t addr;
+    if (!__atomic_load_n(&addr, __ATOMIC_RELAXED)) {
+        struct sigaction sa;
+        if (__sigaction(SIGSEGV, NULL, &sa) == 0 && (sa.sa_flags & SA_RESTORER))
+            __atomic_store_n(&addr, (uintptr_t)sa.sa_restorer, __ATOMIC_RELAXED);
+    }
+    return __atomic_load_n(&addr, __ATOMIC_RELAXED);
 }
 
-/* A frame right after a signal frame was interrupted, not called from: its
- * pc is the next instruction to run, stored plus one like a fault's, so
- * that "frame - 1" stays inside it (see stacks.h). */
+/* libunwind's walk. A frame right after a signal frame was interrupted,
+ * not called from: its pc is the next instruction to run, stored plus one
+ * like a fault's, so that "frame - 1" stays inside it (see stacks.h). */
 int stacks_walk_slowly(void **raw, int max)
 {
-    unw_context_t uc;
-    unw_cursor_t cur;
-    int n = 0;
-    bool interrupted = false;
-    if (!__atomic_load_n(&wd_unw.backtrace, __ATOMIC_ACQUIRE) || wd_unw.getcontext(&uc) < 0 ||
-        wd_unw.init_local2(&cur, &uc, 0) < 0)
-        return 0;
-    do {
-        unw_word_t ip;
-        if (wd_unw.get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
-            break;
-        raw[n++] = (void *)(ip + interrupted);
-        interrupted = is_sigreturn((uintptr_t)ip);
-    } while (n < max && wd_unw.step(&cur) > 0);
-    return n;
+    int (*bt)(void **, int) = __atomic_load_n(&wd_unw.backtrace, __ATOMIC_ACQUIRE);
+    int got = bt ? bt(raw, max) : 0;
+    uintptr_t rt = got > 1 ? restore_rt() : 0;
+    for (int k = 0; rt && k + 1 < got; k++)
+        if ((uintptr_t)raw[k] == rt)
+            raw[k + 1] = (char *)raw[k + 1] + 1;
+    return got;
 }
 
 uint32_t stacks_capture_context(void *ucontext)

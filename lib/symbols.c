@@ -383,10 +383,12 @@ static void call_site(Dwarf_Die *cu, Dwarf_Die *inl, struct sym_frame *f)
 static Dwarf_Die *unit_of(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr *bias)
 {
     Dwarf_Die *cu = dw.dwfl_module_addrdie(mod, addr, bias);
-    while (!cu && (cu = dw.dwfl_module_nextcu(mod, cu, bias)) != NULL)
+    if (cu)
+        return cu;
+    while ((cu = dw.dwfl_module_nextcu(mod, cu, bias)) != NULL)
         if (dw.dwarf_haspc(cu, addr - *bias) > 0)
-            break;
-    return cu;
+            return cu;
+    return NULL;
 }
 
 /* The innermost frame: symbol name and the line table's file:line. */

@@ -36,7 +36,6 @@ static void run_usage(FILE *out)
             fmt_cstr(&f));
 }
 
-/* <dir of this executable>/../lib/libward.so */
 /* The file execvp would run for name, or NULL. */
 static const char *find_program(const char *name, char *buf, size_t n)
 {
@@ -45,7 +44,7 @@ static const char *find_program(const char *name, char *buf, size_t n)
     const char *path = getenv("PATH");
     for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
         size_t len = strcspn(p, ":");
-        if (snprintf(buf, n, "%.*s/%s", (int)len, len ? p : ".", name) < (int)n &&
+        if (snprintf(buf, n, "%.*s/%s", len ? (int)len : 1, len ? p : ".", name) < (int)n &&
             access(buf, X_OK) == 0)
             return buf;
         p += len + (p[len] == ':');
@@ -53,27 +52,35 @@ static const char *find_program(const char *name, char *buf, size_t n)
     return NULL;
 }
 
-/* A statically linked program loads no library: LD_PRELOAD cannot reach
- * it, and it would run unchecked without a word. */
-static bool is_static_elf(const char *file)
+/* Why ward's library cannot be loaded into file, or NULL: a statically
+ * linked program loads no library, a 32-bit one no 64-bit library, and
+ * either would run unchecked without a word. */
+static const char *unreachable(const char *file)
 {
     Elf64_Ehdr eh;
     Elf64_Phdr ph;
+    const char *why = NULL;
     int fd = open(file, O_RDONLY | O_CLOEXEC);
-    bool dynamic = true;
     if (fd < 0)
-        return false;
-    if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
-        eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof ph) {
-        dynamic = false;
-        for (unsigned i = 0; i < eh.e_phnum && !dynamic; i++)
-            dynamic = pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + i * sizeof ph)) !=
-                          (ssize_t)sizeof ph || ph.p_type == PT_INTERP;
+        return NULL;
+    if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
+        close(fd);
+        return NULL;                    /* a script: its interpreter is what runs */
+    }
+    if (eh.e_ident[EI_CLASS] == ELFCLASS32) {
+        why = "is a 32-bit program";
+    } else if (eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof ph) {
+        why = "is statically linked";
+        for (unsigned i = 0; i < eh.e_phnum && why; i++)
+            if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + i * sizeof ph)) !=
+                    (ssize_t)sizeof ph || ph.p_type == PT_INTERP)
+                why = NULL;
     }
     close(fd);
-    return !dynamic;
+    return why;
 }
 
+/* <dir of this executable>/../lib/libward.so */
 static int find_library(char *out, size_t n)
 {
     char self[PATH_MAX];
@@ -190,10 +197,10 @@ int cmd_run(int argc, char **argv)
     snprintf(preload, sizeof preload, "%s%s%s", lib, old && *old ? ":" : "",
              old ? old : "");
     char found[PATH_MAX];
-    const char *file = find_program(argv[i], found, sizeof found);
-    if (file && is_static_elf(file))
-        cli_error("warning: '%s' is statically linked: ward's library cannot be loaded into "
-                  "it, and it runs unchecked (build it dynamically linked)", argv[i]);
+    const char *file = find_program(argv[i], found, sizeof found), *why;
+    if (file && (why = unreachable(file)) != NULL)
+        cli_error("warning: '%s' %s: ward's library cannot be loaded into it, and it runs "
+                  "unchecked (build it as a dynamically linked 64-bit program)", argv[i], why);
     setenv("LD_PRELOAD", preload, 1);
     setenv("WARD_OPTIONS", opts, 1);
     /* A run of its own: a fixed trace name is this program's, whatever an

@@ -56,6 +56,12 @@ for n in 1 15 16 17 100 4000 70000; do
     expect_err "is 0 bytes after the end of a $n-byte block"
 done
 
+# A large block not guarded (below a raised guard_min) keeps a left
+# redzone: an underflow of one byte is found at free.
+ward_run --guard_min=1M -- "$TMP/bad_access" underflow 307200
+expect_report heap-buffer-underflow
+expect_err "is 2 bytes before the start of a 307200-byte block"
+
 # An underflow with a live block in the slot below is still the upper
 # block's, at free and at exit, in classes whose slack is only partly
 # filled; an overflow of the lower block into the upper one's redzone is

@@ -78,4 +78,12 @@ ward_run -- "$TMP/dl_host" libdlplugin.so deepbind
 expect_rc 0
 expect_out "^passed back and forth$"
 expect_err "WARNING: a library was loaded with RTLD_DEEPBIND"
+# A program without unwind tables: stacks come from libunwind's walk
+# (frame by frame as far as it goes), and nothing breaks.
+cc -g -O0 -fno-asynchronous-unwind-tables -fno-unwind-tables -o "$TMP/no_tables" \
+    "$ROOT/tests/progs/double_free.c" || fail "cannot build"
+ward_run -- "$TMP/no_tables"
+expect_rc 23
+expect_report double-free
+expect_out "after the double free"
 pass
