@@ -112,19 +112,19 @@ static uint64_t hex(const char *p)
 /* Whether thread tid can take the park signal: it still runs (a main
  * thread that called pthread_exit stays a zombie until the process ends,
  * and would be waited for in vain), and will not take the signal as its
- * own: it does not block it (as a thread reading a signalfd does), nor
- * wait for it in sigwait (which unblocks what it waits for, so only its
- * system call's arguments tell). Such a thread is scanned where it is. */
+ * own by waiting for it in sigwait (which unblocks what it waits for, so
+ * only its system call's arguments tell). Such a thread is scanned where
+ * it is. A thread that merely blocks the signal is waited for: a thread
+ * just made runs with every signal blocked until it has set itself up,
+ * and scanned half-made its thread-local data would look leaked. */
 static bool can_park(pid_t tid)
 {
     char buf[4096];
     uint64_t bit = 1ull << (park_signal() - 1);
     if (read_task_file(tid, "status", buf, sizeof buf) < 0)
         return false;                   /* gone */
-    const char *state = strstr(buf, "\nState:\t"), *blk = strstr(buf, "\nSigBlk:\t");
+    const char *state = strstr(buf, "\nState:\t");
     if (state && (state[8] == 'Z' || state[8] == 'X'))
-        return false;
-    if (blk && (hex(blk + 9) & bit))
         return false;
     if (!state || state[8] != 'S')
         return true;                    /* not asleep: not in sigwait */
