@@ -58,3 +58,58 @@ WD_EXPORT sighandler_t signal(int sig, sighandler_t handler)
     fault_program_action(&act, &old);
     return old.sa_handler;
 }
+
+/* The older ways to set a handler, which glibc implements with its own
+ * sigaction, past the interposer: on SIGSEGV they would replace ward's
+ * handler. bsd_signal is signal; sysv_signal resets the handler when it
+ * runs and does not block the signal nor restart calls; sigset unblocks
+ * the signal, and with SIG_HOLD blocks it instead. */
+WD_EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
+{
+    return signal(sig, handler);
+}
+
+static sighandler_t set_segv(sighandler_t handler, int flags)
+{
+    struct sigaction act, old;
+    memset(&act, 0, sizeof act);
+    act.sa_handler = handler;
+    act.sa_flags = flags;
+    sigemptyset(&act.sa_mask);
+    fault_program_action(&act, &old);
+    return old.sa_handler;
+}
+
+WD_EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler)
+{
+    static sighandler_t (*real)(int, sighandler_t);
+    if (ours(sig))
+        return set_segv(handler, SA_RESETHAND | SA_NODEFER);
+    if (!real)
+        real = (sighandler_t (*)(int, sighandler_t))preload_next("sysv_signal");
+    return real(sig, handler);
+}
+
+WD_EXPORT sighandler_t sigset(int sig, sighandler_t disp)
+{
+    static sighandler_t (*real)(int, sighandler_t);
+    sigset_t one, was;
+    if (!ours(sig)) {
+        if (!real)
+            real = (sighandler_t (*)(int, sighandler_t))preload_next("sigset");
+        return real(sig, disp);
+    }
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    if (disp == SIG_HOLD) {
+        struct sigaction cur;
+        fault_program_action(NULL, &cur);
+        if (pthread_sigmask(SIG_BLOCK, &one, &was) != 0)
+            return SIG_ERR;
+        return sigismember(&was, sig) ? SIG_HOLD : cur.sa_handler;
+    }
+    sighandler_t old = set_segv(disp, 0);
+    if (pthread_sigmask(SIG_UNBLOCK, &one, &was) != 0)
+        return SIG_ERR;
+    return sigismember(&was, sig) ? SIG_HOLD : old;
+}

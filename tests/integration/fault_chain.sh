@@ -29,6 +29,14 @@ line=$(grep -n "the faulting line" "$ROOT/tests/progs/segv_handler.c" | cut -d: 
 expect_frame "leak of 17 bytes" allocate_and_jump
 grep -qE "in fault_here[.a-z0-9]* .*segv_handler.c:$line$" "$TMP/err" || fail "the faulting frame is not at line $line"
 expect_no_err "in (chain|on_segv) "
+# Handlers set the older ways (sigset, sysv_signal) are the program's too:
+# read back, and called for a fault that is not ward's.
+for how in sigset sysv_signal; do
+    ward_run -- "$TMP/segv_handler" $how
+    expect_rc 3
+    expect_out "^plain handler called$"
+    expect_no_report
+done
 # SIGSEGV ignored, then sent: ignored.
 ward_run -- "$TMP/segv_handler" ignored
 expect_rc 0

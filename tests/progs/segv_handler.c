@@ -4,7 +4,10 @@
  * handler with SA_NODEFER that longjmps out, three times), ignored
  * (SIG_IGN, then a SIGSEGV sent with kill), interrupt (siginterrupt on
  * SIGALRM: a read is interrupted, not restarted), alloc-in-handler (the
- * handler allocates a block that leaks, then longjmps out). */
+ * handler allocates a block that leaks, then longjmps out), sigset and
+ * sysv_signal (the handler set those older ways, read back and called). */
+#define _GNU_SOURCE                     /* sysv_signal */
+#define _XOPEN_SOURCE 700               /* sigset */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -37,6 +40,14 @@ static void nothing(int sig)
 
 static void *volatile lost;
 
+static void plain_handler(int sig)
+{
+    (void)sig;
+    static const char msg[] = "plain handler called\n";
+    write(1, msg, sizeof msg - 1);
+    _exit(3);
+}
+
 static void allocate_and_jump(int sig)
 {
     (void)sig;
@@ -65,6 +76,19 @@ int main(int argc, char **argv)
             else
                 printf("caught %d\n", i);
         return 0;
+    }
+    if (!strcmp(mode, "sigset") || !strcmp(mode, "sysv_signal")) {
+        if (!strcmp(mode, "sigset"))
+            sigset(SIGSEGV, plain_handler);
+        else
+            sysv_signal(SIGSEGV, plain_handler);
+        struct sigaction back;
+        sigaction(SIGSEGV, NULL, &back);
+        if (back.sa_handler != plain_handler) {
+            printf("sigaction read back something else\n");
+            return 1;
+        }
+        return fault_here(NULL);
     }
     if (!strcmp(mode, "alloc-in-handler")) {
         signal(SIGSEGV, allocate_and_jump);
