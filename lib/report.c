@@ -18,6 +18,7 @@
 #include <link.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -110,15 +111,19 @@ static int output_fd(void)
             if (fd >= 0 && prim_fd_id(fd, &rp.log_id)) {
                 rp.fd = fd;
             } else {
+                int err = errno;
                 fmt_t f;
                 char msg[WD_OPT_STR_MAX + 160];
                 fmt_init(&f, msg, sizeof msg, stderr_fd());
                 report_prefix(&f);
                 fmt_str(&f, "cannot create log file '");
                 fmt_str(&f, path);
-                fmt_str(&f, "' (it exists, or its directory is not writable; use "
-                            "%p in log_path for one file per process); "
-                            "reporting to stderr\n");
+                fmt_str(&f, "': ");
+                fmt_str(&f, strerror(err));
+                if (err == EEXIST && !strstr(wd_opt.log_path, "%p"))
+                    fmt_str(&f, " (ward never overwrites a file; use %p in log_path for one "
+                                "file per process)");
+                fmt_str(&f, "; reporting to stderr\n");
                 fmt_flush(&f);
             }
         }

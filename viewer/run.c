@@ -177,7 +177,7 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     /* Children that change directory read the suppressions too, and a
-     * relative trace path is where ward run was started, not wherever the
+     * relative trace or log path is where ward run was started, not wherever the
      * program (or a child) has gone when it first writes. */
     char abs[2 * PATH_MAX], cwd[PATH_MAX];
     if (o.suppressions[0] && o.suppressions[0] != '/' && realpath(o.suppressions, abs) &&
@@ -186,6 +186,11 @@ int cmd_run(int argc, char **argv)
     if (o.trace[0] && o.trace[0] != '/' && getcwd(cwd, sizeof cwd)) {
         snprintf(abs, sizeof abs, "%s/%s", cwd, o.trace);
         if (absolute_option(&o, opts, sizeof opts, "trace", abs) < 0)
+            return 2;
+    }
+    if (o.log_path[0] && o.log_path[0] != '/' && getcwd(cwd, sizeof cwd)) {
+        snprintf(abs, sizeof abs, "%s/%s", cwd, o.log_path);
+        if (absolute_option(&o, opts, sizeof opts, "log_path", abs) < 0)
             return 2;
     }
     if (find_library(lib, sizeof lib) < 0) {

@@ -8,6 +8,7 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,8 +264,11 @@ static int parse_args(int argc, char **argv, struct view_opts *o)
             o->check = true;
         else if (!strcmp(s, "--interval") && more) {
             char *end;
-            o->index.interval = strtoull(argv[++i], &end, 10);
-            if (*end || o->index.interval == 0) {
+            const char *v = argv[++i];
+            errno = 0;
+            o->index.interval = strtoull(v, &end, 10);
+            if (!(v[0] >= '0' && v[0] <= '9') || *end || o->index.interval == 0 ||
+                errno == ERANGE) {
                 cli_error("--interval takes a number of events, not '%s'", argv[i]);
                 return 2;
             }

@@ -4,6 +4,8 @@
 #include "view.h"
 
 #include <stdio.h>
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,18 +213,23 @@ static bool parse_seek(struct app *a, const char *s, uint64_t *event, bool *is_e
     char *end;
     *is_event = s[0] == '#';
     if (*is_event) {
+        errno = 0;
         *event = strtoull(s + 1, &end, 10);
-        return end != s + 1 && !*end;
+        return s[1] >= '0' && s[1] <= '9' && !*end && errno != ERANGE;
     }
+    if (!(s[0] >= '0' && s[0] <= '9') && s[0] != '.')
+        return false;                   /* no sign, no "inf" or "nan" */
     double v = strtod(s, &end);
-    if (end == s || v < 0)
+    if (end == s || !isfinite(v))
         return false;
     double scale = !strcmp(end, "%") ? (double)a->t->duration / 100
                  : !strcmp(end, "s") || !*end ? 1e9 : !strcmp(end, "ms") ? 1e6
                  : !strcmp(end, "us") ? 1e3 : !strcmp(end, "ns") ? 1 : -1;
     if (scale < 0)
         return false;
-    *ts = (uint64_t)(v * scale + 0.5);
+    /* Past the end is the end. */
+    double t = v * scale + 0.5;
+    *ts = t >= (double)a->t->duration ? a->t->duration : (uint64_t)t;
     return true;
 }
 

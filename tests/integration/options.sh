@@ -101,4 +101,17 @@ fi
 run "$WARD" run -- true
 expect_rc 0
 [ ! -s "$TMP/err" ] || fail "a warning for a dynamically linked program"
+# A relative log_path is where ward run started, though the program moves;
+# a log that cannot be made says why.
+cat > "$TMP/moves.c" <<'C'
+#include <stdlib.h>
+#include <unistd.h>
+int main(void) { if (chdir("/")) return 1; char *p = malloc(4); free(p); free(p); return 0; }
+C
+cc -o "$TMP/moves" "$TMP/moves.c" || fail "cannot build"
+(cd "$TMP" && "$WARD" run --log_path=moved.%p.log -- ./moves 2> /dev/null)
+ls "$TMP"/moved.*.log > /dev/null 2>&1 || fail "the log went where the program moved"
+ward_run --log_path=/nonexistent/dir/x.%p.log -- "$TMP/double_free"
+expect_err "cannot create log file '/nonexistent/dir/x\.[0-9]+\.log': No such file or directory; reporting to stderr"
+expect_report double-free
 pass

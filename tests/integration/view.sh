@@ -110,6 +110,14 @@ view "t0%<Enter>" v.wtr
 screen_has "#0/"
 view "t1h<Enter>" v.wtr
 screen_has "cannot seek to \"1h\""
+# Past the end is the end, however far; signs, infinities and NaN are no
+# times.
+view "t99999999999s<Enter>" v.wtr
+screen_has "#11,0[0-9][0-9]/11,0[0-9][0-9]  "
+for bad in "#-1" "-1s" "inf" "nan"; do
+    view "t$bad<Enter>" v.wtr
+    screen_has "cannot seek to"
+done
 view "<Space><tick><tick>" v.wtr
 screen_has "#10/"
 view "++<Space><tick>" v.wtr
