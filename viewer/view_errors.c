@@ -104,8 +104,10 @@ static void draw_error(struct app *a, int y, uint32_t i, bool sel)
         who(a, e, w, sizeof w);
         char kind[40];
         snprintf(kind, sizeof kind, "%s%s", rt_kind_name(e->r.kind), e->r.warning ? " (w)" : "");
-        snprintf(line, sizeof line, " %s %10s  %-20s %-18.18s %s",
-                 past ? ui_glyph(a, G_MARK) : " ", when, kind, w, site);
+        char who_cell[96];
+        snprintf(line, sizeof line, " %s %10s  %-20s %s %s",
+                 past ? ui_glyph(a, G_MARK) : " ", when, kind,
+                 scr_fit(who_cell, sizeof who_cell, w, 18), site);
     }
     ui_row(a, y, line, sel, a->color && e && !e->r.warning ? SC_RED : 0);
 }

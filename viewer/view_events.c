@@ -102,9 +102,11 @@ static void draw_event(struct app *a, int y, const struct vm_event *x, bool curr
     if (wide(a))
         snprintf(time, sizeof time, " %10.6f", (double)ev->ts / 1e9);
     what(a, x, where, sizeof where);
-    snprintf(line, sizeof line, "%s%7llu%s T%-2u %2s %-9s %7s %14s %-8.8s %s",
+    char owner_cell[64];
+    snprintf(line, sizeof line, "%s%7llu%s T%-2u %2s %-9s %7s %14s %s %s",
              current ? ui_glyph(a, G_PLAY) : " ", (unsigned long long)x->n + 1, time,
-             ev->thread, coro, type_name(ev->type), size, addr, owner, where);
+             ev->thread, coro, type_name(ev->type), size, addr,
+             scr_fit(owner_cell, sizeof owner_cell, owner, 8), where);
     int attr = current ? SA_REVERSE | SA_BOLD : 0;
     if (current)
         scr_fill(&a->scr, y, 0, a->scr.w, ' ', attr, 0);

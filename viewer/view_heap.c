@@ -86,9 +86,10 @@ static void column_heads(struct app *a, int y, const char *what)
 
 static void draw_row(struct app *a, int y, const struct hrow *h, bool sel)
 {
-    char name[128], line[256];
+    char name[128], cell[128], line[256];
     row_name(a, h, name, sizeof name);
-    snprintf(line, sizeof line, " %-28.28s %12llu %9llu %12llu %12llu", name,
+    snprintf(line, sizeof line, " %s %12llu %9llu %12llu %12llu",
+             scr_fit(cell, sizeof cell, name, 28),
              (unsigned long long)h->x->live_bytes, (unsigned long long)h->x->live_blocks,
              (unsigned long long)h->x->peak_bytes, (unsigned long long)h->x->allocs);
     ui_row(a, y, line, sel, 0);

@@ -53,9 +53,11 @@ static void draw_block(struct app *a, int y, const struct rp_block *b, bool sel)
     char site[256], pin[256], line[800];
     vsym_site(a->sym, b->stack, b->ts, site, sizeof site);
     vsym_site(a->sym, b->pin_stack, a->m.r.ts, pin, sizeof pin);
-    snprintf(line, sizeof line, " %#14llx %9llu %-10.10s %-22.22s %s",
+    char owner_cell[64], site_cell[128];
+    snprintf(line, sizeof line, " %#14llx %9llu %s %s %s",
              (unsigned long long)b->addr, (unsigned long long)b->size,
-             tr_owner_name(a->t, b->owner), site, pin);
+             scr_fit(owner_cell, sizeof owner_cell, tr_owner_name(a->t, b->owner), 10),
+             scr_fit(site_cell, sizeof site_cell, site, 22), pin);
     ui_row(a, y, line, sel, 0);
 }
 

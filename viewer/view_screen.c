@@ -102,6 +102,26 @@ int scr_width(const char *text)
     return n;
 }
 
+char *scr_fit(char *out, size_t n, const char *text, int cells)
+{
+    const unsigned char *p = (const unsigned char *)(text ? text : "");
+    size_t len = 0;
+    int w = 0;
+    while (*p && w < cells) {
+        const unsigned char *start = p;
+        next_cp(&p);
+        if (len + (size_t)(p - start) + 1 > n)
+            break;
+        memcpy(out + len, start, (size_t)(p - start));
+        len += (size_t)(p - start);
+        w++;
+    }
+    for (; w < cells && len + 1 < n; w++)
+        out[len++] = ' ';
+    out[len] = '\0';
+    return out;
+}
+
 int scr_rtext(struct scr *s, int y, int x_end, const char *text, int attr, int color)
 {
     int w = scr_width(text);

@@ -48,5 +48,9 @@ void scr_print(const struct scr *s, FILE *f);
 
 /* Columns of UTF-8 text (one per code point, as scr_text draws it). */
 int  scr_width(const char *text);
+/* text cut or padded to exactly cells characters (UTF-8 aware, as the
+ * screen counts them), into out; returns out. printf's %-28.28s counts
+ * bytes, and a name with accents shifted the columns after it. */
+char *scr_fit(char *out, size_t n, const char *text, int cells);
 
 #endif

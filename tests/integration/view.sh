@@ -308,4 +308,26 @@ start "'$WARD' view junk.wtr"
 wait_for "EXITED rc=1"
 grep -q "is not a readable ward trace" screen || fail "no error line in the terminal"
 sane
+# Owners named with accents keep the columns after them in place (the
+# screen counts characters, not bytes).
+cat > "$TMP/accents.c" <<'C'
+#include <stdlib.h>
+#include <ward.h>
+int main(void)
+{
+    ward_owner_push("plain-ascii"); void *a = malloc(300); ward_owner_pop();
+    ward_owner_push("\xc3\xa9quipe-r\xc3\xa9seau"); void *b = malloc(100); ward_owner_pop();
+    free(a);
+    free(b);
+    return 0;
+}
+C
+cc -I"$ROOT/lib" -o "$TMP/accents" "$TMP/accents.c" || fail "cannot build"
+"$WARD" run --trace=acc.wtr -- "$TMP/accents" || fail "the program failed"
+view "G" acc.wtr
+python3 - "$TMP/out" <<'PY' || fail "an accented owner shifted its row's columns"
+import sys
+rows = [l.rstrip() for l in open(sys.argv[1], encoding="utf-8") if "plain-ascii" in l or "quipe" in l]
+assert len(rows) == 2 and len(rows[0]) == len(rows[1]), rows
+PY
 pass
