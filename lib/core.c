@@ -460,7 +460,6 @@ static void report_self_references(const struct wd_block *old, uintptr_t moved_t
     report_error(&e);
 }
 
-/* The moved block is the same object: it keeps its owner. */
 /* realloc always moves a block that is not pinned, as Valgrind and ASan
  * do: a pointer kept to the old one then points to poisoned, quarantined
  * memory. */

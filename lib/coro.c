@@ -204,6 +204,12 @@ static bool stack_block_of(const struct wd_coro *c, struct wd_block *b)
            hi <= blk_user(b) + blk_size(b);
 }
 
+/* The same, if it is still the block c was guarded in. */
+static bool own_stack_block(const struct wd_coro *c, struct wd_block *b)
+{
+    return c->stack_block && stack_block_of(c, b) && blk_user(b) == c->stack_block;
+}
+
 /* A new coroutine's stack inside a live heap block: it joins the block's
  * coroutines, and those whose stacks it overlaps no longer run there (the
  * context is being remade); they, and those whose block was freed, leave
@@ -515,10 +521,16 @@ void coro_count_alloc(uint32_t coro, uint64_t bytes)
     }
 }
 
+/* The coroutine that allocated a block, from its allocation context. */
+static struct wd_coro *allocator_of(uint32_t alloc_ctx)
+{
+    return atomic_load_explicit(&co.used, memory_order_relaxed)
+               ? coro_get(ctx_get(alloc_ctx).coro) : NULL;
+}
+
 void coro_count_free(uint32_t alloc_ctx, uint64_t bytes)
 {
-    struct wd_coro *c = atomic_load_explicit(&co.used, memory_order_relaxed)
-                            ? coro_get(ctx_get(alloc_ctx).coro) : NULL;
+    struct wd_coro *c = allocator_of(alloc_ctx);
     if (c) {
         atomic_fetch_sub_explicit(&c->live_bytes, (int64_t)bytes, memory_order_relaxed);
         atomic_fetch_sub_explicit(&c->live_blocks, 1, memory_order_relaxed);
@@ -527,8 +539,7 @@ void coro_count_free(uint32_t alloc_ctx, uint64_t bytes)
 
 void coro_count_resize(uint32_t alloc_ctx, uint64_t from, uint64_t to)
 {
-    struct wd_coro *c = atomic_load_explicit(&co.used, memory_order_relaxed)
-                            ? coro_get(ctx_get(alloc_ctx).coro) : NULL;
+    struct wd_coro *c = allocator_of(alloc_ctx);
     if (c)
         atomic_fetch_add_explicit(&c->live_bytes, (int64_t)to - (int64_t)from,
                                   memory_order_relaxed);
@@ -564,8 +575,7 @@ static void release_stack(struct wd_coro *c)
             return;
         }
     prim_unlock(&co.lock);
-    if (heap_find((void *)c->stack_block, &b) && b.m->state == BS_LIVE &&
-        blk_user(&b) == c->stack_block) {
+    if (own_stack_block(c, &b)) {
         b.m->flags &= (uint8_t)~BF_PINNED;
         pins_remove(c->stack_block);
     }
@@ -578,8 +588,7 @@ void coro_restart(uint32_t id)
     int exited = CORO_EXITED;
     if (!c || !atomic_compare_exchange_strong(&c->state, &exited, CORO_RUNNING))
         return;
-    if (c->stack_block && !atomic_load(&c->stack_freed) && stack_block_of(c, &b) &&
-        blk_user(&b) == c->stack_block)
+    if (!atomic_load(&c->stack_freed) && own_stack_block(c, &b))
         protect_stack(c, &b, false);
     atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
 }

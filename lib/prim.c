@@ -275,10 +275,9 @@ static void name_holder(wd_lock *l, uintptr_t who)
     atomic_store_explicit((_Atomic uintptr_t *)&l->owner, who, memory_order_relaxed);
 }
 
-static bool held_by_me(wd_lock *l)
+static uintptr_t holder(wd_lock *l)
 {
-    return atomic_load_explicit((_Atomic uintptr_t *)&l->owner, memory_order_relaxed) ==
-           (uintptr_t)&me;
+    return atomic_load_explicit((_Atomic uintptr_t *)&l->owner, memory_order_relaxed);
 }
 
 void prim_forget_locks(void)
@@ -311,9 +310,8 @@ void prim_lock(wd_lock *l)
     }
     /* The interrupted code was taking or giving back l: it is ours unless
      * another thread has taken it and named itself since. */
-    bool mine = held_by_me(l) ||
-                (interrupted == l &&
-                 atomic_load_explicit((_Atomic uintptr_t *)&l->owner, memory_order_relaxed) == 0);
+    uintptr_t who = holder(l);
+    bool mine = who == (uintptr_t)&me || (interrupted == l && who == 0);
     if (mine && prim_self_deadlock_hook) {
         note_moving(interrupted);       /* the hook may jump out */
         prim_self_deadlock_hook();

@@ -182,13 +182,19 @@ static void slot_leave(void)
         __atomic_store_n(&t->tbusy, t->tbusy - 1, __ATOMIC_RELEASE);
 }
 
-/* Sends this thread's buffer to the writer. */
-static void send_mine(void)
+/* Takes this thread's buffer out of its slot. */
+static struct tbuf *take_mine(void)
 {
     struct tbuf **slot = slot_enter(), *b = *slot;
     *slot = NULL;
     slot_leave();
-    queue_buffer(b);
+    return b;
+}
+
+/* Sends this thread's buffer to the writer. */
+static void send_mine(void)
+{
+    queue_buffer(take_mine());
 }
 
 static bool membarrier_cmd(int cmd)
@@ -832,9 +838,7 @@ void trace_before_exec(void)
     if (!p)
         return;
     end(varint_put(p, events_so_far()));
-    struct tbuf **slot = slot_enter(), *b = *slot;
-    *slot = NULL;
-    slot_leave();
+    struct tbuf *b = take_mine();
     if (!b)
         return;                         /* a thread past its end sent it */
     prim_lock(&tw.file_lock);

@@ -38,10 +38,22 @@ WD_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
     return rc;
 }
 
+/* SIGSEGV's handler in the program's view, set as signal() and its kin do. */
+static sighandler_t set_segv(sighandler_t handler, int flags)
+{
+    struct sigaction act, old;
+    memset(&act, 0, sizeof act);
+    act.sa_handler = handler;
+    act.sa_flags = flags;
+    sigemptyset(&act.sa_mask);
+    fault_program_action(&act, &old);
+    return old.sa_handler;
+}
+
 WD_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 {
     static sighandler_t (*real)(int, sighandler_t);
-    struct sigaction act, old;
+    struct sigaction old;
     if (!ours(sig)) {
         /* glibc's, which keeps what siginterrupt() asked for. */
         if (!real)
@@ -51,12 +63,7 @@ WD_EXPORT sighandler_t signal(int sig, sighandler_t handler)
         old.sa_handler = was;
         return was != SIG_ERR && fault_is_own_handler(&old) ? SIG_DFL : was;
     }
-    memset(&act, 0, sizeof act);
-    act.sa_handler = handler;
-    act.sa_flags = SA_RESTART;          /* BSD semantics, as glibc's signal() */
-    sigemptyset(&act.sa_mask);
-    fault_program_action(&act, &old);
-    return old.sa_handler;
+    return set_segv(handler, SA_RESTART);   /* BSD semantics, as glibc's signal() */
 }
 
 /* The older ways to set a handler, which glibc implements with its own
@@ -67,17 +74,6 @@ WD_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 WD_EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
 {
     return signal(sig, handler);
-}
-
-static sighandler_t set_segv(sighandler_t handler, int flags)
-{
-    struct sigaction act, old;
-    memset(&act, 0, sizeof act);
-    act.sa_handler = handler;
-    act.sa_flags = flags;
-    sigemptyset(&act.sa_mask);
-    fault_program_action(&act, &old);
-    return old.sa_handler;
 }
 
 WD_EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler)

@@ -131,6 +131,17 @@ static int absolute_option(struct wd_options *o, char *opts, size_t n, const cha
     return add_option(o, opts, n, kv);
 }
 
+/* A path option relative to where ward run was started, made absolute. */
+static int from_cwd(struct wd_options *o, char *opts, size_t n, const char *name,
+                    const char *value)
+{
+    char abs[2 * PATH_MAX], cwd[PATH_MAX];
+    if (!value[0] || value[0] == '/' || !getcwd(cwd, sizeof cwd))
+        return 0;
+    snprintf(abs, sizeof abs, "%s/%s", cwd, value);
+    return absolute_option(o, opts, n, name, abs);
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct wd_options o;
@@ -179,20 +190,13 @@ int cmd_run(int argc, char **argv)
     /* Children that change directory read the suppressions too, and a
      * relative trace or log path is where ward run was started, not wherever the
      * program (or a child) has gone when it first writes. */
-    char abs[2 * PATH_MAX], cwd[PATH_MAX];
+    char abs[2 * PATH_MAX];
     if (o.suppressions[0] && o.suppressions[0] != '/' && realpath(o.suppressions, abs) &&
         absolute_option(&o, opts, sizeof opts, "suppressions", abs) < 0)
         return 2;
-    if (o.trace[0] && o.trace[0] != '/' && getcwd(cwd, sizeof cwd)) {
-        snprintf(abs, sizeof abs, "%s/%s", cwd, o.trace);
-        if (absolute_option(&o, opts, sizeof opts, "trace", abs) < 0)
-            return 2;
-    }
-    if (o.log_path[0] && o.log_path[0] != '/' && getcwd(cwd, sizeof cwd)) {
-        snprintf(abs, sizeof abs, "%s/%s", cwd, o.log_path);
-        if (absolute_option(&o, opts, sizeof opts, "log_path", abs) < 0)
-            return 2;
-    }
+    if (from_cwd(&o, opts, sizeof opts, "trace", o.trace) < 0 ||
+        from_cwd(&o, opts, sizeof opts, "log_path", o.log_path) < 0)
+        return 2;
     if (find_library(lib, sizeof lib) < 0) {
         cli_error("cannot find libward.so next to this ward command "
                   "(expected in ../lib/ beside it); reinstall ward");
