@@ -237,7 +237,7 @@ static bool want_guard(size_t size)
  * in every mode. count: the block counts for its owner now (realloc counts
  * it once the old block is gone, as the trace does). */
 static void *place_block(size_t size, size_t align, bool zero, uint32_t stack, uint8_t flags,
-                         struct wd_block *out, bool count)
+                         uint8_t how, struct wd_block *out, bool count)
 {
     struct wd_block b;
     bool internal = flags & BF_INTERNAL;
@@ -262,6 +262,7 @@ static void *place_block(size_t size, size_t align, bool zero, uint32_t stack, u
     m->free_stack = STACK_NONE;
     m->alloc_ctx = wd_tls.ctx;
     m->flags |= flags;
+    m->how = how;
     if (!internal) {
         m->owner = threads_owner();
         if (count)
@@ -278,10 +279,11 @@ static void *place_block(size_t size, size_t align, bool zero, uint32_t stack, u
     return (void *)user;
 }
 
-static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t flags)
+static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t flags,
+                   uint8_t how)
 {
     struct wd_block b;
-    void *p = place_block(size, align, zero, stack, flags, &b, true);
+    void *p = place_block(size, align, zero, stack, flags, how, &b, true);
     if (p && trace_on && !(flags & BF_INTERNAL))
         trace_alloc((uintptr_t)p, size, stack, b.m->owner,
                     ((b.m->flags & BF_PINNED) ? TR_F_PINNED : 0) |
@@ -289,12 +291,12 @@ static void *place(size_t size, size_t align, bool zero, uint32_t stack, uint8_t
     return p;
 }
 
-void *core_alloc(size_t size, size_t align, bool zero, uint32_t stack)
+void *core_alloc(size_t size, size_t align, bool zero, uint8_t how, uint32_t stack)
 {
     if (wd_tls.in_ward)
-        return place(size, align, zero, STACK_NONE, BF_INTERNAL);
+        return place(size, align, zero, STACK_NONE, BF_INTERNAL, BH_MALLOC);
     enter(stack);
-    void *p = place(size, align, zero, stack, 0);
+    void *p = place(size, align, zero, stack, 0, how);
     leave();
     return p;
 }
@@ -324,6 +326,13 @@ static void bad_free(void *p, const char *op, uint32_t stack)
                 report_ctx(&f, wd_tls.ctx);
                 e.note = fmt_cstr(&f);
             }
+        } else if (b.m->how == BH_NEW_ARRAY && (uintptr_t)p == blk_user(&b) + sizeof(size_t) &&
+                   strcmp(op, "operator delete") == 0) {
+            /* new [] of objects with destructors hands out the address
+             * after the count it keeps in front of them. */
+            e.note = "the block was made by operator new [] for objects with destructors, "
+                     "which returned the address after its element count; release it "
+                     "by operator delete []";
         }
     }
     report_error(&e);
@@ -379,7 +388,31 @@ static bool claim_block(void *p, struct wd_block *b)
     return heap_find(p, b) && blk_user(b) == (uintptr_t)p && claim(b->m, BS_LIVE, BS_BUSY);
 }
 
-void core_free(void *p, const char *op, uint32_t stack)
+static const char *const how_made[] = { "malloc", "operator new", "operator new []" };
+static const char *const how_freed[] = { "free", "operator delete", "operator delete []" };
+
+/* A live block released by another family than the one that made it
+ * (delete of malloc's, free or delete of new []'s, realloc of new's):
+ * reported, and then released all the same, as memcheck does. */
+static void check_how(const struct wd_block *b, uint8_t how, const char *op, uint32_t stack)
+{
+    const struct wd_meta *m = b->m;
+    if (WD_LIKELY(m->how == how) || m->state != BS_LIVE || (m->flags & BF_INTERNAL))
+        return;
+    char note[160];
+    fmt_t f;
+    fmt_init(&f, note, sizeof note, -1);
+    fmt_str(&f, "the block was made by ");
+    fmt_str(&f, how_made[m->how]);
+    fmt_str(&f, " and must be released by ");
+    fmt_str(&f, how_freed[m->how]);
+    struct wd_err e = { .kind = WK_ALLOC_DEALLOC_MISMATCH, .addr = blk_user(b), .op = op,
+                        .op_stack = stack, .op_ctx = wd_tls.ctx, .blk = b,
+                        .note = fmt_cstr(&f) };
+    report_error(&e);
+}
+
+void core_free(void *p, uint8_t how, const char *op, uint32_t stack)
 {
     struct wd_block b;
     if (!p)
@@ -392,10 +425,15 @@ void core_free(void *p, const char *op, uint32_t stack)
         return;
     }
     enter(stack);
-    if (claim_block(p, &b))
-        retire(&b, "found at free", stack);
-    else
-        bad_free(p, op, stack);
+    if (heap_find(p, &b) && blk_user(&b) == (uintptr_t)p) {
+        check_how(&b, how, op, stack);
+        if (claim(b.m, BS_LIVE, BS_BUSY)) {
+            retire(&b, "found at free", stack);
+            leave();
+            return;
+        }
+    }
+    bad_free(p, op, stack);
     leave();
 }
 
@@ -468,7 +506,8 @@ static void *realloc_move(void *p, size_t size, uint32_t stack, bool internal)
     struct wd_block b, nb;
     struct selfref refs[8];
     size_t nrefs = 0;
-    void *q = place_block(size, 16, false, stack, internal ? BF_INTERNAL : 0, &nb, false);
+    void *q = place_block(size, 16, false, stack, internal ? BF_INTERNAL : 0, BH_MALLOC, &nb,
+                          false);
     if (q && claim_block(p, &b)) {
         uint64_t old = blk_size(&b);
         uint16_t owner = b.m->owner;    /* a moved block keeps its owner */
@@ -509,17 +548,19 @@ void *core_realloc(void *p, size_t size, uint32_t stack)
 {
     struct wd_block b;
     if (!p)
-        return core_alloc(size, 16, false, stack);
+        return core_alloc(size, 16, false, BH_MALLOC, stack);
     if (size == 0) {                    /* glibc: free it, return NULL */
-        core_free(p, "realloc", stack);
+        core_free(p, BH_MALLOC, "realloc", stack);
         return NULL;
     }
     if (wd_tls.in_ward)
         return realloc_move(p, size, stack, true);
     enter(stack);
     void *q;
-    if (heap_find(p, &b) && blk_user(&b) == (uintptr_t)p && b.m->state == BS_LIVE &&
-        (b.m->flags & BF_PINNED))
+    bool found = heap_find(p, &b) && blk_user(&b) == (uintptr_t)p && b.m->state == BS_LIVE;
+    if (found)
+        check_how(&b, BH_MALLOC, "realloc", stack);
+    if (found && (b.m->flags & BF_PINNED))
         q = realloc_pinned(&b, size, stack);
     else
         q = realloc_move(p, size, stack, false);
@@ -532,7 +573,7 @@ void *core_realloc(void *p, size_t size, uint32_t stack)
 void *core_alloc_pinned(size_t size, uint32_t stack)
 {
     enter(stack);
-    void *p = place(size, 16, false, stack, BF_PINNED);
+    void *p = place(size, 16, false, stack, BF_PINNED, BH_MALLOC);
     if (p)
         pins_add((uintptr_t)p, stack);
     leave();
@@ -544,6 +585,15 @@ static bool live_block(const void *p, struct wd_block *b)
 {
     return p && heap_find(p, b) && blk_user(b) == (uintptr_t)p && b->m->state == BS_LIVE &&
            !(b->m->flags & BF_INTERNAL);
+}
+
+/* A block made through malloc on behalf of another family (see
+ * preload/new.c) takes that family's name. */
+void core_set_how(void *p, uint8_t how)
+{
+    struct wd_block b;
+    if (live_block(p, &b))
+        b.m->how = how;
 }
 
 int core_pin(void *p, uint32_t stack)

@@ -38,9 +38,12 @@ static inline __attribute__((always_inline)) uint32_t core_capture(void *caller)
 }
 
 /* The interposers capture the stack of the call themselves (see
- * stacks_capture) and pass it in; STACK_NONE for ward's own calls. */
-void  *core_alloc(size_t size, size_t align, bool zero, uint32_t stack);
-void   core_free(void *p, const char *op, uint32_t stack);
+ * stacks_capture) and pass it in; STACK_NONE for ward's own calls. how:
+ * the family of the call (enum blk_how), which a block's release must
+ * match; op names the releasing call in reports. */
+void  *core_alloc(size_t size, size_t align, bool zero, uint8_t how, uint32_t stack);
+void   core_free(void *p, uint8_t how, const char *op, uint32_t stack);
+void   core_set_how(void *p, uint8_t how);
 void  *core_realloc(void *p, size_t size, uint32_t stack);
 size_t core_usable_size(const void *p);
 

@@ -27,6 +27,14 @@ enum blk_flag {
     BF_REPORTED = 1u << 6,   /* already reported as leaked (coro_leaks=1) */
 };
 
+/* Which family made a block, so that it is freed by the same one: free
+ * and realloc for malloc's, delete for new's, delete [] for new []'s. */
+enum blk_how {
+    BH_MALLOC = 0,
+    BH_NEW,
+    BH_NEW_ARRAY,
+};
+
 struct wd_meta {
     uint32_t size;          /* bytes requested (SEG_HUGE: see wd_seg) */
     uint32_t alloc_stack;   /* stack ids, see stacks.h */
@@ -34,7 +42,8 @@ struct wd_meta {
     uint32_t alloc_ctx;     /* thread and coroutine, see threads.h */
     uint32_t free_ctx;
     uint32_t free_epoch;    /* coroutine switch count when freed */
-    uint32_t off;           /* user pointer minus slot start */
+    uint32_t off : 30;      /* user pointer minus slot start (< SEG_SIZE) */
+    uint32_t how : 2;       /* enum blk_how */
     uint16_t owner;         /* owner id */
     uint8_t  state;         /* enum blk_state; changed atomically */
     uint8_t  flags;         /* enum blk_flag */

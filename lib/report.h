@@ -29,6 +29,7 @@ enum wd_kind {
     WK_PINNED_MOVE,
     WK_MOVED_SELF_REF,
     WK_STACK_OVERFLOW,
+    WK_ALLOC_DEALLOC_MISMATCH,
 };
 
 const char *report_kind_name(enum wd_kind k);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "core.h"
 #include "heap.h"
+#include "here.h"
 #include "stacks.h"
 #include "threads.h"
 
@@ -15,12 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define CALLER __builtin_return_address(0)
-
-/* The stack of the current call, captured here in the interposed function
- * (see stacks_capture). Nested calls from ward's own libraries get none. */
-#define HERE() (WD_UNLIKELY(wd_tls.in_ward) ? STACK_NONE : core_capture(CALLER))
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -65,7 +60,7 @@ static void *aligned(size_t align, size_t size, uint32_t stack)
         errno = ENOMEM;
         return NULL;
     }
-    void *p = core_alloc(size, align < 16 ? 16 : align, false, stack);
+    void *p = core_alloc(size, align < 16 ? 16 : align, false, BH_MALLOC, stack);
     return keep_errno(OR_LIBC(p, __libc_memalign(align < 16 ? 16 : align, size)), saved);
 }
 
@@ -103,13 +98,13 @@ WD_EXPORT void free(void *p)
             return;
         }
         wd_tls.in_ward++;
-        core_free(p, "free", STACK_NONE);
+        core_free(p, BH_MALLOC, "free", STACK_NONE);
         wd_tls.in_ward--;
         errno = saved_errno;
         return;
     }
     heap_prefetch_free(p);
-    core_free(p, "free", HERE());
+    core_free(p, BH_MALLOC, "free", HERE());
     errno = saved_errno;
 }
 
@@ -123,7 +118,7 @@ WD_EXPORT void *calloc(size_t n, size_t size)
         return NULL;
     }
     int saved = errno;
-    void *p = core_alloc(total, 16, true, HERE());
+    void *p = core_alloc(total, 16, true, BH_MALLOC, HERE());
     return keep_errno(OR_LIBC(p, __libc_calloc(n, size)), saved);
 }
 

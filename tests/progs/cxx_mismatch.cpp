@@ -1,0 +1,71 @@
+// Blocks released by another family than the one that made them, one case
+// per argument, and a clean run of every form of new and delete ("ok").
+// Each case goes on after the bad release and prints "still alive".
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+struct Shape {
+    int sides[10];
+    ~Shape() { sides[0] = 0; }
+};
+
+struct alignas(64) Line {
+    char bytes[64];
+};
+
+// noinline: the frames the tests look for.
+__attribute__((noinline)) static void release_scalar(int *p) { delete p; }
+__attribute__((noinline)) static void release_array(int *p) { delete[] p; }
+__attribute__((noinline)) static void release_c(void *p) { std::free(p); }
+
+static void every_form()
+{
+    delete new int(1);
+    delete[] new Shape[3];
+    delete[] new (std::nothrow) char[10];
+    delete new (std::nothrow) long(2);
+    delete new Line;
+    delete[] new Line[3];
+    ::operator delete(::operator new(24), 24);
+    ::operator delete[](::operator new[](40), 40);
+    ::operator delete(::operator new(64, std::align_val_t(128)), std::align_val_t(128));
+    ::operator delete[](::operator new[](64, std::align_val_t(256)), 64, std::align_val_t(256));
+    ::operator delete(::operator new(8, std::nothrow), std::nothrow);
+    char *c = static_cast<char *>(std::malloc(8));
+    c = static_cast<char *>(std::realloc(c, 80));
+    std::free(c);
+}
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "ok";
+    if (!std::strcmp(what, "ok"))
+        every_form();
+    else if (!std::strcmp(what, "new-free"))
+        release_c(new int(3));
+    else if (!std::strcmp(what, "array-delete"))
+        release_scalar(new int[4]);
+    else if (!std::strcmp(what, "new-array-delete"))
+        release_array(new int(3));
+    else if (!std::strcmp(what, "malloc-delete"))
+        release_scalar(static_cast<int *>(std::malloc(sizeof(int))));
+    else if (!std::strcmp(what, "new-realloc"))
+        std::free(std::realloc(new char[8], 100));
+    else if (!std::strcmp(what, "cookie")) {
+        Shape *s = new Shape[4];
+        delete reinterpret_cast<Shape *>(s);
+    } else if (!std::strcmp(what, "oom")) {
+        try {
+            char *p = new char[(size_t)1 << 45];
+            p[0] = 1;
+        } catch (const std::bad_alloc &) {
+            std::puts("caught bad_alloc");
+        }
+        char *q = new (std::nothrow) char[(size_t)1 << 45];
+        std::printf("nothrow gave %s\n", q ? "a block" : "NULL");
+    }
+    std::puts("still alive");
+    return 0;
+}
