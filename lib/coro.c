@@ -459,6 +459,14 @@ static uint32_t context_on(struct wd_thread *t, uintptr_t sp)
     return id ? id : UINT32_MAX;
 }
 
+uint32_t coro_at(uintptr_t sp)
+{
+    struct wd_thread *t = wd_tls.self;
+    if (!atomic_load_explicit(&co.used, memory_order_relaxed))
+        return t && on_thread_stack(t, sp) ? 0 : UINT32_MAX;
+    return context_on(t, sp);
+}
+
 static void sync_to(uintptr_t sp, uint32_t stack, enum sw_how how)
 {
     if (!atomic_load_explicit(&co.used, memory_order_relaxed))

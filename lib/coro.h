@@ -70,6 +70,11 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
  * Called right before the switch. */
 void coro_switch(uint32_t to, uint32_t yield_stack);
 
+/* The coroutine whose stack holds sp (0: this thread's own stack), or
+ * UINT32_MAX if ward knows none: where a switcher that saves a context on
+ * its stack (boost.context) is about to go. */
+uint32_t coro_at(uintptr_t sp);
+
 /* Called with the caller's stack pointer where ward is entered: if it lies
  * off the stack of the coroutine ward believes current, the program
  * switched without a call ward sees (siglongjmp between coroutines), and
