@@ -30,7 +30,8 @@
     X(dwarf_filesrc) X(dwfl_build_id_find_elf)                               \
     X(dwfl_standard_find_debuginfo) X(dwfl_offline_section_address)          \
     X(dwarf_getscopes_die) X(dwarf_hasattr_integrate) X(dwfl_module_nextcu)  \
-    X(dwarf_haspc) X(dwarf_getsrc_die) X(dwarf_linesrc) X(dwarf_lineno)
+    X(dwarf_haspc) X(dwarf_getsrc_die) X(dwarf_linesrc) X(dwarf_lineno)      \
+    X(dwarf_child) X(dwarf_siblingof) X(dwarf_hasattr)
 
 static struct {
 #define X(f) __typeof__(&f) f;
@@ -412,14 +413,65 @@ static void outer_frame(Dwfl_Module *mod, Dwarf_Die *cu, Dwarf_Addr bias, Dwarf_
     f->line = file ? (unsigned)lineno : 0;
 }
 
+/* Whether a DIE may hold, among its children, a function's code where
+ * its own ranges do not reach. */
+static bool may_nest(Dwarf_Die *die)
+{
+    switch (dw.dwarf_tag(die)) {
+    case DW_TAG_subprogram:
+        return !dw.dwarf_hasattr(die, DW_AT_declaration);
+    case DW_TAG_lexical_block: case DW_TAG_namespace: case DW_TAG_class_type:
+    case DW_TAG_structure_type: case DW_TAG_union_type:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The innermost DIE under parent whose ranges hold addr. GCC writes the
+ * member functions of a local class, a lambda's operator() above all,
+ * inside the enclosing function's DIE, whose ranges do not hold their
+ * code, and dwarf_getscopes does not look there: their inlined calls
+ * would be lost. Only used when dwarf_getscopes finds nothing. */
+static bool nested_scope(Dwarf_Die *parent, Dwarf_Addr addr, Dwarf_Die *out, unsigned depth)
+{
+    Dwarf_Die child;
+    if (depth > 32 || dw.dwarf_child(parent, &child) != 0)
+        return false;
+    do {
+        if (dw.dwarf_haspc(&child, addr) > 0) {
+            *out = child;
+            nested_scope(&child, addr, out, depth + 1);
+            return true;
+        }
+        if (may_nest(&child) && nested_scope(&child, addr, out, depth + 1))
+            return true;
+    } while (dw.dwarf_siblingof(&child, &child) == 0);
+    return false;
+}
+
+/* The scopes holding addr, innermost first, through inlined calls to the
+ * function they were inlined in. */
+static int scopes_of(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die **scopes)
+{
+    Dwarf_Die *at = NULL, inner;
+    int n = dw.dwarf_getscopes(cu, addr, &at);
+    *scopes = NULL;
+    if (n > 0 && dw.dwarf_tag(&at[0]) != DW_TAG_compile_unit)
+        n = dw.dwarf_getscopes_die(&at[0], scopes);
+    else if (nested_scope(cu, addr, &inner, 0))
+        n = dw.dwarf_getscopes_die(&inner, scopes);
+    else
+        n = 0;
+    free(at);
+    return n;
+}
+
 static int lookup_dwarf(Dwfl_Module *mod, Dwarf_Addr addr, struct sym_frame *out, int max)
 {
     Dwarf_Addr bias = 0;
-    Dwarf_Die *cu = unit_of(mod, addr, &bias), *at = NULL, *scopes = NULL;
-    int n = 0, nscopes = cu ? dw.dwarf_getscopes(cu, addr - bias, &at) : 0;
-    if (nscopes > 0)
-        nscopes = dw.dwarf_getscopes_die(&at[0], &scopes);
-    free(at);
+    Dwarf_Die *cu = unit_of(mod, addr, &bias), *scopes = NULL;
+    int n = 0, nscopes = cu ? scopes_of(cu, addr - bias, &scopes) : 0;
     outer_frame(mod, cu, bias, addr, &out[0]);
     /* Scopes run innermost first; every inlined subroutine pushes its
      * caller one frame out. */

@@ -2,7 +2,7 @@
 # Stacks name inlined functions, each with the line of the call it made,
 # as addr2line -i does: nested inline calls keep every level, and clang's
 # DWARF 5 (no .debug_aranges, call sites in the unit's own file, index 0)
-# gives file:line too.
+# gives file:line too, and so do calls inlined into a C++ lambda.
 . "$(dirname "$0")/../lib.sh"
 for cc in gcc clang; do
     command -v $cc > /dev/null || continue
@@ -15,5 +15,18 @@ for cc in gcc clang; do
         grep -qE "^    #[0-9]+ 0x[0-9a-f]+ in $want$" "$TMP/alloc.txt" ||
             fail "$cc: no frame '$want' in the allocation stack"
     done
+done
+# A lambda's operator() lies, in GCC's DWARF, inside main's entry but
+# outside main's code: the calls inlined into it keep their frames.
+for cxx in g++ clang++; do
+    command -v $cxx > /dev/null || continue
+    $cxx -g -O2 -o "$TMP/lambda_$cxx" "$ROOT/tests/progs/lambda_chain.cpp" || fail "cannot build with $cxx"
+    ward_run -- "$TMP/lambda_$cxx"
+    expect_report heap-buffer-overflow
+    sed -n '/^allocated by/,/^$/p' "$TMP/err" > "$TMP/alloc.txt"
+    grep -qE "^    #0 0x[0-9a-f]+ in make[(a-z )]* .*lambda_chain.cpp:7$" "$TMP/alloc.txt" ||
+        fail "$cxx: the allocation stack does not start in make"
+    grep -qE "^    #1 0x[0-9a-f]+ in .*operator\(\).* .*lambda_chain.cpp:13$" "$TMP/alloc.txt" ||
+        fail "$cxx: no frame of the lambda, at the line of its call to make"
 done
 pass
