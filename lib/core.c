@@ -412,7 +412,33 @@ static void check_how(const struct wd_block *b, uint8_t how, const char *op, uin
     report_error(&e);
 }
 
-void core_free(void *p, uint8_t how, const char *op, uint32_t stack)
+/* A live block that a sized operator delete was told holds another size:
+ * deleted as another type than the one made (through a base class without
+ * a virtual destructor), whose destructor ran in its place. */
+static void check_size(const struct wd_block *b, size_t size, const char *op, uint32_t stack)
+{
+    const struct wd_meta *m = b->m;
+    if (WD_LIKELY(!size || size == blk_size(b)) || m->how == BH_MALLOC ||
+        m->state != BS_LIVE || (m->flags & BF_INTERNAL))
+        return;
+    char note[200];
+    fmt_t f;
+    fmt_init(&f, note, sizeof note, -1);
+    fmt_str(&f, "the block holds ");
+    fmt_u64(&f, blk_size(b));
+    fmt_str(&f, " bytes and ");
+    fmt_str(&f, op);
+    fmt_str(&f, " was told ");
+    fmt_u64(&f, size);
+    fmt_str(&f, ": the object was deleted as another type than it was made "
+                "(through a base class without a virtual destructor?)");
+    struct wd_err e = { .kind = WK_NEW_DELETE_TYPE_MISMATCH, .addr = blk_user(b), .op = op,
+                        .op_stack = stack, .op_ctx = wd_tls.ctx, .blk = b,
+                        .note = fmt_cstr(&f) };
+    report_error(&e);
+}
+
+void core_free(void *p, uint8_t how, size_t size, const char *op, uint32_t stack)
 {
     struct wd_block b;
     if (!p)
@@ -426,7 +452,10 @@ void core_free(void *p, uint8_t how, const char *op, uint32_t stack)
     }
     enter(stack);
     if (heap_find(p, &b) && blk_user(&b) == (uintptr_t)p) {
-        check_how(&b, how, op, stack);
+        if (WD_UNLIKELY(b.m->how != how))
+            check_how(&b, how, op, stack);
+        else if (WD_UNLIKELY(size))
+            check_size(&b, size, op, stack);
         if (claim(b.m, BS_LIVE, BS_BUSY)) {
             retire(&b, "found at free", stack);
             leave();
@@ -550,7 +579,7 @@ void *core_realloc(void *p, size_t size, uint32_t stack)
     if (!p)
         return core_alloc(size, 16, false, BH_MALLOC, stack);
     if (size == 0) {                    /* glibc: free it, return NULL */
-        core_free(p, BH_MALLOC, "realloc", stack);
+        core_free(p, BH_MALLOC, 0, "realloc", stack);
         return NULL;
     }
     if (wd_tls.in_ward)

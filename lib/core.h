@@ -40,9 +40,10 @@ static inline __attribute__((always_inline)) uint32_t core_capture(void *caller)
 /* The interposers capture the stack of the call themselves (see
  * stacks_capture) and pass it in; STACK_NONE for ward's own calls. how:
  * the family of the call (enum blk_how), which a block's release must
- * match; op names the releasing call in reports. */
+ * match; op names the releasing call in reports; size: what a sized
+ * operator delete was told the block holds (0: nothing). */
 void  *core_alloc(size_t size, size_t align, bool zero, uint8_t how, uint32_t stack);
-void   core_free(void *p, uint8_t how, const char *op, uint32_t stack);
+void   core_free(void *p, uint8_t how, size_t size, const char *op, uint32_t stack);
 void   core_set_how(void *p, uint8_t how);
 void  *core_realloc(void *p, size_t size, uint32_t stack);
 size_t core_usable_size(const void *p);

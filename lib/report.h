@@ -30,6 +30,7 @@ enum wd_kind {
     WK_MOVED_SELF_REF,
     WK_STACK_OVERFLOW,
     WK_ALLOC_DEALLOC_MISMATCH,
+    WK_NEW_DELETE_TYPE_MISMATCH,
 };
 
 const char *report_kind_name(enum wd_kind k);

@@ -5,7 +5,7 @@
 static const char *const kind_names[] = {
     "double-free", "invalid-free", "use-after-free", "heap-buffer-overflow",
     "heap-buffer-underflow", "leak", "pinned-move", "moved-self-reference",
-    "stack-overflow", "alloc-dealloc-mismatch",
+    "stack-overflow", "alloc-dealloc-mismatch", "new-delete-type-mismatch",
 };
 
 const char *rt_kind_name(unsigned kind)

@@ -13,7 +13,7 @@
 
 #define SUPP_FILE_MAX (64 * 1024)
 #define SUPP_PAT_MAX  256
-#define NKINDS        10            /* enum wd_kind */
+#define NKINDS        11            /* enum wd_kind */
 
 struct rule {
     uint8_t  kind;
@@ -72,7 +72,8 @@ static bool parse_line(char *s, size_t len, const char *path, unsigned line, cha
         return fail(err, errlen, path,
                     "unknown kind (valid: leak, double-free, invalid-free, use-after-free, "
                     "heap-buffer-overflow, heap-buffer-underflow, pinned-move, "
-                    "moved-self-reference, stack-overflow, alloc-dealloc-mismatch)", line);
+                    "moved-self-reference, stack-overflow, alloc-dealloc-mismatch, "
+                    "new-delete-type-mismatch)", line);
     const char *p = colon + 1;
     size_t n = len - (size_t)(p - s);
     if (n == 0)

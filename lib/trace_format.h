@@ -78,7 +78,8 @@ enum { TR_F_PINNED = 1, TR_F_GUARDED = 2 };
  * 2 many threads (leaks). kind numbers the report kinds in this order:
  * double-free, invalid-free, use-after-free, heap-buffer-overflow,
  * heap-buffer-underflow, leak, pinned-move, moved-self-reference,
- * stack-overflow, alloc-dealloc-mismatch. Stack ids 0 mean none. */
+ * stack-overflow, alloc-dealloc-mismatch, new-delete-type-mismatch. Stack
+ * ids 0 mean none. */
 enum { TR_NONE_ID = 0 };
 
 static_assert(TR_TYPE_COUNT < 128, "record types fit in a byte with room to grow");

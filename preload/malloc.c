@@ -98,13 +98,13 @@ WD_EXPORT void free(void *p)
             return;
         }
         wd_tls.in_ward++;
-        core_free(p, BH_MALLOC, "free", STACK_NONE);
+        core_free(p, BH_MALLOC, 0, "free", STACK_NONE);
         wd_tls.in_ward--;
         errno = saved_errno;
         return;
     }
     heap_prefetch_free(p);
-    core_free(p, BH_MALLOC, "free", HERE());
+    core_free(p, BH_MALLOC, 0, "free", HERE());
     errno = saved_errno;
 }
 

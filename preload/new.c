@@ -222,12 +222,13 @@ WD_EXPORT void *NEW_ARR_AL_NT(size_t size, size_t align, const void *nt)
 
 /* ---- delete ---- */
 
-/* Every form of delete frees the same way; the sized and aligned ones say
- * no more than the block's own metadata does. */
-#define DELETE(p, how, op)                                                \
+/* Every form of delete frees the same way; a sized one has its size
+ * checked against the block's (an aligned one's alignment says nothing
+ * the block's metadata does not). */
+#define DELETE(p, how, size, op)                                          \
     do {                                                                  \
         if (p)                                                            \
-            core_free(p, how, op, HERE());                                \
+            core_free(p, how, size, op, HERE());                          \
     } while (0)
 
 #define SCALAR "operator delete"
@@ -237,7 +238,7 @@ WD_EXPORT void DEL(void *p)
 {
     NEXT(del_fn, DEL);
     if (checked())
-        DELETE(p, BH_NEW, SCALAR);
+        DELETE(p, BH_NEW, 0, SCALAR);
     else
         OR_C(next_(p), free(p));
 }
@@ -246,7 +247,7 @@ WD_EXPORT void DEL_ARR(void *p)
 {
     NEXT(del_fn, DEL_ARR);
     if (checked())
-        DELETE(p, BH_NEW_ARRAY, ARRAY);
+        DELETE(p, BH_NEW_ARRAY, 0, ARRAY);
     else
         OR_C(next_(p), free(p));
 }
@@ -255,7 +256,7 @@ WD_EXPORT void DEL_SZ(void *p, size_t size)
 {
     NEXT(del_sz_fn, DEL_SZ);
     if (checked())
-        DELETE(p, BH_NEW, SCALAR);
+        DELETE(p, BH_NEW, size, SCALAR);
     else
         OR_C(next_(p, size), free(p));
 }
@@ -264,7 +265,7 @@ WD_EXPORT void DEL_ARR_SZ(void *p, size_t size)
 {
     NEXT(del_sz_fn, DEL_ARR_SZ);
     if (checked())
-        DELETE(p, BH_NEW_ARRAY, ARRAY);
+        DELETE(p, BH_NEW_ARRAY, size, ARRAY);
     else
         OR_C(next_(p, size), free(p));
 }
@@ -273,7 +274,7 @@ WD_EXPORT void DEL_NT(void *p, const void *nt)
 {
     NEXT(del_nt_fn, DEL_NT);
     if (checked())
-        DELETE(p, BH_NEW, SCALAR);
+        DELETE(p, BH_NEW, 0, SCALAR);
     else
         OR_C(next_(p, nt), free(p));
 }
@@ -282,7 +283,7 @@ WD_EXPORT void DEL_ARR_NT(void *p, const void *nt)
 {
     NEXT(del_nt_fn, DEL_ARR_NT);
     if (checked())
-        DELETE(p, BH_NEW_ARRAY, ARRAY);
+        DELETE(p, BH_NEW_ARRAY, 0, ARRAY);
     else
         OR_C(next_(p, nt), free(p));
 }
@@ -291,7 +292,7 @@ WD_EXPORT void DEL_AL(void *p, size_t align)
 {
     NEXT(del_sz_fn, DEL_AL);
     if (checked())
-        DELETE(p, BH_NEW, SCALAR);
+        DELETE(p, BH_NEW, 0, SCALAR);
     else
         OR_C(next_(p, align), free(p));
 }
@@ -300,7 +301,7 @@ WD_EXPORT void DEL_ARR_AL(void *p, size_t align)
 {
     NEXT(del_sz_fn, DEL_ARR_AL);
     if (checked())
-        DELETE(p, BH_NEW_ARRAY, ARRAY);
+        DELETE(p, BH_NEW_ARRAY, 0, ARRAY);
     else
         OR_C(next_(p, align), free(p));
 }
@@ -309,7 +310,7 @@ WD_EXPORT void DEL_SZ_AL(void *p, size_t size, size_t align)
 {
     NEXT(del_sz_al_fn, DEL_SZ_AL);
     if (checked())
-        DELETE(p, BH_NEW, SCALAR);
+        DELETE(p, BH_NEW, size, SCALAR);
     else
         OR_C(next_(p, size, align), free(p));
 }
@@ -318,7 +319,7 @@ WD_EXPORT void DEL_ARR_SZ_AL(void *p, size_t size, size_t align)
 {
     NEXT(del_sz_al_fn, DEL_ARR_SZ_AL);
     if (checked())
-        DELETE(p, BH_NEW_ARRAY, ARRAY);
+        DELETE(p, BH_NEW_ARRAY, size, ARRAY);
     else
         OR_C(next_(p, size, align), free(p));
 }
@@ -327,7 +328,7 @@ WD_EXPORT void DEL_AL_NT(void *p, size_t align, const void *nt)
 {
     NEXT(del_al_nt_fn, DEL_AL_NT);
     if (checked())
-        DELETE(p, BH_NEW, SCALAR);
+        DELETE(p, BH_NEW, 0, SCALAR);
     else
         OR_C(next_(p, align, nt), free(p));
 }
@@ -336,7 +337,7 @@ WD_EXPORT void DEL_ARR_AL_NT(void *p, size_t align, const void *nt)
 {
     NEXT(del_al_nt_fn, DEL_ARR_AL_NT);
     if (checked())
-        DELETE(p, BH_NEW_ARRAY, ARRAY);
+        DELETE(p, BH_NEW_ARRAY, 0, ARRAY);
     else
         OR_C(next_(p, align, nt), free(p));
 }

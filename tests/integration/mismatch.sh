@@ -2,7 +2,9 @@
 # C++: a block released by another family than the one that made it is an
 # alloc-dealloc-mismatch naming both, and is released all the same; every
 # form of new and delete used rightly reports nothing; a program that
-# replaces operator new keeps it; out of memory throws std::bad_alloc.
+# replaces operator new keeps it; out of memory throws std::bad_alloc; an
+# object deleted as another type (a sized delete told another size) is a
+# new-delete-type-mismatch.
 . "$(dirname "$0")/../lib.sh"
 build cxx_mismatch -std=c++17
 build cxx_replace
@@ -29,6 +31,15 @@ check array-delete "operator delete" "operator new \[\]" "operator delete \[\]" 
 check new-array-delete "operator delete \[\]" "operator new" "operator delete" "release_array(int*)"
 check malloc-delete "operator delete" malloc free "release_scalar(int*)"
 check new-realloc realloc "operator new \[\]" "operator delete \[\]" main
+
+# Deleted through a base class without a virtual destructor: the sized
+# operator delete is told the base's size.
+ward_run -- "$TMP/cxx_mismatch" base-delete
+expect_rc 23
+expect_report new-delete-type-mismatch
+expect_err "^the block holds 40 bytes and operator delete was told 4: the object was deleted as another type"
+expect_frame "ERROR: new-delete-type-mismatch" "drop(Base*)"
+expect_out "still alive"
 
 # delete of new []'s objects with destructors gets the address past the
 # element count: an invalid free that says why.

@@ -1,5 +1,6 @@
-// Blocks released by another family than the one that made them, one case
-// per argument, and a clean run of every form of new and delete ("ok").
+// Blocks released by another family than the one that made them, or
+// deleted as another type, one case per argument, and a clean run of every
+// form of new and delete ("ok").
 // Each case goes on after the bad release and prints "still alive".
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,28 @@ struct alignas(64) Line {
     char bytes[64];
 };
 
+// No virtual destructor: deleting a Circle as a Base is undefined, and
+// the sized operator delete is told Base's size.
+struct Base {
+    int id;
+    ~Base() { id = 0; }
+};
+
+struct Circle : Base {
+    double r[4];
+};
+
+struct Shape2 {
+    virtual ~Shape2() {}
+    int id;
+};
+
+struct Square : Shape2 {
+    double side[4];
+};
+
+__attribute__((noinline)) static void drop(Base *b) { delete b; }
+
 // noinline: the frames the tests look for.
 __attribute__((noinline)) static void release_scalar(int *p) { delete p; }
 __attribute__((noinline)) static void release_array(int *p) { delete[] p; }
@@ -28,6 +51,8 @@ static void every_form()
     delete new (std::nothrow) long(2);
     delete new Line;
     delete[] new Line[3];
+    Shape2 *s2 = new Square;
+    delete s2;
     ::operator delete(::operator new(24), 24);
     ::operator delete[](::operator new[](40), 40);
     ::operator delete(::operator new(64, std::align_val_t(128)), std::align_val_t(128));
@@ -51,6 +76,8 @@ int main(int argc, char **argv)
         release_array(new int(3));
     else if (!std::strcmp(what, "malloc-delete"))
         release_scalar(static_cast<int *>(std::malloc(sizeof(int))));
+    else if (!std::strcmp(what, "base-delete"))
+        drop(new Circle);
     else if (!std::strcmp(what, "new-realloc"))
         std::free(std::realloc(new char[8], 100));
     else if (!std::strcmp(what, "cookie")) {
