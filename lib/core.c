@@ -16,6 +16,7 @@
 #include "core.h"
 #include "coro.h"
 #include "ctx.h"
+#include "cxx.h"
 #include "leaks.h"
 #include "world.h"
 #include "imem.h"
@@ -397,7 +398,8 @@ static const char *const how_freed[] = { "free", "operator delete", "operator de
 static void check_how(const struct wd_block *b, uint8_t how, const char *op, uint32_t stack)
 {
     const struct wd_meta *m = b->m;
-    if (WD_LIKELY(m->how == how) || m->state != BS_LIVE || (m->flags & BF_INTERNAL))
+    if (WD_LIKELY(m->how == how) || m->state != BS_LIVE || (m->flags & BF_INTERNAL) ||
+        !wd_opt.alloc_dealloc_mismatch || !cxx_may_report())
         return;
     char note[160];
     fmt_t f;
@@ -419,7 +421,8 @@ static void check_size(const struct wd_block *b, size_t size, const char *op, ui
 {
     const struct wd_meta *m = b->m;
     if (WD_LIKELY(!size || size == blk_size(b)) || m->how == BH_MALLOC ||
-        m->state != BS_LIVE || (m->flags & BF_INTERNAL))
+        m->state != BS_LIVE || (m->flags & BF_INTERNAL) || !wd_opt.new_delete_type_mismatch ||
+        !cxx_may_report())
         return;
     char note[200];
     fmt_t f;
@@ -473,6 +476,7 @@ static void *realloc_pinned(struct wd_block *b, size_t size, uint32_t stack)
     uintptr_t user = blk_user(b);
     check_redzones(b, "found at realloc", stack);
     if (heap_resize_in_place(b, size)) {
+        b->m->how = BH_MALLOC;          /* realloc's now, whoever made it */
         owners_count_resize(threads_owner_cache(), b->m->owner, old, size);
         coro_count_resize(b->m->alloc_ctx, old, size);
         pat_fill_redzones(b);

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "core.h"
 #include "coro.h"
+#include "cxx.h"
 #include "ctx.h"
 #include "deps.h"
 #include "fault.h"
@@ -117,6 +118,7 @@ static void fork_prepare(void)
     fork_unlocked = prim_holds_locks();
     if (fork_unlocked)
         return;
+    cxx_atfork_prepare();
     report_atfork_prepare();
     quarantine_atfork_prepare();
     threads_atfork_prepare();
@@ -149,6 +151,7 @@ static void fork_parent(void)
     threads_atfork_parent();
     quarantine_atfork_parent();
     report_atfork_parent();
+    cxx_atfork_parent();
 }
 
 static void fork_child(void)
@@ -172,6 +175,7 @@ static void fork_child(void)
     quarantine_atfork_child();
     report_atfork_child();
     trace_atfork_child();
+    cxx_atfork_child();
 }
 
 /* Every thread's unflushed owner counts: this thread's are flushed, the
@@ -259,6 +263,7 @@ __attribute__((constructor(101))) static void ward_start(void)
                        "calling function");
     }
     fault_init();
+    cxx_scan();                     /* the objects loaded at start */
     if (wd_opt.trace[0]) {
         if (trace_start(err, sizeof err))
             fault_trace_signals();

@@ -276,12 +276,16 @@ static void help_default(fmt_t *f, const struct opt_desc *d)
 
 void opt_help(fmt_t *f)
 {
+    size_t width = 18;
+    for (size_t i = 0; i < WD_ARRAY_LEN(opts); i++)
+        if (strlen(opts[i].name) + 4 > width)
+            width = strlen(opts[i].name) + 4;
     for (size_t i = 0; i < WD_ARRAY_LEN(opts); i++) {
         const struct opt_desc *d = &opts[i];
         size_t start = f->len;
         fmt_str(f, "  ");
         fmt_str(f, d->name);
-        fmt_pad(f, start, 18);
+        fmt_pad(f, start, width);
         fmt_str(f, d->help);
         fmt_str(f, " (default: ");
         help_default(f, d);

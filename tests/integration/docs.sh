@@ -11,7 +11,8 @@ for o in $opts; do
     grep -q "^\.BI $o=" "$ROOT/docs/ward.1" || fail "docs/ward.1 lacks option $o"
 done
 for k in double-free invalid-free use-after-free heap-buffer-overflow heap-buffer-underflow \
-         leak pinned-move moved-self-reference stack-overflow; do
+         leak pinned-move moved-self-reference stack-overflow alloc-dealloc-mismatch \
+         new-delete-type-mismatch; do
     grep -q "$k" "$ROOT/docs/user-guide.md" || fail "user guide lacks $k"
     grep -q "$(echo $k | sed 's/-/\\\\-/g')" "$ROOT/docs/ward.1" || fail "man page lacks $k"
 done

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <new>
 
+#include "ward.h"
+
 struct Shape {
     int sides[10];
     ~Shape() { sides[0] = 0; }
@@ -78,7 +80,13 @@ int main(int argc, char **argv)
         release_scalar(static_cast<int *>(std::malloc(sizeof(int))));
     else if (!std::strcmp(what, "base-delete"))
         drop(new Circle);
-    else if (!std::strcmp(what, "new-realloc"))
+    else if (!std::strcmp(what, "pinned-realloc")) {
+        // Resized in place (pinned): the block is realloc's from then on.
+        char *p = new char[100];
+        ward_pin(p);
+        p = static_cast<char *>(std::realloc(p, 50));
+        std::free(p);
+    } else if (!std::strcmp(what, "new-realloc"))
         std::free(std::realloc(new char[8], 100));
     else if (!std::strcmp(what, "cookie")) {
         Shape *s = new Shape[4];
