@@ -28,12 +28,22 @@
 #define CHUNK       (1u << CHUNK_SHIFT)
 #define MAX_CHUNKS  4096
 #define FREE_LOG    1024            /* frees remembered per thread */
-#define STACK_HASH  (1u << 16)
+#define STACK_HASH  (1u << 17)
+#define STACK_PROBE 256             /* a full neighbourhood: the block goes unnamed */
+#define FOREIGN_MAX (1u << 16)
 
+/* Each thread logs its frees; a coroutine that yields checks the logs of
+ * every thread, since it may have been resumed on another thread than the
+ * one that freed (boost.fiber moves fibers between threads). Others read
+ * a log without a lock: an entry read half-written names a block whose
+ * free epoch does not match, and core_check_freed passes over it. */
 struct free_log {
-    unsigned next;                  /* total appended; the ring holds the last FREE_LOG */
-    struct { uintptr_t user; uint32_t epoch; } e[FREE_LOG];
+    _Atomic unsigned next;          /* total appended; the ring holds the last FREE_LOG */
+    _Atomic uint32_t newest;        /* the epoch of the last entry */
+    struct { _Atomic uintptr_t user; _Atomic uint32_t epoch; } e[FREE_LOG];
 };
+
+#define MAX_LOGS 4096               /* threads whose logs others read */
 
 static struct {
     wd_lock lock;
@@ -44,6 +54,16 @@ static struct {
     _Atomic uint32_t epoch;
     struct { uintptr_t block; uint32_t coro; } *stacks;  /* stack block -> coroutine */
     _Atomic bool used;              /* any coroutine ever made */
+    /* Live coroutines whose stacks are not heap blocks (mmap'd stacks, a
+     * part of a thread's stack): a stack pointer there is looked up in
+     * this list; one in the heap through its block. Past FOREIGN_MAX, the
+     * walk over every coroutine. */
+    uint32_t *foreign;
+    _Atomic uint32_t nforeign;
+    _Atomic bool foreign_full;
+    _Atomic bool on_thread_stacks;  /* a coroutine was made on a thread's stack */
+    struct free_log *logs[MAX_LOGS];  /* every thread's, never freed */
+    _Atomic uint32_t nlogs;
 } co;
 
 static WD_TLS struct free_log *flog;
@@ -104,7 +124,7 @@ static uint32_t stack_slot(uintptr_t block)
  * Called with co.lock held. */
 static void stacks_put(uintptr_t block, uint32_t coro)
 {
-    for (uint32_t i = stack_slot(block), k = 0; k < STACK_HASH; k++, i = (i + 1) & (STACK_HASH - 1))
+    for (uint32_t i = stack_slot(block), k = 0; k < STACK_PROBE; k++, i = (i + 1) & (STACK_HASH - 1))
         if (co.stacks[i].block == block || co.stacks[i].block == 0) {
             __atomic_store_n(&co.stacks[i].coro, coro, __ATOMIC_RELEASE);
             __atomic_store_n(&co.stacks[i].block, block, __ATOMIC_RELEASE);
@@ -114,7 +134,7 @@ static void stacks_put(uintptr_t block, uint32_t coro)
 
 static uint32_t stacks_get_coro(uintptr_t block)
 {
-    for (uint32_t i = stack_slot(block), k = 0; k < STACK_HASH; k++, i = (i + 1) & (STACK_HASH - 1)) {
+    for (uint32_t i = stack_slot(block), k = 0; k < STACK_PROBE; k++, i = (i + 1) & (STACK_HASH - 1)) {
         uintptr_t b = __atomic_load_n(&co.stacks[i].block, __ATOMIC_ACQUIRE);
         if (b == block)
             return __atomic_load_n(&co.stacks[i].coro, __ATOMIC_ACQUIRE);
@@ -146,11 +166,51 @@ static bool stack_dead(const struct wd_coro *c)
 
 /* ---- creation and stack guards ---- */
 
-/* The page keeps what the program wrote there before it was guarded. */
+/* How a stack's guard page was made. mprotect keeps the page's bytes
+ * (schedulers paint their stacks to measure them) but splits the mapping:
+ * past a share of the kernel's budget of mappings (vm.max_map_count),
+ * spent by thousands of fibers, a guard marker, which splits nothing,
+ * drops them (the bottom of a stack, which no frame had reached, reads as
+ * zeros afterwards). Without markers (before Linux 6.13), mprotect goes on
+ * within the heap's own budget. */
+enum guard_kind { GK_MPROTECT, GK_MARKER, GK_MPROTECT_HEAP };
+
+static _Atomic long mprotected;     /* GK_MPROTECT guards in place */
+
+static bool guard_page(struct wd_coro *c, uintptr_t g)
+{
+    if (atomic_load(&mprotected) < prim_max_map_count() / 16 &&
+        prim_protect_none((void *)g, WD_PAGE)) {
+        atomic_fetch_add(&mprotected, 1);
+        c->guard_kind = GK_MPROTECT;
+    } else if (wd_opt.guard_markers && prim_mark((void *)g, WD_PAGE)) {
+        c->guard_kind = GK_MARKER;
+    } else if (heap_guard_limit() != HEAP_LIMIT_MAPS && prim_protect_none((void *)g, WD_PAGE)) {
+        heap_count_mapping(1);
+        c->guard_kind = GK_MPROTECT_HEAP;
+    } else {
+        return false;
+    }
+    c->guard_lo = g;
+    c->guard_hi = g + WD_PAGE;
+    return true;
+}
+
 static void unguard(struct wd_coro *c)
 {
-    if (c->guard_hi > c->guard_lo)
-        prim_protect_rw((void *)c->guard_lo, c->guard_hi - c->guard_lo);
+    if (c->guard_hi > c->guard_lo) {
+        void *lo = (void *)c->guard_lo;
+        size_t n = c->guard_hi - c->guard_lo;
+        if (c->guard_kind == GK_MARKER) {
+            prim_unmark(lo, n);
+        } else {
+            prim_protect_rw(lo, n);
+            if (c->guard_kind == GK_MPROTECT)
+                atomic_fetch_sub(&mprotected, 1);
+            else
+                heap_count_mapping(-1);
+        }
+    }
     c->guard_lo = c->guard_hi = 0;
 }
 
@@ -185,15 +245,9 @@ static void protect_stack(struct wd_coro *c, struct wd_block *b, bool inherit_pi
                               WD_PAGE);
     if (g + 2 * WD_PAGE > hi)
         return;                             /* too small to spare a page */
-    if (heap_guard_limit() == HEAP_LIMIT_MAPS) {
+    if (!guard_page(c, g))
         report_warning_once("too many guarded blocks for the kernel's limit on mappings "
                             "(vm.max_map_count); new coroutine stacks are not guarded");
-        return;
-    }
-    if (prim_protect_none((void *)g, WD_PAGE)) {
-        c->guard_lo = g;
-        c->guard_hi = g + WD_PAGE;
-    }
 }
 
 /* The live heap block c's stack lies in, if any. */
@@ -244,6 +298,50 @@ static void guard_stack(struct wd_coro *c)
     protect_stack(c, &b, inherit_pin);
 }
 
+static bool runs_on(const struct wd_coro *c, uintptr_t sp);
+
+/* A coroutine on a stack outside the heap joins the list of them; those
+ * whose stacks it overlaps (the memory was unmapped and mapped again, or
+ * the context is remade) no longer run there, and they and the finished
+ * ones leave it. Readers take no lock: one that races a removal may miss
+ * a coroutine once, as if ward had not seen the switch. */
+static void add_foreign(struct wd_coro *c)
+{
+    struct wd_thread *t = wd_tls.self;
+    if (t && c->stack_lo >= t->stack_lo && c->stack_hi <= t->stack_hi)
+        atomic_store(&co.on_thread_stacks, true);
+    prim_lock(&co.lock);
+    if (!co.foreign)
+        co.foreign = imem_alloc(FOREIGN_MAX * sizeof *co.foreign);
+    uint32_t n = atomic_load(&co.nforeign);
+    for (uint32_t i = 0; i < n;) {
+        struct wd_coro *p = coro_get(co.foreign[i]);
+        bool overlaps = p && p->stack_lo < c->stack_hi && c->stack_lo < p->stack_hi;
+        if (overlaps)
+            atomic_store(&p->stack_freed, true);
+        if (!p || overlaps || stack_dead(p)) {
+            __atomic_store_n(&co.foreign[i], co.foreign[n - 1], __ATOMIC_RELEASE);
+            atomic_store(&co.nforeign, --n);
+        } else {
+            i++;
+        }
+    }
+    if (co.foreign && n < FOREIGN_MAX) {
+        __atomic_store_n(&co.foreign[n], c->id, __ATOMIC_RELEASE);
+        atomic_store(&co.nforeign, n + 1);
+    } else {
+        atomic_store(&co.foreign_full, true);
+    }
+    prim_unlock(&co.lock);
+}
+
+void coro_ends_with_stack(uint32_t id)
+{
+    struct wd_coro *c = coro_get(id);
+    if (c)
+        c->ends_with_stack = true;
+}
+
 uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_stack)
 {
     prim_lock(&co.lock);
@@ -270,8 +368,11 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
         memcpy(c->name, name, n);
         c->owner = owners_intern(c->name);
     }
-    if (stack && size)
+    if (stack && size) {
         guard_stack(c);
+        if (!c->stack_block)
+            add_foreign(c);
+    }
     atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
     if (trace_on) {
         trace_coro_create(id, (uintptr_t)stack, size, make_stack);
@@ -291,12 +392,34 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
  * last suspension: schedulers that switch through a scheduler coroutine
  * (GNU Pth) make the free and the write straddle several. The log is in
  * epoch order, so the walk back through it stops at the oldest interval. */
+/* The frees of one thread's log that fall in one of the k intervals
+ * [from, to), newest first, back to the oldest interval. Entries are
+ * appended in their thread's epoch order. */
+static void check_log(struct free_log *log, const uint32_t *from, const uint32_t *to,
+                      unsigned k, uint32_t now, uint32_t oldest, uint32_t found_stack,
+                      bool unseen)
+{
+    unsigned next = atomic_load_explicit(&log->next, memory_order_acquire);
+    unsigned first = next > FREE_LOG ? next - FREE_LOG : 0;
+    for (unsigned i = next; i-- > first;) {
+        uintptr_t user = atomic_load_explicit(&log->e[i % FREE_LOG].user, memory_order_relaxed);
+        uint32_t epoch = atomic_load_explicit(&log->e[i % FREE_LOG].epoch, memory_order_relaxed);
+        if (now - epoch > oldest)
+            break;
+        for (unsigned j = 0; j < k; j++)
+            if (epoch - from[j] < to[j] - from[j]) {
+                core_check_freed(user, epoch, found_stack, unseen);
+                break;
+            }
+    }
+}
+
 static void check_frees_while_suspended(struct wd_coro *c, unsigned nsusp, uint32_t now,
                                         uint32_t found_stack, bool unseen)
 {
     uint32_t from[CORO_SUSP + 1], to[CORO_SUSP + 1], oldest;
     unsigned k = 0;
-    if (!flog)
+    if (!flog && !atomic_load_explicit(&co.nlogs, memory_order_relaxed))
         return;
     from[k] = c->run_from;
     to[k++] = now;
@@ -310,17 +433,14 @@ static void check_frees_while_suspended(struct wd_coro *c, unsigned nsusp, uint3
                 oldest = now - s->from;
         }
     }
-    unsigned first = flog->next > FREE_LOG ? flog->next - FREE_LOG : 0;
-    for (unsigned i = flog->next; i-- > first;) {
-        const __typeof__(flog->e[0]) *e = &flog->e[i % FREE_LOG];
-        if (now - e->epoch > oldest)
-            break;
-        for (unsigned j = 0; j < k; j++)
-            if (e->epoch - from[j] < to[j] - from[j]) {
-                core_check_freed(e->user, e->epoch, found_stack, unseen);
-                break;
-            }
+    uint32_t nlogs = atomic_load_explicit(&co.nlogs, memory_order_acquire);
+    for (uint32_t l = 0; l < nlogs; l++) {
+        struct free_log *log = __atomic_load_n(&co.logs[l], __ATOMIC_ACQUIRE);
+        if (log && now - atomic_load_explicit(&log->newest, memory_order_relaxed) <= oldest)
+            check_log(log, from, to, k, now, oldest, found_stack, unseen);
     }
+    if (flog && atomic_load_explicit(&co.nlogs, memory_order_relaxed) >= MAX_LOGS)
+        check_log(flog, from, to, k, now, oldest, found_stack, unseen);
 }
 
 /* How ward learns of a switch: from the switch itself, afterwards by the
@@ -413,13 +533,46 @@ static bool runs_on(const struct wd_coro *c, uintptr_t sp)
            !atomic_load_explicit(&c->stack_freed, memory_order_relaxed);
 }
 
+/* A stack in the heap: the coroutines of its block. */
+static uint32_t on_heap_stack(uintptr_t sp)
+{
+    struct wd_block b;
+    if (!heap_find((const void *)sp, &b) || b.m->state != BS_LIVE ||
+        !(b.m->flags & BF_CORO_STACK))
+        return 0;
+    for (struct wd_coro *c = first_in(blk_user(&b)); c; c = next_in(c))
+        if (runs_on(c, sp))
+            return c->id;
+    return 0;
+}
+
+static uint32_t on_foreign_stack(uintptr_t sp)
+{
+    uint32_t *list = __atomic_load_n(&co.foreign, __ATOMIC_ACQUIRE);
+    uint32_t n = atomic_load_explicit(&co.nforeign, memory_order_acquire);
+    for (uint32_t i = 0; list && i < n; i++) {
+        uint32_t id = __atomic_load_n(&list[i], __ATOMIC_ACQUIRE);
+        if (runs_on(coro_get(id), sp))
+            return id;
+    }
+    return 0;
+}
+
+static uint32_t on_any_stack(uintptr_t sp)
+{
+    for (uint32_t id = atomic_load(&co.count) - 1; id > 0; id--)
+        if (runs_on(coro_get(id), sp))
+            return id;
+    return 0;
+}
+
 /* The newest live coroutine whose stack holds sp, or 0. A coroutine made
  * (or a stack freed) since the cache was filled may change the answer:
  * then the cache is stale. */
 static uint32_t coro_on(uintptr_t sp)
 {
     uint32_t gen = atomic_load_explicit(&co.gen, memory_order_acquire);
-    uint32_t count = atomic_load(&co.count);
+    uint32_t id = 0;
     if (gen != sync_gen) {
         memset(sync_cache, 0, sizeof sync_cache);
         sync_gen = gen;
@@ -427,13 +580,15 @@ static uint32_t coro_on(uintptr_t sp)
     for (unsigned i = 0; i < SYNC_CACHE; i++)
         if (sync_cache[i] && runs_on(coro_get(sync_cache[i]), sp))
             return sync_cache[i];
-    for (uint32_t id = count - 1; id > 0; id--) {
-        if (runs_on(coro_get(id), sp)) {
-            sync_cache[sync_next++ % SYNC_CACHE] = id;
-            return id;
-        }
-    }
-    return 0;
+    if (arena_contains((const void *)sp))
+        id = on_heap_stack(sp);
+    else if (!atomic_load_explicit(&co.foreign_full, memory_order_relaxed))
+        id = on_foreign_stack(sp);
+    else
+        id = on_any_stack(sp);
+    if (id)
+        sync_cache[sync_next++ % SYNC_CACHE] = id;
+    return id;
 }
 
 static bool on_thread_stack(const struct wd_thread *t, uintptr_t sp)
@@ -449,14 +604,27 @@ static bool on_thread_stack(const struct wd_thread *t, uintptr_t sp)
  * mapped again for this thread's stack does not. */
 static uint32_t context_on(struct wd_thread *t, uintptr_t sp)
 {
+    bool own = on_thread_stack(t, sp);
+    if (own && !atomic_load_explicit(&co.on_thread_stacks, memory_order_relaxed))
+        return 0;
     uint32_t id = coro_on(sp);
-    if (on_thread_stack(t, sp)) {
+    if (own) {
         struct wd_coro *c = coro_get(id);
         return c && c->maker == t->id && c->stack_lo >= t->stack_lo &&
                c->stack_hi <= t->stack_hi && c->stack_hi - c->stack_lo < t->stack_hi - t->stack_lo
                    ? id : 0;
     }
     return id ? id : UINT32_MAX;
+}
+
+uint32_t coro_holding(uintptr_t addr)
+{
+    for (uint32_t id = atomic_load(&co.count) - 1; id > 0; id--) {
+        struct wd_coro *c = coro_get(id);
+        if (c && !c->stack_block && addr >= c->stack_lo && addr < c->stack_hi)
+            return id;
+    }
+    return 0;
 }
 
 uint32_t coro_at(uintptr_t sp)
@@ -553,15 +721,33 @@ void coro_count_resize(uint32_t alloc_ctx, uint64_t from, uint64_t to)
                                   memory_order_relaxed);
 }
 
+/* This thread's log, made (and shown to the others) on its first free. */
+static struct free_log *my_log(void)
+{
+    if (flog || !(flog = imem_alloc(sizeof *flog)))
+        return flog;
+    prim_lock(&co.lock);
+    uint32_t n = atomic_load(&co.nlogs);
+    if (n < MAX_LOGS) {
+        __atomic_store_n(&co.logs[n], flog, __ATOMIC_RELEASE);
+        atomic_store_explicit(&co.nlogs, n + 1, memory_order_release);
+    }
+    prim_unlock(&co.lock);
+    return flog;
+}
+
 void coro_note_free(uintptr_t user, uint32_t epoch)
 {
     if (!atomic_load_explicit(&co.used, memory_order_relaxed))
         return;
-    if (!flog && !(flog = imem_alloc(sizeof *flog)))
+    struct free_log *log = my_log();
+    if (!log)
         return;
-    unsigned i = flog->next++ % FREE_LOG;
-    flog->e[i].user = user;
-    flog->e[i].epoch = epoch;
+    unsigned next = atomic_load_explicit(&log->next, memory_order_relaxed), i = next % FREE_LOG;
+    atomic_store_explicit(&log->e[i].user, user, memory_order_relaxed);
+    atomic_store_explicit(&log->e[i].epoch, epoch, memory_order_relaxed);
+    atomic_store_explicit(&log->newest, epoch, memory_order_relaxed);
+    atomic_store_explicit(&log->next, next + 1, memory_order_release);
 }
 
 /* A finished coroutine's stack is the program's again: to grow with
@@ -601,6 +787,19 @@ void coro_restart(uint32_t id)
     atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
 }
 
+/* c has finished: what it still owns is recorded (and, with
+ * coro_leaks=1, reported if no live pointer reaches it). */
+static void finish(struct wd_coro *c)
+{
+    atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
+    c->exit_bytes = atomic_load(&c->live_bytes);
+    c->exit_blocks = atomic_load(&c->live_blocks);
+    if (trace_on)
+        trace_coro_exit(c->id, c->exit_bytes, c->exit_blocks);
+    if (wd_opt.coro_leaks)
+        core_coro_leaks(c->id, c->stack_lo, c->stack_hi);
+}
+
 void coro_exit(uint32_t id)
 {
     struct wd_coro *c = coro_get(id);
@@ -608,27 +807,30 @@ void coro_exit(uint32_t id)
         return;
     atomic_store(&c->state, CORO_EXITED);
     release_stack(c);
-    atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
-    c->exit_bytes = atomic_load(&c->live_bytes);
-    c->exit_blocks = atomic_load(&c->live_blocks);
-    if (trace_on)
-        trace_coro_exit(id, c->exit_bytes, c->exit_blocks);
-    if (wd_opt.coro_leaks)
-        core_coro_leaks(id, c->stack_lo, c->stack_hi);
+    finish(c);
 }
 
 /* ---- stacks after the coroutine ---- */
 
 void coro_stack_freed(uintptr_t user)
 {
+    uint32_t ended[8];
+    unsigned nended = 0;
     bool any = false;
     for (struct wd_coro *c = first_in(user); c; c = next_in(c)) {
         unguard(c);
         atomic_store(&c->stack_freed, true);
+        if (c->ends_with_stack && atomic_load(&c->state) != CORO_EXITED && nended < 8)
+            ended[nended++] = c->id;
         any = true;
     }
     if (any)
         atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
+    for (unsigned i = 0; i < nended; i++) {
+        struct wd_coro *c = coro_get(ended[i]);
+        atomic_store(&c->state, CORO_EXITED);
+        finish(c);
+    }
 }
 
 uintptr_t coro_next_guard(uintptr_t user, uintptr_t from, uintptr_t end, uintptr_t *hi)
@@ -757,7 +959,12 @@ bool coro_fault(uintptr_t addr, void *ucontext)
     }
     if (!c || !c->stack_lo)
         return false;
-    uintptr_t top_of_guard = c->guard_hi ? c->guard_hi : c->stack_lo;
+    /* A stack outside the heap, which ward does not guard, may have a
+     * guard page of the switcher's at its bottom (boost.context's
+     * protected_fixedsize_stack): a fault there is the same overflow. */
+    uintptr_t top_of_guard = c->guard_hi       ? c->guard_hi
+                             : c->stack_block  ? c->stack_lo
+                                               : c->stack_lo + WD_PAGE;
     if (addr >= top_of_guard || addr + OVERFLOW_REACH < c->stack_lo)
         return false;
     char note[256];
@@ -773,7 +980,8 @@ bool coro_fault(uintptr_t addr, void *ucontext)
     fmt_str(&f, "), ");
     if (addr >= c->stack_lo) {
         fmt_u64(&f, addr - c->stack_lo);
-        fmt_str(&f, " bytes above its bottom, in the guard page ward put there");
+        fmt_str(&f, c->guard_hi ? " bytes above its bottom, in the guard page ward put there"
+                                : " bytes above its bottom, in a guard page at its bottom");
     } else {
         fmt_u64(&f, c->stack_lo - addr);
         fmt_str(&f, " bytes below its bottom");

@@ -30,6 +30,9 @@ struct wd_coro {
     uint32_t maker;                 /* the thread that made it (its id), or UINT32_MAX */
     uintptr_t stack_lo, stack_hi;   /* its stack, 0 when unknown */
     uintptr_t guard_lo, guard_hi;   /* pages of it made inaccessible */
+    uint8_t  guard_kind;            /* how: enum guard_kind in coro.c */
+    bool     ends_with_stack;       /* finished when its stack is freed (no
+                                       trampoline sees its end: boost.context) */
     uintptr_t stack_block;          /* the heap block holding the stack, or 0 */
     bool     pinned;                /* ward's pin on that block is this one's to drop */
     uint32_t older;                 /* the next older coroutine with a stack in
@@ -66,6 +69,10 @@ uint32_t coro_current(void);
  * a heap block. Returns its id, or 0 if ward's memory is exhausted. */
 uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_stack);
 
+/* The coroutine has finished once its stack is freed (a switcher whose
+ * coroutines' ends ward does not see otherwise). */
+void coro_ends_with_stack(uint32_t id);
+
 /* The current coroutine yields (yield_stack: where) and `to` runs next.
  * Called right before the switch. */
 void coro_switch(uint32_t to, uint32_t yield_stack);
@@ -74,6 +81,10 @@ void coro_switch(uint32_t to, uint32_t yield_stack);
  * UINT32_MAX if ward knows none: where a switcher that saves a context on
  * its stack (boost.context) is about to go. */
 uint32_t coro_at(uintptr_t sp);
+
+/* The newest coroutine whose stack, outside the heap, holds addr (live or
+ * not), or 0: for reports about an address that is no block's. */
+uint32_t coro_holding(uintptr_t addr);
 
 /* Called with the caller's stack pointer where ward is entered: if it lies
  * off the stack of the coroutine ward believes current, the program

@@ -11,6 +11,7 @@ struct tables {
     const ElfW(Sym) *sym;
     const char *str;
     const uint32_t *gnu, *sysv;
+    const ElfW(Half) *versym;       /* may be NULL */
 };
 
 /* ld.so relocates these entries in place, except in objects whose dynamic
@@ -34,6 +35,7 @@ static bool tables_of(const struct dl_phdr_info *info, struct tables *t)
         case DT_STRTAB:   t->str = (const char *)at(info, dyn->d_un.d_ptr); break;
         case DT_GNU_HASH: t->gnu = (const uint32_t *)at(info, dyn->d_un.d_ptr); break;
         case DT_HASH:     t->sysv = (const uint32_t *)at(info, dyn->d_un.d_ptr); break;
+        case DT_VERSYM:   t->versym = (const ElfW(Half) *)at(info, dyn->d_un.d_ptr); break;
         }
     }
     return t->sym && t->str && (t->gnu || t->sysv);
@@ -44,9 +46,12 @@ static uintptr_t defined(const struct dl_phdr_info *info, const struct tables *t
 {
     const ElfW(Sym) *s = &t->sym[i];
     unsigned bind = ELF64_ST_BIND(s->st_info), type = ELF64_ST_TYPE(s->st_info);
+    /* An older version of a symbol (memcpy@GLIBC_2.2.5 beside the default
+     * memcpy@@GLIBC_2.14) is hidden from a lookup by name, as from dlsym.
+     * An indirect function's value is its resolver, not itself: left out. */
     if (s->st_shndx == SHN_UNDEF || !s->st_value || (bind != STB_GLOBAL && bind != STB_WEAK) ||
-        (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC) ||
-        strcmp(t->str + s->st_name, name) != 0)
+        (type != STT_FUNC && type != STT_OBJECT) ||
+        (t->versym && (t->versym[i] & 0x8000)) || strcmp(t->str + s->st_name, name) != 0)
         return 0;
     return info->dlpi_addr + s->st_value;
 }

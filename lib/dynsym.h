@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 /* The address of the function or object name that info's object defines
- * and exports, or 0. */
+ * and exports (its default version; not an indirect function), or 0. */
 uintptr_t dynsym_lookup(const struct dl_phdr_info *info, const char *name);
 
 #endif

@@ -603,6 +603,11 @@ enum heap_guard_limit heap_guard_limit(void)
     return HEAP_LIMIT_NONE;
 }
 
+void heap_count_mapping(int sign)
+{
+    atomic_fetch_add_explicit(&hp.guarded_live, sign, memory_order_relaxed);
+}
+
 long heap_marked_bytes(void)
 {
     return atomic_load_explicit(&hp.marked_bytes, memory_order_relaxed);

@@ -109,6 +109,10 @@ void heap_foreach(void (*fn)(struct wd_block *b, void *arg), void *arg);
  * freed. heap_marked_bytes is that memory now. */
 enum heap_guard_limit { HEAP_LIMIT_NONE, HEAP_LIMIT_MAPS, HEAP_LIMIT_MEMORY };
 enum heap_guard_limit heap_guard_limit(void);
+
+/* A mapping ward made outside the heap's own (a coroutine stack's guard
+ * page by mprotect) counts against the kernel's map budget too. */
+void heap_count_mapping(int sign);
 long heap_marked_bytes(void);
 
 void heap_atfork_prepare(void);

@@ -340,6 +340,12 @@ static void describe_other(fmt_t *f, uintptr_t a)
             return;
         }
     }
+    uint32_t coro = coro_holding(a);
+    if (coro) {
+        fmt_str(f, " is on the stack of ");
+        coro_describe(f, coro);
+        return;
+    }
     struct sym_frame unused[SYM_MAX_INLINE];
     if (!rp.sym)
         lookup(0, unused);              /* opens the symbolizer, on the report stack */

@@ -43,8 +43,8 @@ WD_EXPORT void *make_fcontext(void *sp, size_t size, void (*fn)(transfer_t))
     resolve();
     if (wd_state == WD_ACTIVE && sp && size && (uintptr_t)sp >= size) {
         wd_tls.in_ward++;
-        coro_create(NULL, (char *)sp - size, size,
-                    stacks_capture(__builtin_return_address(0)));
+        coro_ends_with_stack(coro_create(NULL, (char *)sp - size, size,
+                                         stacks_capture(__builtin_return_address(0))));
         wd_tls.in_ward--;
     }
     return real_make(sp, size, fn);

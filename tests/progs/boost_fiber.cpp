@@ -3,7 +3,11 @@
 // yield, main frees that block meanwhile, and the fiber writes it on its
 // 501st run. "protected" takes the fiber's stack from mmap (with boost's
 // own guard page) instead of malloc. "deep N" recurses N frames of half a
-// kilobyte on a 64 KiB fiber stack.
+// kilobyte on a 64 KiB fiber stack ("deep-protected N": on an mmap'd one).
+// "loop N" makes, runs and drops N fibers one after the other; "many N"
+// keeps N alive and switches between them. "leak" loses a block in a
+// fiber that then finishes. "migrate" resumes a fiber on another thread,
+// where it writes a block another fiber freed on the main thread.
 #include <boost/context/fiber.hpp>
 #include <boost/context/fixedsize_stack.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
@@ -11,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace ctx = boost::context;
@@ -29,23 +34,123 @@ __attribute__((noinline)) static void use_late(char *held)
     held[0] = 'X';
 }
 
+__attribute__((noinline)) static char *lose(std::size_t n)
+{
+    char *p = static_cast<char *>(std::malloc(n));
+    std::memset(p, 1, n);
+    return p;
+}
+
+template <class Stack>
+static int deep_on(Stack stack, int depth)
+{
+    ctx::fiber f(std::allocator_arg, stack, [&](ctx::fiber &&sink) {
+        std::printf("deep %d\n", deep(depth));
+        return std::move(sink);
+    });
+    f = std::move(f).resume();
+    std::puts("done");
+    return 0;
+}
+
+static int loop(int n)
+{
+    long sum = 0;
+    for (int i = 0; i < n; i++) {
+        ctx::fiber f(std::allocator_arg, ctx::fixedsize_stack(64 * 1024), [&](ctx::fiber &&sink) {
+            for (int k = 0; k < 5; k++) {
+                std::string s(50 + k, 'x');
+                sink = std::move(sink).resume();
+                sum += (long)s.size();
+            }
+            return std::move(sink);
+        });
+        while (f)
+            f = std::move(f).resume();
+    }
+    std::printf("loop %ld\n", sum);
+    return 0;
+}
+
+static int many(int n)
+{
+    long sum = 0;
+    std::vector<ctx::fiber> fs;
+    for (int i = 0; i < n; i++)
+        fs.emplace_back(std::allocator_arg, ctx::fixedsize_stack(16 * 1024),
+                        [&sum, i](ctx::fiber &&sink) {
+                            std::vector<int> v(i % 100 + 1, i);
+                            for (int k = 0; k < 3; k++) {
+                                sink = std::move(sink).resume();
+                                sum += (long)v.size();
+                            }
+                            return std::move(sink);
+                        });
+    for (int r = 0; r < 4; r++)
+        for (auto &f : fs)
+            if (f)
+                f = std::move(f).resume();
+    std::printf("many %ld\n", sum);
+    return 0;
+}
+
+static int leak()
+{
+    ctx::fiber f(std::allocator_arg, ctx::fixedsize_stack(64 * 1024), [](ctx::fiber &&sink) {
+        lose(77);
+        sink = std::move(sink).resume();
+        return std::move(sink);
+    });
+    while (f)
+        f = std::move(f).resume();
+    std::puts("fiber done");
+    return 0;
+}
+
+static int migrate()
+{
+    shared = static_cast<char *>(std::malloc(40));
+    ctx::fiber writer(std::allocator_arg, ctx::fixedsize_stack(64 * 1024), [](ctx::fiber &&s) {
+        char *mine = shared;
+        s = std::move(s).resume();
+        use_late(mine);                 // on the second thread
+        s = std::move(s).resume();
+        return std::move(s);
+    });
+    ctx::fiber freer(std::allocator_arg, ctx::fixedsize_stack(64 * 1024), [](ctx::fiber &&s) {
+        std::free(shared);
+        s = std::move(s).resume();
+        return std::move(s);
+    });
+    writer = std::move(writer).resume();
+    freer = std::move(freer).resume();
+    std::thread t([&] { writer = std::move(writer).resume(); });
+    t.join();
+    writer = std::move(writer).resume();
+    freer = std::move(freer).resume();
+    std::puts("migrated");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
     bool held = !std::strcmp(what, "held");
     long sum = 0;
     std::vector<std::string> log;
-    if (!std::strcmp(what, "deep")) {
-        int depth = argc > 2 ? std::atoi(argv[2]) : 10;
-        ctx::fiber f(std::allocator_arg, ctx::fixedsize_stack(64 * 1024),
-                     [&](ctx::fiber &&sink) {
-                         std::printf("deep %d\n", deep(depth));
-                         return std::move(sink);
-                     });
-        f = std::move(f).resume();
-        std::puts("done");
-        return 0;
-    }
+    int n = argc > 2 ? std::atoi(argv[2]) : 10;
+    if (!std::strcmp(what, "deep"))
+        return deep_on(ctx::fixedsize_stack(64 * 1024), n);
+    if (!std::strcmp(what, "deep-protected"))
+        return deep_on(ctx::protected_fixedsize_stack(64 * 1024), n);
+    if (!std::strcmp(what, "loop"))
+        return loop(n);
+    if (!std::strcmp(what, "many"))
+        return many(n);
+    if (!std::strcmp(what, "leak"))
+        return leak();
+    if (!std::strcmp(what, "migrate"))
+        return migrate();
     auto body = [&](ctx::fiber &&sink) {
         for (int i = 0; i < 1000; i++) {
             std::string s(100 + i % 50, (char)('a' + i % 26));

@@ -27,4 +27,37 @@ expect_report stack-overflow
 expect_err "in thread T0 \\(main\\), coroutine 1$"
 expect_err "^coroutine 1 ran off its [0-9]+-byte stack"
 expect_frame "ERROR: stack-overflow" "deep(int)"
+
+# boost's protected stacks are mmap'd with a guard page of boost's own at
+# the bottom: running into it is the same stack-overflow.
+ward_run -- "$TMP/boost_fiber" deep-protected 1000
+expect_rc 23
+expect_report stack-overflow
+expect_err "is on the stack of coroutine 1$"
+expect_err "^coroutine 1 ran off its [0-9]+-byte stack .*in a guard page at its bottom$"
+
+# Fibers made and dropped one after the other, and 40,000 alive at once:
+# as without ward (each has a guard page; past a share of the kernel's
+# mapping budget they are guard markers, which split no mapping).
+same_as_plain "$TMP/boost_fiber" loop 5000
+expect_out "^loop 1300000$"
+same_as_plain "$TMP/boost_fiber" many 40000
+expect_out "^many 6060000$"
+
+# A fiber ends when boost frees its stack: its leak is reported then.
+ward_run --coro_leaks=1 --stats=1 -- "$TMP/boost_fiber" leak
+expect_rc 23
+expect_err "coroutine 1 finished without freeing blocks that nothing points to any more"
+expect_err "^  coroutine 1 +finished "
+expect_err "^allocated by thread T0 \\(main\\), coroutine 1 at:$"
+expect_err "^    #0 0x[0-9a-f]+ in lose\\(unsigned long\\) "
+
+# Resumed on another thread, the fiber that writes a block freed on the
+# main thread is the one named, when it yields there.
+ward_run -- "$TMP/boost_fiber" migrate
+expect_rc 23
+expect_report use-after-free
+expect_err "\\(write found when coroutine 1 yielded\\) in thread T1, coroutine 1$"
+expect_err "^coroutine 1 was suspended when coroutine 2 freed the block"
+expect_out "^migrated$"
 pass

@@ -1,11 +1,12 @@
 /* dynsym_lookup against dlsym: in every loaded object, the exported
- * definitions dlsym finds there (libc's malloc, libm's cos, the test's
- * own function) are the ones ward's reading of the hash tables finds, and
- * names an object only uses, or lacks, are not found in it. */
+ * definitions dlsym finds there (libc's malloc, the default version of
+ * __libc_start_main, libgcc's unwinder, the test's own function) are the
+ * ones ward's reading of the hash tables finds, and names an object only
+ * uses, or lacks, are not found in it. (Indirect functions, as libm's cos,
+ * are left out by design.) */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <link.h>
-#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,8 +22,8 @@ __attribute__((visibility("default"))) int ward_test_exported(void);
 int ward_test_exported(void) { return 1; }
 
 static const char *const names[] = {
-    "malloc", "free", "cos", "dl_iterate_phdr", "ward_test_exported",
-    "no_such_symbol_anywhere", "_Znwm", "__libc_start_main",
+    "malloc", "free", "qsort", "dl_iterate_phdr", "ward_test_exported",
+    "no_such_symbol_anywhere", "_Znwm", "__libc_start_main", "_Unwind_Backtrace",
 };
 
 struct seen {
@@ -68,10 +69,9 @@ static void test_against_dlsym(void **state)
 {
     struct seen s = { 0 };
     (void)state;
-    assert_true(cos(0.0) == 1.0);
     dl_iterate_phdr(visit, &s);
     assert_true(s.objects >= 3);
-    assert_true(s.found >= 3);          /* malloc, free, cos at least */
+    assert_true(s.found >= 4);          /* libc's malloc, free, qsort, __libc_start_main */
 }
 
 int main(void)
