@@ -384,20 +384,12 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
 
 /* ---- switching ---- */
 
-/* Runs, as coroutine c yields at epoch now, the poison check of the blocks
- * freed on this thread while it ran (only it ran here then: a write shows
- * its own use after free) and while it was suspended (its remembered
- * suspensions up to number nsusp, counted from 1): a write it made to one
- * of them since shows there, and it is the likely writer. Not only the
- * last suspension: schedulers that switch through a scheduler coroutine
- * (GNU Pth) make the free and the write straddle several. The log is in
- * epoch order, so the walk back through it stops at the oldest interval. */
-/* The frees of one thread's log that fall in one of the k intervals
- * [from, to), newest first, back to the oldest interval. Entries are
- * appended in their thread's epoch order. */
+/* The frees of one thread's log that fall in one of the intervals
+ * [from[j], to[j]) for j from j0 to k, newest first, back to the oldest
+ * interval. Entries are appended in their thread's epoch order. */
 static void check_log(struct free_log *log, const uint32_t *from, const uint32_t *to,
-                      unsigned k, uint32_t now, uint32_t oldest, uint32_t found_stack,
-                      bool unseen)
+                      unsigned j0, unsigned k, uint32_t now, uint32_t oldest,
+                      uint32_t found_stack, bool unseen)
 {
     unsigned next = atomic_load_explicit(&log->next, memory_order_acquire);
     unsigned first = next > FREE_LOG ? next - FREE_LOG : 0;
@@ -406,7 +398,7 @@ static void check_log(struct free_log *log, const uint32_t *from, const uint32_t
         uint32_t epoch = atomic_load_explicit(&log->e[i % FREE_LOG].epoch, memory_order_relaxed);
         if (now - epoch > oldest)
             break;
-        for (unsigned j = 0; j < k; j++)
+        for (unsigned j = j0; j < k; j++)
             if (epoch - from[j] < to[j] - from[j]) {
                 core_check_freed(user, epoch, found_stack, unseen);
                 break;
@@ -414,6 +406,14 @@ static void check_log(struct free_log *log, const uint32_t *from, const uint32_t
     }
 }
 
+/* Runs, as coroutine c yields at epoch now, the poison check of the blocks
+ * freed on this thread while it ran (only it ran here then: a write shows
+ * its own use after free) and, on any thread, while it was suspended (its
+ * remembered suspensions up to number nsusp, counted from 1): a write it
+ * made to one of them since shows there, and it is the likely writer. Not
+ * only the last suspension: schedulers that switch through a scheduler
+ * coroutine (GNU Pth) make the free and the write straddle several; and a
+ * coroutine may be resumed on another thread than the one that freed. */
 static void check_frees_while_suspended(struct wd_coro *c, unsigned nsusp, uint32_t now,
                                         uint32_t found_stack, bool unseen)
 {
@@ -433,14 +433,15 @@ static void check_frees_while_suspended(struct wd_coro *c, unsigned nsusp, uint3
                 oldest = now - s->from;
         }
     }
+    if (flog)
+        check_log(flog, from, to, 0, k, now, oldest, found_stack, unseen);
     uint32_t nlogs = atomic_load_explicit(&co.nlogs, memory_order_acquire);
     for (uint32_t l = 0; l < nlogs; l++) {
         struct free_log *log = __atomic_load_n(&co.logs[l], __ATOMIC_ACQUIRE);
-        if (log && now - atomic_load_explicit(&log->newest, memory_order_relaxed) <= oldest)
-            check_log(log, from, to, k, now, oldest, found_stack, unseen);
+        if (log && log != flog &&
+            now - atomic_load_explicit(&log->newest, memory_order_relaxed) <= oldest)
+            check_log(log, from, to, 1, k, now, oldest, found_stack, unseen);
     }
-    if (flog && atomic_load_explicit(&co.nlogs, memory_order_relaxed) >= MAX_LOGS)
-        check_log(flog, from, to, k, now, oldest, found_stack, unseen);
 }
 
 /* How ward learns of a switch: from the switch itself, afterwards by the
