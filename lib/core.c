@@ -153,10 +153,15 @@ static void check_redzones(const struct wd_block *b, const char *op, uint32_t st
 }
 
 /* The slot held a freed block: its poison must be intact. */
+/* A free epoch that says the block's damage was reported already, as a
+ * coroutine yielded (see core_check_freed). */
+#define EPOCH_REPORTED UINT32_MAX
+
 static void check_reuse(const struct wd_block *b, uint32_t stack)
 {
     struct pat_damage d;
-    if (b->m->state == BS_QUAR && !(b->m->flags & BF_INTERNAL) && pat_check_poison(b, &d))
+    if (b->m->state == BS_QUAR && !(b->m->flags & BF_INTERNAL) &&
+        b->m->free_epoch != EPOCH_REPORTED && pat_check_poison(b, &d))
         report_damage(b, &d, WK_USE_AFTER_FREE, "write found when the memory was reused", stack,
                       false);
 }
@@ -741,7 +746,7 @@ static void check_at_exit(struct wd_block *b, void *arg)
     if (b->m->flags & BF_INTERNAL)
         return;
     if (b->m->state == BS_QUAR) {
-        if (pat_check_poison(b, &d))
+        if (b->m->free_epoch != EPOCH_REPORTED && pat_check_poison(b, &d))
             keep(b, &d, WK_USE_AFTER_FREE);
     } else if (b->m->state == BS_LIVE && pat_check_redzones(b, &d)) {
         /* The block below is reported for its own damage, on its turn. */
@@ -772,12 +777,22 @@ void core_report_found(uint32_t stack)
 
 /* ---- coroutines ---- */
 
+/* Still the block freed at epoch, in quarantine: another thread may evict
+ * it and place a block there at any time, whose writes are not writes
+ * after free. */
+static bool still_freed(const struct wd_meta *m, uint32_t epoch)
+{
+    return atomic_load_explicit((_Atomic uint8_t *)&m->state, memory_order_acquire) ==
+               BS_QUAR &&
+           __atomic_load_n(&m->free_epoch, __ATOMIC_ACQUIRE) == epoch;
+}
+
 void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t found_stack, bool unseen)
 {
     struct wd_block b;
     struct pat_damage d;
-    if (!heap_find((void *)user, &b) || blk_user(&b) != user || b.m->state != BS_QUAR ||
-        b.m->free_epoch != epoch || (b.m->flags & BF_INTERNAL) || !pat_check_poison(&b, &d))
+    if (!heap_find((void *)user, &b) || blk_user(&b) != user || !still_freed(b.m, epoch) ||
+        (b.m->flags & BF_INTERNAL) || !pat_check_poison(&b, &d) || !still_freed(b.m, epoch))
         return;
     char op[128];
     fmt_t f;
@@ -792,8 +807,10 @@ void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t found_stack, bool
         fmt_str(&f, " yielded");
     }
     report_damage(&b, &d, WK_USE_AFTER_FREE, fmt_cstr(&f), found_stack, !unseen);
-    /* Reported once: poison it again so later checks pass. */
-    pat_poison(&b);
+    /* Reported once: later checks pass it by. Not by poisoning it again,
+     * which would write into a block placed there meanwhile; a free epoch
+     * is not read again before the slot's next free sets it. */
+    __atomic_store_n(&b.m->free_epoch, EPOCH_REPORTED, __ATOMIC_RELEASE);
 }
 
 void core_report_stack_overflow(uintptr_t addr, void *ucontext, uintptr_t stack_block,
@@ -830,10 +847,14 @@ static void coro_leaks_here(void *arg)
 }
 
 /* Called as the coroutine ends, on its stack, which may be small: the scan
- * runs on one of ward's own. */
+ * runs on one of ward's own. One at a time: the scan's marks and the
+ * report that reads them are shared (fibers end on several threads). */
 void core_coro_leaks(uint32_t coro, uintptr_t stack_lo, uintptr_t stack_hi)
 {
+    static wd_lock one;
     __builtin_unwind_init();
     struct coro_leaks a = { coro, stack_lo, stack_hi, prim_live_sp() };
+    prim_lock(&one);
     imem_run_on_stack(coro_leaks_here, &a);
+    prim_unlock(&one);
 }

@@ -28,7 +28,9 @@
 #define CHUNK       (1u << CHUNK_SHIFT)
 #define MAX_CHUNKS  4096
 #define FREE_LOG    1024            /* frees remembered per thread */
-#define STACK_HASH  (1u << 17)
+#define STACK_BITS  17
+#define STACK_HASH  (1u << STACK_BITS)
+#define STACK_TOMB  ((uintptr_t)1)  /* a freed stack block's slot, for reuse */
 #define STACK_PROBE 256             /* a full neighbourhood: the block goes unnamed */
 #define FOREIGN_MAX (1u << 16)
 
@@ -114,22 +116,37 @@ static struct wd_coro *record(uint32_t id)
 
 static uint32_t stack_slot(uintptr_t block)
 {
-    return (uint32_t)((block >> 4) * 0x9E3779B97F4A7C15ull >> 48) & (STACK_HASH - 1);
+    return (uint32_t)((block >> 4) * 0x9E3779B97F4A7C15ull >> (64 - STACK_BITS));
 }
 
-/* Entries are never removed, and a new one publishes its block after its
- * coroutine, so readers (the fault handler among them) take no lock. The
- * entry names the newest coroutine with a stack in the block; each names
- * the one before it (a scheduler may carve many stacks from one block).
- * Called with co.lock held. */
-static void stacks_put(uintptr_t block, uint32_t coro)
+/* A new entry publishes its block after its coroutine, and a freed
+ * block's entry becomes a tombstone that a later one may take, so readers
+ * (the fault handler among them) take no lock. The entry names the newest
+ * coroutine with a stack in the block; each names the one before it (a
+ * scheduler may carve many stacks from one block). False when the
+ * block's neighbourhood of the table is full. Called with co.lock held. */
+static bool stacks_put(uintptr_t block, uint32_t coro)
 {
-    for (uint32_t i = stack_slot(block), k = 0; k < STACK_PROBE; k++, i = (i + 1) & (STACK_HASH - 1))
-        if (co.stacks[i].block == block || co.stacks[i].block == 0) {
-            __atomic_store_n(&co.stacks[i].coro, coro, __ATOMIC_RELEASE);
-            __atomic_store_n(&co.stacks[i].block, block, __ATOMIC_RELEASE);
+    uint32_t i = stack_slot(block), room = UINT32_MAX;
+    for (uint32_t k = 0; k < STACK_PROBE; k++, i = (i + 1) & (STACK_HASH - 1)) {
+        uintptr_t b = co.stacks[i].block;
+        if (b == block) {
+            room = i;
             break;
         }
+        if (b == STACK_TOMB && room == UINT32_MAX)
+            room = i;
+        if (b == 0) {
+            if (room == UINT32_MAX)
+                room = i;
+            break;
+        }
+    }
+    if (room == UINT32_MAX)
+        return false;
+    __atomic_store_n(&co.stacks[room].coro, coro, __ATOMIC_RELEASE);
+    __atomic_store_n(&co.stacks[room].block, block, __ATOMIC_RELEASE);
+    return true;
 }
 
 static uint32_t stacks_get_coro(uintptr_t block)
@@ -142,6 +159,20 @@ static uint32_t stacks_get_coro(uintptr_t block)
             break;
     }
     return 0;
+}
+
+/* The block was freed: its entry may go. Called with co.lock held. */
+static void stacks_drop(uintptr_t block)
+{
+    for (uint32_t i = stack_slot(block), k = 0; k < STACK_PROBE; k++, i = (i + 1) & (STACK_HASH - 1)) {
+        uintptr_t b = co.stacks[i].block;
+        if (b == block) {
+            __atomic_store_n(&co.stacks[i].block, STACK_TOMB, __ATOMIC_RELEASE);
+            return;
+        }
+        if (b == 0)
+            return;
+    }
 }
 
 /* The coroutines with a stack in the block at user, newest first. Links
@@ -177,13 +208,22 @@ enum guard_kind { GK_MPROTECT, GK_MARKER, GK_MPROTECT_HEAP };
 
 static _Atomic long mprotected;     /* GK_MPROTECT guards in place */
 
-static bool guard_page(struct wd_coro *c, uintptr_t g)
+static long mprotect_share(void)
 {
-    if (atomic_load(&mprotected) < prim_max_map_count() / 16 &&
-        prim_protect_none((void *)g, WD_PAGE)) {
+    static long share;
+    if (!share)
+        share = prim_max_map_count() / 16;
+    return share;
+}
+
+/* painted: the program wrote its own bytes at the bottom of the stack (a
+ * pattern, to measure the stack's use): a marker would lose them. */
+static bool guard_page(struct wd_coro *c, uintptr_t g, bool painted)
+{
+    if (atomic_load(&mprotected) < mprotect_share() && prim_protect_none((void *)g, WD_PAGE)) {
         atomic_fetch_add(&mprotected, 1);
         c->guard_kind = GK_MPROTECT;
-    } else if (wd_opt.guard_markers && prim_mark((void *)g, WD_PAGE)) {
+    } else if (!painted && wd_opt.guard_markers && prim_mark((void *)g, WD_PAGE)) {
         c->guard_kind = GK_MARKER;
     } else if (heap_guard_limit() != HEAP_LIMIT_MAPS && prim_protect_none((void *)g, WD_PAGE)) {
         heap_count_mapping(1);
@@ -241,11 +281,11 @@ static void protect_stack(struct wd_coro *c, struct wd_block *b, bool inherit_pi
     b->m->flags |= BF_PINNED | BF_CORO_STACK;
     if (c->pinned)
         pins_add(c->stack_block, c->make_stack);
-    uintptr_t g = WD_ALIGN_UP(hi - lo > BOTTOM_BYTES && bottom_in_use(lo) ? lo + BOTTOM_BYTES : lo,
-                              WD_PAGE);
+    bool painted = hi - lo > BOTTOM_BYTES && bottom_in_use(lo);
+    uintptr_t g = WD_ALIGN_UP(painted ? lo + BOTTOM_BYTES : lo, WD_PAGE);
     if (g + 2 * WD_PAGE > hi)
         return;                             /* too small to spare a page */
-    if (!guard_page(c, g))
+    if (!guard_page(c, g, painted))
         report_warning_once("too many guarded blocks for the kernel's limit on mappings "
                             "(vm.max_map_count); new coroutine stacks are not guarded");
 }
@@ -269,9 +309,38 @@ static bool own_stack_block(const struct wd_coro *c, struct wd_block *b)
  * context is being remade); they, and those whose block was freed, leave
  * the list, the pin ward put on the block going to the new one. Then its
  * stack is protected. */
+static void finish(struct wd_coro *c);
+
+/* Coroutines that end with their stack (boost.context's) and whose stack
+ * is freed, unmapped, or taken by a new coroutine (a pool's stack reused)
+ * have ended. */
+#define ENDED_MAX 16
+struct ended {
+    uint32_t id[ENDED_MAX];
+    unsigned n;
+};
+
+static void note_end(struct ended *e, const struct wd_coro *c)
+{
+    if (c->ends_with_stack && atomic_load(&c->state) != CORO_EXITED && e->n < ENDED_MAX)
+        e->id[e->n++] = c->id;
+}
+
+/* Outside co.lock: finishing may scan for leaks (coro_leaks=1). */
+static void end_all(const struct ended *e)
+{
+    for (unsigned i = 0; i < e->n; i++) {
+        struct wd_coro *c = coro_get(e->id[i]);
+        int state = c ? atomic_load(&c->state) : CORO_EXITED;
+        if (state != CORO_EXITED && atomic_compare_exchange_strong(&c->state, &state, CORO_EXITED))
+            finish(c);
+    }
+}
+
 static void guard_stack(struct wd_coro *c)
 {
     struct wd_block b;
+    struct ended ended = { .n = 0 };
     bool inherit_pin = false;
     if (!stack_block_of(c, &b))
         return;
@@ -287,52 +356,144 @@ static void guard_stack(struct wd_coro *c)
             atomic_store(&p->stack_freed, true);
             inherit_pin |= p->pinned && !freed;
             p->pinned = false;
+            note_end(&ended, p);
         } else {
             __atomic_store_n(link, p->id, __ATOMIC_RELEASE);
             link = &p->older;
         }
     }
     __atomic_store_n(link, 0, __ATOMIC_RELEASE);
-    stacks_put(user, c->id);
+    bool named = stacks_put(user, c->id);
     prim_unlock(&co.lock);
+    end_all(&ended);
+    if (!named) {
+        /* Out of room in the table: found by its range instead (see
+         * add_foreign), unguarded, since its free would go unseen. */
+        c->stack_block = 0;
+        return;
+    }
     protect_stack(c, &b, inherit_pin);
 }
 
 static bool runs_on(const struct wd_coro *c, uintptr_t sp);
 
-/* A coroutine on a stack outside the heap joins the list of them; those
- * whose stacks it overlaps (the memory was unmapped and mapped again, or
- * the context is remade) no longer run there, and they and the finished
- * ones leave it. Readers take no lock: one that races a removal may miss
- * a coroutine once, as if ward had not seen the switch. */
+/* Live coroutines on stacks outside the heap, in order of their stacks'
+ * addresses (stacks there do not overlap: a new one ends those it
+ * overlaps). Readers take no lock and binary-search the list; one that
+ * races a change may miss a coroutine once, as if ward had not seen the
+ * switch, but never takes a wrong one (runs_on checks the range). */
+static uintptr_t foreign_lo(uint32_t i)
+{
+    const struct wd_coro *c = coro_get(__atomic_load_n(&co.foreign[i], __ATOMIC_ACQUIRE));
+    return c ? c->stack_lo : 0;
+}
+
+/* The first index whose stack starts above lo, in a list of n. */
+static uint32_t foreign_after(uintptr_t lo, uint32_t n)
+{
+    uint32_t a = 0, b = n;
+    while (a < b) {
+        uint32_t mid = a + (b - a) / 2;
+        if (foreign_lo(mid) <= lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a;
+}
+
+static void foreign_remove(uint32_t i, uint32_t *n)
+{
+    memmove(&co.foreign[i], &co.foreign[i + 1], (*n - i - 1) * sizeof *co.foreign);
+    atomic_store(&co.nforeign, --*n);
+}
+
+/* Drops the finished and freed ones; run when the list has doubled since,
+ * so that its cost is spread over the additions. Called locked. */
+static void foreign_compact(uint32_t *n)
+{
+    static uint32_t last = 64;
+    if (*n < 2 * last)
+        return;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < *n; i++) {
+        struct wd_coro *p = coro_get(co.foreign[i]);
+        if (p && !stack_dead(p))
+            __atomic_store_n(&co.foreign[k++], co.foreign[i], __ATOMIC_RELEASE);
+    }
+    atomic_store(&co.nforeign, *n = k);
+    last = k > 64 ? k : 64;
+}
+
 static void add_foreign(struct wd_coro *c)
 {
     struct wd_thread *t = wd_tls.self;
+    struct ended ended = { .n = 0 };
     if (t && c->stack_lo >= t->stack_lo && c->stack_hi <= t->stack_hi)
         atomic_store(&co.on_thread_stacks, true);
     prim_lock(&co.lock);
     if (!co.foreign)
-        co.foreign = imem_alloc(FOREIGN_MAX * sizeof *co.foreign);
+        __atomic_store_n(&co.foreign, imem_alloc(FOREIGN_MAX * sizeof *co.foreign),
+                         __ATOMIC_RELEASE);
     uint32_t n = atomic_load(&co.nforeign);
-    for (uint32_t i = 0; i < n;) {
-        struct wd_coro *p = coro_get(co.foreign[i]);
-        bool overlaps = p && p->stack_lo < c->stack_hi && c->stack_lo < p->stack_hi;
-        if (overlaps)
+    if (co.foreign)
+        foreign_compact(&n);
+    /* The ones it overlaps: the one starting at or below it, and those
+     * starting inside it. */
+    uint32_t at = co.foreign ? foreign_after(c->stack_lo, n) : 0;
+    if (at > 0)
+        at--;
+    while (co.foreign && at < n) {
+        struct wd_coro *p = coro_get(co.foreign[at]);
+        if (p && p->stack_lo >= c->stack_hi)
+            break;
+        if (p && p->stack_lo < c->stack_hi && c->stack_lo < p->stack_hi) {
             atomic_store(&p->stack_freed, true);
-        if (!p || overlaps || stack_dead(p)) {
-            __atomic_store_n(&co.foreign[i], co.foreign[n - 1], __ATOMIC_RELEASE);
-            atomic_store(&co.nforeign, --n);
+            note_end(&ended, p);
+            foreign_remove(at, &n);
         } else {
-            i++;
+            at++;
         }
     }
     if (co.foreign && n < FOREIGN_MAX) {
-        __atomic_store_n(&co.foreign[n], c->id, __ATOMIC_RELEASE);
+        uint32_t i = foreign_after(c->stack_lo, n);
+        memmove(&co.foreign[i + 1], &co.foreign[i], (n - i) * sizeof *co.foreign);
+        __atomic_store_n(&co.foreign[i], c->id, __ATOMIC_RELEASE);
         atomic_store(&co.nforeign, n + 1);
     } else {
         atomic_store(&co.foreign_full, true);
     }
     prim_unlock(&co.lock);
+    end_all(&ended);
+}
+
+/* A range the program unmapped: the coroutines whose stacks were there
+ * have no stack any more (boost's protected stacks end so). */
+void coro_unmapped(uintptr_t lo, uintptr_t hi)
+{
+    struct ended ended = { .n = 0 };
+    if (!atomic_load_explicit(&co.used, memory_order_relaxed) || !co.foreign)
+        return;
+    prim_lock(&co.lock);
+    uint32_t n = atomic_load(&co.nforeign), at = foreign_after(lo, n);
+    if (at > 0)
+        at--;
+    while (at < n) {
+        struct wd_coro *p = coro_get(co.foreign[at]);
+        if (p && p->stack_lo >= hi)
+            break;
+        if (p && p->stack_lo < hi && lo < p->stack_hi) {
+            atomic_store(&p->stack_freed, true);
+            note_end(&ended, p);
+            foreign_remove(at, &n);
+        } else {
+            at++;
+        }
+    }
+    prim_unlock(&co.lock);
+    if (ended.n)
+        atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
+    end_all(&ended);
 }
 
 void coro_ends_with_stack(uint32_t id)
@@ -549,14 +710,12 @@ static uint32_t on_heap_stack(uintptr_t sp)
 
 static uint32_t on_foreign_stack(uintptr_t sp)
 {
-    uint32_t *list = __atomic_load_n(&co.foreign, __ATOMIC_ACQUIRE);
     uint32_t n = atomic_load_explicit(&co.nforeign, memory_order_acquire);
-    for (uint32_t i = 0; list && i < n; i++) {
-        uint32_t id = __atomic_load_n(&list[i], __ATOMIC_ACQUIRE);
-        if (runs_on(coro_get(id), sp))
-            return id;
-    }
-    return 0;
+    if (!__atomic_load_n(&co.foreign, __ATOMIC_ACQUIRE) || n == 0)
+        return 0;
+    uint32_t at = foreign_after(sp, n);
+    uint32_t id = at ? __atomic_load_n(&co.foreign[at - 1], __ATOMIC_ACQUIRE) : 0;
+    return runs_on(coro_get(id), sp) ? id : 0;
 }
 
 static uint32_t on_any_stack(uintptr_t sp)
@@ -815,23 +974,23 @@ void coro_exit(uint32_t id)
 
 void coro_stack_freed(uintptr_t user)
 {
-    uint32_t ended[8];
-    unsigned nended = 0;
     bool any = false;
     for (struct wd_coro *c = first_in(user); c; c = next_in(c)) {
         unguard(c);
         atomic_store(&c->stack_freed, true);
-        if (c->ends_with_stack && atomic_load(&c->state) != CORO_EXITED && nended < 8)
-            ended[nended++] = c->id;
         any = true;
     }
-    if (any)
-        atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
-    for (unsigned i = 0; i < nended; i++) {
-        struct wd_coro *c = coro_get(ended[i]);
-        atomic_store(&c->state, CORO_EXITED);
-        finish(c);
+    if (!any)
+        return;
+    atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
+    for (struct wd_coro *c = first_in(user); c; c = next_in(c)) {
+        struct ended one = { .n = 0 };
+        note_end(&one, c);
+        end_all(&one);
     }
+    prim_lock(&co.lock);
+    stacks_drop(user);
+    prim_unlock(&co.lock);
 }
 
 uintptr_t coro_next_guard(uintptr_t user, uintptr_t from, uintptr_t end, uintptr_t *hi)
@@ -894,9 +1053,22 @@ uint32_t coro_explain(fmt_t *f, uint32_t free_ctx, uint32_t free_epoch, uint32_t
     return 0;
 }
 
-bool coro_stack_note(fmt_t *f, uintptr_t user)
+/* The newest coroutine that had its stack in the block at user: from the
+ * table while the block is live, by a search once it was freed. */
+static struct wd_coro *stack_owner(uintptr_t user)
 {
     struct wd_coro *c = first_in(user);
+    for (uint32_t id = atomic_load(&co.count) - 1; !c && id > 0; id--) {
+        struct wd_coro *p = coro_get(id);
+        if (p && p->stack_block == user)
+            c = p;
+    }
+    return c;
+}
+
+bool coro_stack_note(fmt_t *f, uintptr_t user)
+{
+    struct wd_coro *c = stack_owner(user);
     if (!c)
         return false;
     fmt_str(f, "the block was the stack of ");

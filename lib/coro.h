@@ -124,6 +124,9 @@ void coro_note_free(uintptr_t user, uint32_t epoch);
 /* The stack block was freed: give its guard pages back. */
 void coro_stack_freed(uintptr_t user);
 
+/* The program unmapped [lo, hi): coroutine stacks there are gone. */
+void coro_unmapped(uintptr_t lo, uintptr_t hi);
+
 /* For the leak scanner: the lowest guard page, of the coroutine stacks in
  * the block at user, that ends above from; returns its start (*hi its end),
  * or end if there is none below end. */

@@ -85,6 +85,27 @@ ward_run -- "$TMP/coro_paint"
 expect_rc 0
 expect_no_report
 expect_out "^untouched from the bottom: most$"
+# ... also once thousands of other stacks have guard pages.
+ward_run -- "$TMP/coro_paint" 5000
+expect_rc 0
+expect_no_report
+expect_out "^untouched from the bottom: most$"
+
+# A quarter of a million stacks freed under suspended coroutines: none of
+# their guard pages is left behind on the freed memory.
+build coro_abandon
+ward_run -- "$TMP/coro_abandon" 250000
+expect_rc 0
+expect_no_report
+expect_out "^abandoned 250000$"
+
+# Coroutine yields on one thread while other threads free and reuse
+# blocks quickly: their blocks' new contents are not writes after free.
+build coro_busy_threads
+ward_run --quarantine=4K -- "$TMP/coro_busy_threads" 300000
+expect_rc 0
+expect_no_report
+expect_out "^corrupted 0$"
 
 # Switches ward does not see (entered once with swapcontext, then
 # siglongjmp, as QEMU does): the stack pointer tells which coroutine runs.

@@ -6,14 +6,18 @@
 // kilobyte on a 64 KiB fiber stack ("deep-protected N": on an mmap'd one).
 // "loop N" makes, runs and drops N fibers one after the other; "many N"
 // keeps N alive and switches between them. "leak" loses a block in a
-// fiber that then finishes. "migrate" resumes a fiber on another thread,
-// where it writes a block another fiber freed on the main thread.
+// fiber that then finishes; "leak-pool N" loses one in each of N fibers
+// on stacks from a pool (reused, never freed), "leak-threads T N" in each
+// of N fibers on each of T threads. "migrate" resumes a fiber on another
+// thread, where it writes a block another fiber freed on the main thread.
 #include <boost/context/fiber.hpp>
 #include <boost/context/fixedsize_stack.hpp>
+#include <boost/context/pooled_fixedsize_stack.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
@@ -107,6 +111,42 @@ static int leak()
     return 0;
 }
 
+template <class Stack>
+static long lose_in_fibers(Stack stack, int n)
+{
+    long done = 0;
+    for (int i = 0; i < n; i++) {
+        ctx::fiber f(std::allocator_arg, stack, [](ctx::fiber &&sink) {
+            lose(33);
+            sink = std::move(sink).resume();
+            return std::move(sink);
+        });
+        while (f)
+            f = std::move(f).resume();
+        done++;
+    }
+    return done;
+}
+
+static int leak_pool(int n)
+{
+    ctx::pooled_fixedsize_stack pool(64 * 1024, 4);
+    std::printf("pool fibers %ld\n", lose_in_fibers(pool, n));
+    return 0;
+}
+
+static int leak_threads(int threads, int n)
+{
+    std::vector<std::thread> ts;
+    std::atomic<long> done{0};
+    for (int t = 0; t < threads; t++)
+        ts.emplace_back([&] { done += lose_in_fibers(ctx::fixedsize_stack(64 * 1024), n); });
+    for (auto &t : ts)
+        t.join();
+    std::printf("thread fibers %ld\n", done.load());
+    return 0;
+}
+
 static int migrate()
 {
     shared = static_cast<char *>(std::malloc(40));
@@ -149,6 +189,10 @@ int main(int argc, char **argv)
         return many(n);
     if (!std::strcmp(what, "leak"))
         return leak();
+    if (!std::strcmp(what, "leak-pool"))
+        return leak_pool(n);
+    if (!std::strcmp(what, "leak-threads"))
+        return leak_threads(n, argc > 3 ? std::atoi(argv[3]) : 10);
     if (!std::strcmp(what, "migrate"))
         return migrate();
     auto body = [&](ctx::fiber &&sink) {

@@ -2,7 +2,10 @@
  * was used: the stack is filled with a pattern before makecontext, and
  * afterwards the scheduler (not the coroutine) scans it from the bottom
  * for the first byte the coroutine changed. ward's guard page on that
- * stack must give way to the scan, and the pattern must survive it. */
+ * stack must give way to the scan, and the pattern must survive it, also
+ * after argv[1] other coroutines were made first (thousands of guard
+ * pages: past a share of the kernel's mapping budget ward uses guard
+ * markers, which would drop the painted bytes). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +27,22 @@ static void body(void)
     printf("sum %d\n", depth(20));
 }
 
-int main(void)
+static void idle(void)
 {
+}
+
+int main(int argc, char **argv)
+{
+    static void *kept[10000];
+    int others = argc > 1 ? atoi(argv[1]) : 0;
+    for (int i = 0; i < others && i < 10000; i++) {
+        static ucontext_t uc;
+        getcontext(&uc);
+        uc.uc_stack.ss_sp = kept[i] = malloc(16384);
+        uc.uc_stack.ss_size = 16384;
+        uc.uc_link = &main_uc;
+        makecontext(&uc, idle, 0);      /* made, never run, kept */
+    }
     unsigned char *stack = malloc(STACK);
     memset(stack, 0xAA, STACK);
     getcontext(&co_uc);

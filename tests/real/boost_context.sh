@@ -52,6 +52,23 @@ expect_err "^  coroutine 1 +finished "
 expect_err "^allocated by thread T0 \\(main\\), coroutine 1 at:$"
 expect_err "^    #0 0x[0-9a-f]+ in lose\\(unsigned long\\) "
 
+# Fibers end also when their stack goes back to a pool (reused, never
+# freed) or is unmapped (protected stacks), and on several threads at once:
+# one leak report per fiber.
+ward_run --coro_leaks=1 -- "$TMP/boost_fiber" leak-pool 20
+expect_rc 23
+expect_out "^pool fibers 20$"
+[ "$(grep -c 'finished without freeing' "$TMP/err")" -eq 20 ] ||
+    fail "not every fiber on a pooled stack was seen to finish"
+ward_run --stats=1 -- "$TMP/boost_fiber" protected
+expect_rc 0
+expect_err "^  coroutine 1 +finished "
+ward_run --coro_leaks=1 -- "$TMP/boost_fiber" leak-threads 4 50
+expect_rc 23
+expect_out "^thread fibers 200$"
+[ "$(grep -c '^==[0-9]*== ward: ERROR: leak of 33 bytes in 1 block' "$TMP/err")" -eq 200 ] ||
+    fail "fibers ending on four threads did not get one leak report each"
+
 # Resumed on another thread, the fiber that writes a block freed on the
 # main thread is the one named, when it yields there.
 ward_run -- "$TMP/boost_fiber" migrate
