@@ -849,12 +849,17 @@ static void coro_leaks_here(void *arg)
 /* Called as the coroutine ends, on its stack, which may be small: the scan
  * runs on one of ward's own. One at a time: the scan's marks and the
  * report that reads them are shared (fibers end on several threads). */
+static wd_lock coro_leaks_lock;
+
 void core_coro_leaks(uint32_t coro, uintptr_t stack_lo, uintptr_t stack_hi)
 {
-    static wd_lock one;
     __builtin_unwind_init();
     struct coro_leaks a = { coro, stack_lo, stack_hi, prim_live_sp() };
-    prim_lock(&one);
+    prim_lock(&coro_leaks_lock);
     imem_run_on_stack(coro_leaks_here, &a);
-    prim_unlock(&one);
+    prim_unlock(&coro_leaks_lock);
 }
+
+void core_atfork_prepare(void) { prim_lock(&coro_leaks_lock); }
+void core_atfork_parent(void)  { prim_unlock(&coro_leaks_lock); }
+void core_atfork_child(void)   { prim_lock_reset(&coro_leaks_lock); }
