@@ -153,15 +153,10 @@ static void check_redzones(const struct wd_block *b, const char *op, uint32_t st
 }
 
 /* The slot held a freed block: its poison must be intact. */
-/* A free epoch that says the block's damage was reported already, as a
- * coroutine yielded (see core_check_freed). */
-#define EPOCH_REPORTED UINT32_MAX
-
 static void check_reuse(const struct wd_block *b, uint32_t stack)
 {
     struct pat_damage d;
-    if (b->m->state == BS_QUAR && !(b->m->flags & BF_INTERNAL) &&
-        b->m->free_epoch != EPOCH_REPORTED && pat_check_poison(b, &d))
+    if (b->m->state == BS_QUAR && !(b->m->flags & BF_INTERNAL) && pat_check_poison(b, &d))
         report_damage(b, &d, WK_USE_AFTER_FREE, "write found when the memory was reused", stack,
                       false);
 }
@@ -746,7 +741,7 @@ static void check_at_exit(struct wd_block *b, void *arg)
     if (b->m->flags & BF_INTERNAL)
         return;
     if (b->m->state == BS_QUAR) {
-        if (b->m->free_epoch != EPOCH_REPORTED && pat_check_poison(b, &d))
+        if (pat_check_poison(b, &d))
             keep(b, &d, WK_USE_AFTER_FREE);
     } else if (b->m->state == BS_LIVE && pat_check_redzones(b, &d)) {
         /* The block below is reported for its own damage, on its turn. */
@@ -807,10 +802,16 @@ void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t found_stack, bool
         fmt_str(&f, " yielded");
     }
     report_damage(&b, &d, WK_USE_AFTER_FREE, fmt_cstr(&f), found_stack, !unseen);
-    /* Reported once: later checks pass it by. Not by poisoning it again,
-     * which would write into a block placed there meanwhile; a free epoch
-     * is not read again before the slot's next free sets it. */
-    __atomic_store_n(&b.m->free_epoch, EPOCH_REPORTED, __ATOMIC_RELEASE);
+    /* Reported once: poisoned again, so that later checks pass this write
+     * by and see the next one. The block is claimed for that, and placing
+     * a block in the slot waits for the claim (heap_place, while
+     * coroutines exist), so the poison never lands in a block placed
+     * there meanwhile. */
+    if (claim(b.m, BS_QUAR, BS_BUSY)) {
+        if (b.m->free_epoch == epoch)
+            pat_poison(&b);
+        publish(b.m, BS_QUAR);
+    }
 }
 
 void core_report_stack_overflow(uintptr_t addr, void *ucontext, uintptr_t stack_block,
@@ -841,25 +842,19 @@ static void coro_leaks_here(void *arg)
     wd_tls.in_ward++;
     world_stop();
     leaks_scan_coro(a->coro, a->stack_lo, a->stack_hi, a->sp);
-    world_resume();
+    /* Another coroutine ending on another thread waits to stop the world
+     * until this report has read the scan's marks. */
+    world_resume_threads();
     leaks_report_coro(a->coro);
+    world_release();
     wd_tls.in_ward--;
 }
 
 /* Called as the coroutine ends, on its stack, which may be small: the scan
- * runs on one of ward's own. One at a time: the scan's marks and the
- * report that reads them are shared (fibers end on several threads). */
-static wd_lock coro_leaks_lock;
-
+ * runs on one of ward's own. */
 void core_coro_leaks(uint32_t coro, uintptr_t stack_lo, uintptr_t stack_hi)
 {
     __builtin_unwind_init();
     struct coro_leaks a = { coro, stack_lo, stack_hi, prim_live_sp() };
-    prim_lock(&coro_leaks_lock);
     imem_run_on_stack(coro_leaks_here, &a);
-    prim_unlock(&coro_leaks_lock);
 }
-
-void core_atfork_prepare(void) { prim_lock(&coro_leaks_lock); }
-void core_atfork_parent(void)  { prim_unlock(&coro_leaks_lock); }
-void core_atfork_child(void)   { prim_lock_reset(&coro_leaks_lock); }

@@ -472,7 +472,10 @@ static void add_foreign(struct wd_coro *c)
 void coro_unmapped(uintptr_t lo, uintptr_t hi)
 {
     struct ended ended = { .n = 0 };
-    if (!atomic_load_explicit(&co.used, memory_order_relaxed) || !co.foreign)
+    /* A signal handler's munmap, its thread inside ward: left unseen
+     * rather than waiting for a lock the thread itself holds. */
+    if (!atomic_load_explicit(&co.used, memory_order_relaxed) || !co.foreign ||
+        prim_holds_locks())
         return;
     prim_lock(&co.lock);
     uint32_t n = atomic_load(&co.nforeign), at = foreign_after(lo, n);
@@ -523,6 +526,8 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
     c->stack_lo = (uintptr_t)stack;
     __atomic_store_n(&c->stack_hi, (uintptr_t)stack + size, __ATOMIC_RELEASE);
     atomic_store(&c->state, CORO_MADE);
+    if (!atomic_load(&co.used))
+        heap_claims_on();
     atomic_store(&co.used, true);
     if (name && *name) {
         size_t n = strnlen(name, sizeof c->name - 1);
@@ -740,11 +745,13 @@ static uint32_t coro_on(uintptr_t sp)
     for (unsigned i = 0; i < SYNC_CACHE; i++)
         if (sync_cache[i] && runs_on(coro_get(sync_cache[i]), sp))
             return sync_cache[i];
+    /* A heap stack the stack table had no room for is in the list of
+     * foreign ones (see guard_stack). */
     if (arena_contains((const void *)sp))
         id = on_heap_stack(sp);
-    else if (!atomic_load_explicit(&co.foreign_full, memory_order_relaxed))
+    if (!id && !atomic_load_explicit(&co.foreign_full, memory_order_relaxed))
         id = on_foreign_stack(sp);
-    else
+    else if (!id)
         id = on_any_stack(sp);
     if (id)
         sync_cache[sync_next++ % SYNC_CACHE] = id;

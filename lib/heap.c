@@ -35,6 +35,8 @@ static struct {
     struct pool small[HEAP_NCLS];
     struct pool pages[NPCLS];
     _Atomic long guarded_live;      /* blocks with mappings of their own */
+    _Atomic bool claims;            /* freed blocks may be claimed by others
+                                       (see heap_claims_on) */
     long        guard_budget;
     _Atomic long marked_bytes;      /* what guarding costs in marker segments */
     long        marked_budget;
@@ -375,8 +377,30 @@ uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below, 
     struct wd_meta *m = b->m;
     uintptr_t user, end = b->slot + b->slot_size;
     bool open = slot_open(b);
-    struct wd_meta was = *m;
-    atomic_store_explicit((_Atomic uint8_t *)&m->state, BS_BUSY, memory_order_relaxed);
+    struct wd_meta was;
+    if (WD_UNLIKELY(atomic_load_explicit(&hp.claims, memory_order_relaxed))) {
+        /* A coroutine's yield may hold the freed block claimed while it
+         * poisons it again (core_check_freed): wait for it. */
+        _Atomic uint8_t *state = (_Atomic uint8_t *)&m->state;
+        uint8_t st;
+        /* A claim lasts a memset; one never given back (its thread gone in
+         * a fork) is taken after a while. */
+        for (unsigned spins = 0;; spins++) {
+            st = atomic_load_explicit(state, memory_order_acquire);
+            if ((st != BS_BUSY || spins > (1u << 20)) &&
+                atomic_compare_exchange_weak_explicit(state, &st, BS_BUSY, memory_order_acquire,
+                                                      memory_order_relaxed))
+                break;
+            __builtin_ia32_pause();
+        }
+        if (st == BS_BUSY)
+            st = BS_QUAR;
+        was = *m;
+        was.state = st;
+    } else {
+        was = *m;
+        atomic_store_explicit((_Atomic uint8_t *)&m->state, BS_BUSY, memory_order_relaxed);
+    }
     m->flags = 0;
     if (b->seg->kind == SEG_SMALL) {
         user = WD_ALIGN_UP(b->slot + HEAP_REDZONE, align);
@@ -601,6 +625,11 @@ enum heap_guard_limit heap_guard_limit(void)
     if (atomic_load_explicit(&hp.marked_bytes, memory_order_relaxed) >= hp.marked_budget)
         return HEAP_LIMIT_MEMORY;
     return HEAP_LIMIT_NONE;
+}
+
+void heap_claims_on(void)
+{
+    atomic_store_explicit(&hp.claims, true, memory_order_relaxed);
 }
 
 void heap_count_mapping(int sign)

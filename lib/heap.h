@@ -113,6 +113,11 @@ enum heap_guard_limit heap_guard_limit(void);
 /* A mapping ward made outside the heap's own (a coroutine stack's guard
  * page by mprotect) counts against the kernel's map budget too. */
 void heap_count_mapping(int sign);
+
+/* From now on freed blocks may be claimed by another thread than the one
+ * reusing their slot (coroutine yields poisoning them again): placing a
+ * block waits for such a claim. */
+void heap_claims_on(void);
 long heap_marked_bytes(void);
 
 void heap_atfork_prepare(void);

@@ -230,10 +230,20 @@ void world_atfork_child(void)
     atomic_store(&stopper, 0);
 }
 
-void world_resume(void)
+void world_resume_threads(void)
 {
     atomic_store(&stopped, 0);
     prim_futex_wake((int *)&stopped);
+}
+
+void world_release(void)
+{
     atomic_store(&stopper, 0);
     prim_futex_wake((int *)&stopper);
+}
+
+void world_resume(void)
+{
+    world_resume_threads();
+    world_release();
 }

@@ -9,6 +9,11 @@
 
 void world_stop(void);
 void world_resume(void);
+/* world_resume in two steps: the threads run again, but no other thread
+ * may stop the world until world_release (a report that reads what the
+ * stop found, which another stop would overwrite). */
+void world_resume_threads(void);
+void world_release(void);
 /* Stops the world unless another thread is stopping it; false then. */
 bool world_try_stop(void);
 

@@ -91,6 +91,22 @@ expect_rc 0
 expect_no_report
 expect_out "^untouched from the bottom: most$"
 
+# A second write after free, after the first was reported at a yield,
+# is reported too.
+build coro_write_twice
+ward_run -- "$TMP/coro_write_twice"
+expect_rc 23
+[ "$(grep -c 'ERROR: use-after-free' "$TMP/err")" -eq 2 ] || fail "not both writes after free reported"
+expect_err "SUMMARY: use-after-free in body .*coro_write_twice.c:19$"
+expect_err "SUMMARY: use-after-free in body .*coro_write_twice.c:21$"
+
+# munmap from a signal handler that interrupts ward's coroutine code.
+build coro_sig_munmap
+ward_run -- "$TMP/coro_sig_munmap" 30000
+expect_rc 0
+expect_no_report
+expect_out "^done, [0-9]+ signals$"
+
 # A quarter of a million stacks freed under suspended coroutines: none of
 # their guard pages is left behind on the freed memory.
 build coro_abandon
