@@ -9,11 +9,14 @@
  * so the coroutine a jump goes to is the one whose stack holds that
  * pointer (0 for a thread's own stack); a pointer into a stack ward does
  * not know is a switch it leaves unrecorded, as coro_sync does. A fiber's
- * end is seen when its stack is freed. */
+ * end is seen when its stack is freed, unmapped or taken by a new one
+ * (see lib/coro.c). */
 #define _GNU_SOURCE
 #include "core.h"
 #include "coro.h"
 #include "next.h"
+
+#include <dlfcn.h>
 
 typedef struct {
     void *fctx;
@@ -35,6 +38,16 @@ static void resolve(void)
     real_make = (make_fn)preload_next("make_fcontext");
     real_ontop = (ontop_fn)preload_next("ontop_fcontext");
     __atomic_store_n(&real_jump, (jump_fn)preload_next("jump_fcontext"), __ATOMIC_RELEASE);
+}
+
+/* At start, for a program linked with libboost_context: dlsym takes the
+ * dynamic linker's lock, which a library constructor may hold while it
+ * waits for a thread about to make its first fiber. A library loaded
+ * later is looked up at its first call. */
+__attribute__((constructor(102))) static void resolve_at_start(void)
+{
+    resolve();
+    dlerror();                      /* a program without boost leaves no error behind */
 }
 
 /* sp is the top of the stack, size how much of it lies below. */
