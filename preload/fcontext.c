@@ -47,7 +47,11 @@ static void resolve(void)
 __attribute__((constructor(102))) static void resolve_at_start(void)
 {
     resolve();
-    dlerror();                      /* a program without boost leaves no error behind */
+    /* A program without boost is left no error to find; the message's
+     * memory is ward's own. */
+    wd_tls.in_ward++;
+    dlerror();
+    wd_tls.in_ward--;
 }
 
 /* sp is the top of the stack, size how much of it lies below. */
