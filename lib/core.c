@@ -34,6 +34,8 @@
 #include "trace_write.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <ucontext.h>
@@ -772,6 +774,34 @@ void core_report_found(uint32_t stack)
 
 /* ---- coroutines ---- */
 
+/* A freed block whose damage was reported is poisoned again, so that
+ * later checks pass this write by and see the next one. It is claimed for
+ * that (QUAR -> BUSY), and placing a block in the slot waits for the
+ * claim (heap_place, while coroutines exist), so the poison never lands
+ * in a block placed there meanwhile. The claim lasts a memset, with every
+ * signal blocked (a handler on this thread that allocates would wait for
+ * it for ever) and under a lock fork takes (a child would inherit it). */
+static wd_lock claim_lock;
+
+static void poison_again(struct wd_block *b, uint32_t epoch)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    prim_lock(&claim_lock);
+    if (claim(b->m, BS_QUAR, BS_BUSY)) {
+        if (b->m->free_epoch == epoch)
+            pat_poison(b);
+        publish(b->m, BS_QUAR);
+    }
+    prim_unlock(&claim_lock);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void core_atfork_prepare(void) { prim_lock(&claim_lock); }
+void core_atfork_parent(void)  { prim_unlock(&claim_lock); }
+void core_atfork_child(void)   { prim_lock_reset(&claim_lock); }
+
 /* Still the block freed at epoch, in quarantine: another thread may evict
  * it and place a block there at any time, whose writes are not writes
  * after free. */
@@ -802,16 +832,7 @@ void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t found_stack, bool
         fmt_str(&f, " yielded");
     }
     report_damage(&b, &d, WK_USE_AFTER_FREE, fmt_cstr(&f), found_stack, !unseen);
-    /* Reported once: poisoned again, so that later checks pass this write
-     * by and see the next one. The block is claimed for that, and placing
-     * a block in the slot waits for the claim (heap_place, while
-     * coroutines exist), so the poison never lands in a block placed
-     * there meanwhile. */
-    if (claim(b.m, BS_QUAR, BS_BUSY)) {
-        if (b.m->free_epoch == epoch)
-            pat_poison(&b);
-        publish(b.m, BS_QUAR);
-    }
+    poison_again(&b, epoch);
 }
 
 void core_report_stack_overflow(uintptr_t addr, void *ucontext, uintptr_t stack_block,

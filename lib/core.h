@@ -76,4 +76,8 @@ void core_check_all(void);
 size_t core_found_count(void);
 void core_report_found(uint32_t stack);
 
+void core_atfork_prepare(void);
+void core_atfork_parent(void);
+void core_atfork_child(void);
+
 #endif

@@ -16,6 +16,7 @@
 #include "options.h"
 #include "prim.h"
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -383,18 +384,19 @@ uintptr_t heap_place(struct wd_block *b, size_t size, size_t align, bool below, 
          * poisons it again (core_check_freed): wait for it. */
         _Atomic uint8_t *state = (_Atomic uint8_t *)&m->state;
         uint8_t st;
-        /* A claim lasts a memset; one never given back (its thread gone in
-         * a fork) is taken after a while. */
+        /* A claim lasts a memset, with the claimer's signals blocked; if
+         * its thread is off the CPU, let it run. */
         for (unsigned spins = 0;; spins++) {
             st = atomic_load_explicit(state, memory_order_acquire);
-            if ((st != BS_BUSY || spins > (1u << 20)) &&
+            if (st != BS_BUSY &&
                 atomic_compare_exchange_weak_explicit(state, &st, BS_BUSY, memory_order_acquire,
                                                       memory_order_relaxed))
                 break;
-            __builtin_ia32_pause();
+            if (spins % 64 == 63)
+                sched_yield();
+            else
+                __builtin_ia32_pause();
         }
-        if (st == BS_BUSY)
-            st = BS_QUAR;
         was = *m;
         was.state = st;
     } else {

@@ -118,6 +118,7 @@ static void fork_prepare(void)
     fork_unlocked = prim_holds_locks();
     if (fork_unlocked)
         return;
+    core_atfork_prepare();
     cxx_atfork_prepare();
     report_atfork_prepare();
     quarantine_atfork_prepare();
@@ -152,6 +153,7 @@ static void fork_parent(void)
     quarantine_atfork_parent();
     report_atfork_parent();
     cxx_atfork_parent();
+    core_atfork_parent();
 }
 
 static void fork_child(void)
@@ -176,6 +178,7 @@ static void fork_child(void)
     report_atfork_child();
     trace_atfork_child();
     cxx_atfork_child();
+    core_atfork_child();
 }
 
 /* Every thread's unflushed owner counts: this thread's are flushed, the
