@@ -425,6 +425,31 @@ static void foreign_compact(uint32_t *n)
     last = k > 64 ? k : 64;
 }
 
+/* The listed coroutines whose stacks overlap [lo, hi) no longer run
+ * there: they leave the list (those that end with their stack, ended).
+ * Called locked, with the list made; returns how many left. */
+static unsigned foreign_drop(uintptr_t lo, uintptr_t hi, uint32_t *n, struct ended *ended)
+{
+    unsigned dropped = 0;
+    uint32_t at = foreign_after(lo, *n);
+    if (at > 0)
+        at--;                           /* the one starting at or below lo */
+    while (at < *n) {
+        struct wd_coro *p = coro_get(co.foreign[at]);
+        if (p && p->stack_lo >= hi)
+            break;
+        if (p && p->stack_lo < hi && lo < p->stack_hi) {
+            atomic_store(&p->stack_freed, true);
+            note_end(ended, p);
+            foreign_remove(at, n);
+            dropped++;
+        } else {
+            at++;
+        }
+    }
+    return dropped;
+}
+
 static void add_foreign(struct wd_coro *c)
 {
     struct wd_thread *t = wd_tls.self;
@@ -436,24 +461,9 @@ static void add_foreign(struct wd_coro *c)
         __atomic_store_n(&co.foreign, imem_alloc(FOREIGN_MAX * sizeof *co.foreign),
                          __ATOMIC_RELEASE);
     uint32_t n = atomic_load(&co.nforeign);
-    if (co.foreign)
+    if (co.foreign) {
         foreign_compact(&n);
-    /* The ones it overlaps: the one starting at or below it, and those
-     * starting inside it. */
-    uint32_t at = co.foreign ? foreign_after(c->stack_lo, n) : 0;
-    if (at > 0)
-        at--;
-    while (co.foreign && at < n) {
-        struct wd_coro *p = coro_get(co.foreign[at]);
-        if (p && p->stack_lo >= c->stack_hi)
-            break;
-        if (p && p->stack_lo < c->stack_hi && c->stack_lo < p->stack_hi) {
-            atomic_store(&p->stack_freed, true);
-            note_end(&ended, p);
-            foreign_remove(at, &n);
-        } else {
-            at++;
-        }
+        foreign_drop(c->stack_lo, c->stack_hi, &n, &ended);
     }
     if (co.foreign && n < FOREIGN_MAX) {
         uint32_t i = foreign_after(c->stack_lo, n);
@@ -478,23 +488,10 @@ void coro_unmapped(uintptr_t lo, uintptr_t hi)
         prim_holds_locks())
         return;
     prim_lock(&co.lock);
-    uint32_t n = atomic_load(&co.nforeign), at = foreign_after(lo, n);
-    if (at > 0)
-        at--;
-    while (at < n) {
-        struct wd_coro *p = coro_get(co.foreign[at]);
-        if (p && p->stack_lo >= hi)
-            break;
-        if (p && p->stack_lo < hi && lo < p->stack_hi) {
-            atomic_store(&p->stack_freed, true);
-            note_end(&ended, p);
-            foreign_remove(at, &n);
-        } else {
-            at++;
-        }
-    }
+    uint32_t n = atomic_load(&co.nforeign);
+    unsigned dropped = foreign_drop(lo, hi, &n, &ended);
     prim_unlock(&co.lock);
-    if (ended.n)
+    if (dropped)
         atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
     end_all(&ended);
 }
