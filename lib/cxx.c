@@ -82,17 +82,9 @@ static int visit(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
-static int count_changes(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    (void)size;
-    *(unsigned long long *)arg = info->dlpi_adds + info->dlpi_subs;
-    return 1;
-}
-
 void cxx_scan(void)
 {
-    unsigned long long changes = 0;
-    dl_iterate_phdr(count_changes, &changes);
+    unsigned long long changes = prim_dl_changes();
     prim_lock(&cx.lock);
     if (!atomic_load(&cx.scanned) || changes != cx.changes) {
         struct pass p = { 0 };

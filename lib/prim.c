@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -111,6 +112,20 @@ long prim_max_map_count(void)
     for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
         v = v * 10 + (buf[i] - '0');
     return v > 0 ? v : 65530;
+}
+
+static int count_dl_changes(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    *(unsigned long long *)arg = info->dlpi_adds + info->dlpi_subs;
+    return 1;
+}
+
+unsigned long long prim_dl_changes(void)
+{
+    unsigned long long n = 0;
+    dl_iterate_phdr(count_dl_changes, &n);
+    return n;
 }
 
 long prim_phys_pages(void)

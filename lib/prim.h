@@ -33,6 +33,10 @@ void  prim_unmap(void *addr, size_t size);
 
 /* The kernel's vm.max_map_count, read once; 65530 if unreadable. */
 long  prim_max_map_count(void);
+
+/* Libraries loaded plus unloaded so far (the dynamic linker's counts): a
+ * change says the set of loaded objects may have changed. */
+unsigned long long prim_dl_changes(void);
 /* Pages of physical memory (sysinfo); 0 if unknown. */
 long  prim_phys_pages(void);
 /* Cores the process may run on (its affinity mask); at least 1. */

@@ -15,7 +15,6 @@
 #include "trace_write.h"
 
 #include <fcntl.h>
-#include <link.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <errno.h>
@@ -38,7 +37,7 @@ static struct {
     struct wd_symbolizer *sym;
     char *stack;                    /* the report stack, used under the lock */
     _Atomic pid_t owner;            /* tid of the thread writing a report */
-    unsigned long long sym_adds;    /* dl_iterate_phdr's count when opened */
+    unsigned long long sym_adds;    /* prim_dl_changes() when opened */
     uint64_t seen[DEDUP];           /* reports already written */
     bool seen_quiet[DEDUP];         /* ... or suppressed */
     uint16_t seen_rule[DEDUP];      /* by that rule */
@@ -171,18 +170,10 @@ bool report_in_progress(void)
     return atomic_load(&rp.owner) == prim_gettid();
 }
 
-static int count_adds(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    (void)size;
-    *(unsigned long long *)arg = info->dlpi_adds + info->dlpi_subs;
-    return 1;
-}
-
 /* The symbolizer, reopened when libraries were loaded or unloaded. */
 static struct wd_symbolizer *symbolizer(void)
 {
-    unsigned long long adds = 0;
-    dl_iterate_phdr(count_adds, &adds);
+    unsigned long long adds = prim_dl_changes();
     if (rp.sym && adds != rp.sym_adds) {
         sym_close(rp.sym);
         rp.sym = NULL;

@@ -1019,21 +1019,13 @@ void trace_owner_def(uint16_t id, const char *name)
         end(put_str(varint_put(p, id), name, TR_MAX_STRING));
 }
 
-static int count_loads(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    (void)size;
-    *(unsigned long long *)arg = info->dlpi_adds + info->dlpi_subs;
-    return 1;
-}
-
 /* A new stack may come from a library loaded since the map was written.
  * (dlopen itself is not interposed: glibc resolves its RUNPATH from the
  * caller, which must stay the program.) */
 static void check_modules(void)
 {
     static unsigned long long seen;
-    unsigned long long now = 0;
-    dl_iterate_phdr(count_loads, &now);
+    unsigned long long now = prim_dl_changes();
     if (now != seen) {
         seen = now;
         trace_modules();
