@@ -59,6 +59,7 @@ struct wd_tls {
     void    *probe;             /* a sigjmp_buf: memory ward reads may vanish */
     int      sample_left;       /* allocations until the next guarded one */
     uint32_t sample_seed;
+    uint64_t ts_tsc, ts_ns;     /* the trace's last clock read (trace_write.c) */
 };
 
 extern WD_TLS struct wd_tls wd_tls;

@@ -63,6 +63,18 @@ expect_rc 0
 run "$WARD" report th.wtr
 expect_out "^allocated: +40[0-9][0-9] blocks"            # and glibc's few per thread
 expect_out "^at the end: .* in [0-9] blocks not freed"
+# Records of a single thread may share a clock read (trace_write.c), but
+# never one older than a few microseconds: times after a sleep move on.
+ward_run --trace=clock.wtr --leaks=0 -- "$TMP/trace_cases" clock
+run "$WARD" report --json clock.wtr
+python3 - "$TMP/out" <<'PY' || fail "times in a one-thread trace are stale"
+import json, sys
+d = json.load(open(sys.argv[1]))
+peak, err = d["peak"]["time_ns"], d["errors"][0]["time_ns"]
+assert d["errors"][0]["kind"] == "double-free", d["errors"][0]["kind"]
+assert peak >= 50e6, peak
+assert err - peak >= 50e6, (peak, err)
+PY
 ward_run --trace=api.wtr --leaks=0 -- "$TMP/trace_cases" api
 run "$WARD" report api.wtr
 expect_out "^pinned blocks live at the end: 1$"

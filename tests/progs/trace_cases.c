@@ -12,7 +12,9 @@
  *            "second"
  *   api      owners, a pinned block and a transfer
  *   exec     allocates, fails to exec a missing file, allocates again, and
- *            execs /bin/true */
+ *            execs /bin/true
+ *   clock    1000 small blocks, 50 ms asleep, 1 MiB (the peak), 50 ms
+ *            asleep, a double free */
 #define _GNU_SOURCE
 #include <sys/prctl.h>
 #include <pthread.h>
@@ -113,6 +115,16 @@ int main(int argc, char **argv)
             free(malloc(64));
         execl("/bin/true", "true", (char *)NULL);
         return 1;
+    } else if (!strcmp(what, "clock")) {
+        for (int i = 0; i < 1000; i++)
+            free(malloc(32));
+        usleep(50000);
+        char *big = malloc(1 << 20);
+        free(big);
+        usleep(50000);
+        char *p = malloc(8);
+        free(p);
+        free(p);
     } else if (!strcmp(what, "api")) {
         ward_owner_push("cache");
         char *c = malloc(300);
