@@ -4,6 +4,7 @@
 #include "imem.h"
 #include "prim.h"
 #include "report.h"
+#include "threads.h"
 #include "trace_write.h"
 
 #include <stdatomic.h>
@@ -94,6 +95,18 @@ const char *owners_name(uint16_t id)
 uint32_t owners_count(void)
 {
     return atomic_load(&ow.count);
+}
+
+void owners_totals(int64_t *bytes, int64_t *blocks)
+{
+    struct owner_cache *c = threads_owner_cache();
+    *bytes = *blocks = 0;
+    if (c)
+        owners_flush(c);
+    for (uint32_t id = 0, n = owners_count(); id < n; id++) {
+        *bytes += atomic_load(&ow.tab[id].live_bytes);
+        *blocks += atomic_load(&ow.tab[id].live_blocks);
+    }
 }
 
 void owners_push(struct owner_stack *s, uint16_t id)

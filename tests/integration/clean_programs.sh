@@ -17,4 +17,8 @@ for mode in --guard=auto --guard=all --guard_below=1 --sample=3; do
     expect_out "^ok$"
     expect_no_report
 done
+# malloc_stats prints ward's heap in glibc's format.
+ward_run -- "$TMP/alloc_api" stats
+expect_rc 0
+expect_err "^in use bytes     = +[0-9]+$"
 pass

@@ -1,6 +1,8 @@
 /* Every allocation function, checked against what glibc documents:
- * alignment, zeroing, errno, and the return values of bad calls. Prints
- * "ok" and exits 0 when all hold. */
+ * alignment, zeroing, errno, and the return values of bad calls; and
+ * mallinfo2, which must count the program's blocks wherever they live.
+ * Prints "ok" and exits 0 when all hold; with the argument "stats", then
+ * calls malloc_stats. */
 #include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
@@ -11,7 +13,7 @@
 
 #define CHECK(c) do { if (!(c)) { printf("check failed line %d: %s\n", __LINE__, #c); return 1; } } while (0)
 
-int main(void)
+int main(int argc, char **argv)
 {
     long page = sysconf(_SC_PAGESIZE);
     for (size_t n = 0; n < 70000; n = n * 3 + 1) {
@@ -85,6 +87,22 @@ int main(void)
     big = realloc(big, 20 << 20);
     CHECK(big && big[(10 << 20) - 1] == 1);
     free(big);
+    struct mallinfo2 m0 = mallinfo2();
+    char *held[100];
+    for (int i = 0; i < 100; i++) {
+        held[i] = malloc(10000);
+        CHECK(held[i]);
+        memset(held[i], i, 10000);
+    }
+    struct mallinfo2 m1 = mallinfo2();
+    CHECK(m1.uordblks >= m0.uordblks + 100 * 10000);
+    CHECK(m1.arena >= m1.uordblks);
+    for (int i = 0; i < 100; i++)
+        free(held[i]);
+    struct mallinfo2 m2 = mallinfo2();
+    CHECK(m2.uordblks + 100 * 10000 <= m1.uordblks);
+    if (argc > 1 && strcmp(argv[1], "stats") == 0)
+        malloc_stats();
     printf("ok\n");
     return 0;
 }
