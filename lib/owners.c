@@ -97,16 +97,15 @@ uint32_t owners_count(void)
     return atomic_load(&ow.count);
 }
 
-void owners_totals(int64_t *bytes, int64_t *blocks)
+int64_t owners_live_bytes(void)
 {
     struct owner_cache *c = threads_owner_cache();
-    *bytes = *blocks = 0;
+    int64_t bytes = 0;
     if (c)
         owners_flush(c);
-    for (uint32_t id = 0, n = owners_count(); id < n; id++) {
-        *bytes += atomic_load(&ow.tab[id].live_bytes);
-        *blocks += atomic_load(&ow.tab[id].live_blocks);
-    }
+    for (uint32_t id = 0, n = owners_count(); id < n; id++)
+        bytes += atomic_load(&ow.tab[id].live_bytes);
+    return bytes;
 }
 
 void owners_push(struct owner_stack *s, uint16_t id)

@@ -72,10 +72,10 @@ void owners_flush(struct owner_cache *c);
 /* The shared counters (flush the caches first for exact figures). */
 struct owner_stats owners_stats(uint16_t id);
 
-/* The live bytes and blocks of every owner together: the program's heap
- * in use. Flushes the calling thread's cache; each other thread may have
- * up to OWNER_FLUSH_BYTES per owner not counted yet. */
-void owners_totals(int64_t *bytes, int64_t *blocks);
+/* The live bytes of every owner together: the program's heap in use.
+ * Flushes the calling thread's cache; each other thread may have up to
+ * OWNER_FLUSH_BYTES per owner not counted yet. */
+int64_t owners_live_bytes(void);
 
 /* Writes every owner name known so far to the trace. */
 void owners_trace_all(void);

@@ -96,9 +96,9 @@ static uint64_t now_ts(void)
     return prim_now_ns() - tw.t0;
 }
 
-/* A record's time. The clock costs 19 ns a read on this machine (a VM's
- * vDSO), as much as the rest of a record; the time stamp counter, unordered,
- * costs 6. While the process has a single thread, a record takes the time
+/* A record's time. The clock costs 19-22 ns a read on this machine (a
+ * VM's vDSO), as much as the rest of a record; the time stamp counter,
+ * unordered, 6-10. While the process has a single thread, a record takes the time
  * of the thread's last clock read if the counter says fewer than
  * REUSE_TICKS passed since (1.6 us at this machine's 2.6 GHz). With a
  * second thread every record reads the clock: readers merge threads by

@@ -13,16 +13,14 @@
 #include "threads.h"
 
 #include <dlfcn.h>
-#include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
 
 static struct mallinfo2 usage(void)
 {
     struct mallinfo2 mi = { 0 };
-    int64_t bytes, blocks;
     wd_tls.in_ward++;
-    owners_totals(&bytes, &blocks);
+    int64_t bytes = owners_live_bytes();
     wd_tls.in_ward--;
     mi.uordblks = bytes > 0 ? (size_t)bytes : 0;
     mi.fordblks = (size_t)quarantine_bytes();
