@@ -68,6 +68,23 @@ void *imem_alloc(size_t size)
     return p;
 }
 
+/* Gives a big free block's pages back; they read as zero from then on,
+ * which imem_alloc counts on. Blocks are carved at 64-byte steps, so most
+ * do not start on a page: the partial pages at the ends are cleared by
+ * hand (madvise of an unaligned start fails, and the block kept its old
+ * contents: a reused hash table read them as entries). */
+static void release(void *p, size_t cap)
+{
+    uintptr_t lo = WD_ALIGN_UP((uintptr_t)p, WD_PAGE);
+    uintptr_t hi = WD_ALIGN_DOWN((uintptr_t)p + cap, WD_PAGE);
+    if (hi <= lo || madvise((void *)lo, hi - lo, MADV_DONTNEED) != 0) {
+        memset(p, 0, cap);
+        return;
+    }
+    memset(p, 0, lo - (uintptr_t)p);
+    memset((void *)hi, 0, (uintptr_t)p + cap - hi);
+}
+
 void imem_free(void *p, size_t size)
 {
     if (!p)
@@ -75,7 +92,7 @@ void imem_free(void *p, size_t size)
     unsigned c = imem_class(size);
     size_t cap = 1UL << (c + IMEM_MIN_SHIFT);
     if (cap >= IMEM_RELEASE)        /* big scratch: give the memory back */
-        madvise(p, cap, MADV_DONTNEED);
+        release(p, cap);
     prim_lock(&im.lock);
     *(void **)p = im.free[c];
     im.free[c] = p;
