@@ -28,11 +28,11 @@
 #define CHUNK       (1u << CHUNK_SHIFT)
 #define MAX_CHUNKS  4096
 #define FREE_LOG    1024            /* frees remembered per thread */
-#define STACK_BITS  17
+#define STACK_BITS  20              /* 16 MiB of address space, touched as used */
 #define STACK_HASH  (1u << STACK_BITS)
 #define STACK_TOMB  ((uintptr_t)1)  /* a freed stack block's slot, for reuse */
 #define STACK_PROBE 256             /* a full neighbourhood: the block goes unnamed */
-#define FOREIGN_MAX (1u << 16)
+#define FOREIGN_MAX (1u << 20)
 
 /* Each thread logs its frees; a coroutine that yields checks the logs of
  * every thread, since it may have been resumed on another thread than the
