@@ -56,6 +56,14 @@ for n in 1 15 16 17 100 4000 70000; do
     expect_err "is 0 bytes after the end of a $n-byte block"
 done
 
+# Page-aligned blocks, most of whose slot's start is slack: the bytes
+# just below the block are still redzone.
+for n in 24 4096 20000; do
+    ward_run -- "$TMP/bad_access" aligned-underflow $n
+    expect_report heap-buffer-underflow
+    expect_err "is 2 bytes before the start of a $n-byte block"
+done
+
 # A large block not guarded (below a raised guard_min) keeps a left
 # redzone: an underflow of one byte is found at free.
 ward_run --guard_min=1M -- "$TMP/bad_access" underflow 307200

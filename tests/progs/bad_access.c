@@ -43,6 +43,14 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "underflow")) {
         write_before_start(p);
         free(p);
+    } else if (!strcmp(mode, "aligned-underflow")) {
+        /* Page-aligned: most of the slot below the block is slack. */
+        void *q;
+        if (posix_memalign(&q, 4096, n))
+            return 1;
+        memset(q, 'a', n);
+        write_before_start(q);
+        free(q);
     } else if (!strcmp(mode, "underflow-neighbour") || !strcmp(mode, "underflow-neighbour-exit")) {
         /* A live block in the slot below: its slack is not all redzone,
          * and the damage is still this block's. */
