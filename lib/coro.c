@@ -511,6 +511,14 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
         co.chunk[k] = imem_alloc(CHUNK * sizeof(struct wd_coro));
     if (k >= MAX_CHUNKS || !co.chunk[k]) {
         prim_unlock(&co.lock);
+        if (k >= MAX_CHUNKS)
+            report_warning_once("ward's table of coroutines is full (it follows the first "
+                                "4,194,304 a process makes); coroutines made from now on are "
+                                "not followed");
+        else
+            report_warning_once("no memory left for ward's records of coroutines (about 470 "
+                                "bytes each, kept for the run); coroutines made from now on "
+                                "are not followed");
         return 0;
     }
     atomic_store(&co.count, id + 1);

@@ -15,6 +15,16 @@ cmp -s "$TMP/out" "$TMP/plain.out" || fail "different output"
 [ "$(grep -c "ward's own memory is exhausted" "$TMP/err")" -eq 1 ] || fail "no single warning"
 expect_no_err "ward: ERROR"
 
+# Coroutines' records (one per coroutine made, kept for the run): when
+# there is no room for more, one warning, and the rest go unfollowed.
+build coro_abandon
+WARD_TEST_IMEM_LIMIT=25000000 ward_run -- "$TMP/coro_abandon" 250000
+expect_rc 0
+expect_out "^abandoned 250000$"
+[ "$(grep -c "no memory left for ward's records of coroutines" "$TMP/err")" -eq 1 ] ||
+    fail "no single warning about coroutines"
+expect_no_err "ward: ERROR"
+
 # The trace's disk: a file size limit (SIGXFSZ ignored, as a full disk
 # gives ENOSPC without a signal).
 cd "$TMP"
