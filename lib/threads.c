@@ -8,6 +8,7 @@
 #include "maps.h"
 #include "prim.h"
 #include "quarantine.h"
+#include "report.h"
 #include "trace_write.h"
 #include "unwind.h"
 #include "world.h"
@@ -73,14 +74,22 @@ struct wd_thread *threads_new(uint32_t create_stack)
 {
     uint32_t id = atomic_fetch_add(&th.count, 1);
     uint32_t c = id >> CHUNK_SHIFT;
-    if (c >= MAX_CHUNKS)
+    if (c >= MAX_CHUNKS) {
+        report_warning_once("ward's table of threads is full (it follows the first 1,048,576 "
+                            "threads a process starts); threads started from now on are not "
+                            "followed");
         return NULL;
+    }
     prim_lock(&th.lock);
     if (!th.chunk[c])
         th.chunk[c] = imem_alloc(CHUNK * sizeof(struct wd_thread));
     prim_unlock(&th.lock);
-    if (!th.chunk[c])
+    if (!th.chunk[c]) {
+        report_warning_once("no memory left for ward's records of threads (about 700 bytes "
+                            "each, kept for the run); threads started from now on are not "
+                            "followed");
         return NULL;
+    }
     struct wd_thread *t = &th.chunk[c][id & (CHUNK - 1)];
     t->id = id;
     t->create_stack = create_stack;

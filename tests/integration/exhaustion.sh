@@ -25,6 +25,15 @@ expect_out "^abandoned 250000$"
     fail "no single warning about coroutines"
 expect_no_err "ward: ERROR"
 
+# Threads' records likewise.
+build thread_cases
+WARD_TEST_IMEM_LIMIT=20000000 ward_run -- "$TMP/thread_cases" churn 40000
+expect_rc 0
+expect_out "^churn 40000$"
+[ "$(grep -c "no memory left for ward's records of threads" "$TMP/err")" -eq 1 ] ||
+    fail "no single warning about threads"
+expect_no_err "ward: ERROR"
+
 # The trace's disk: a file size limit (SIGXFSZ ignored, as a full disk
 # gives ENOSPC without a signal).
 cd "$TMP"

@@ -4,7 +4,9 @@
  *               as daemons' signal threads do: it must receive none (it
  *               keeps a block of 12345 bytes, made just before)
  *   main-exits  main calls pthread_exit while a worker runs on; a block
- *               reachable from a global is no leak */
+ *               reachable from a global is no leak
+ *   churn N     N threads one after the other, each allocating and freeing
+ *               a block; prints "churn N" */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +15,12 @@
 #include <unistd.h>
 
 static sigset_t all;
+
+static void *churn(void *arg)
+{
+    free(malloc(100));
+    return arg;
+}
 static char *global, *kept;
 
 static void *signal_thread(void *arg)
@@ -38,6 +46,17 @@ int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
     pthread_t t;
+    if (!strcmp(mode, "churn")) {
+        int n = argc > 2 ? atoi(argv[2]) : 1000;
+        for (int i = 0; i < n; i++) {
+            pthread_t t;
+            if (pthread_create(&t, NULL, churn, NULL) != 0)
+                return 1;
+            pthread_join(t, NULL);
+        }
+        printf("churn %d\n", n);
+        return 0;
+    }
     if (!strcmp(mode, "sigwait")) {
         sigfillset(&all);
         pthread_sigmask(SIG_BLOCK, &all, NULL);
