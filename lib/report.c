@@ -310,10 +310,14 @@ void report_ctx(fmt_t *f, uint32_t ctx)
 }
 
 /* Whether the block was freed before the operation being reported (not
- * by it: damage found while freeing a block is about the live block). */
+ * by it: damage found while freeing a block is about the live block). A
+ * double free always follows a free, also one made by the same call (a
+ * loop, or every stack once the stack table is full). */
 static bool freed_before(const struct wd_err *e)
 {
     const struct wd_meta *m = e->blk->m;
+    if (e->kind == WK_DOUBLE_FREE)
+        return true;
     return m->state != BS_LIVE && !(m->free_stack == e->op_stack && m->free_ctx == e->op_ctx);
 }
 

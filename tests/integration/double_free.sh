@@ -14,6 +14,12 @@ expect_err "SUMMARY: double-free in twice .*double_free.c:[0-9]+"
 expect_out "after the double free"
 [ "$(grep -c 'ERROR:' "$TMP/err")" -eq 1 ] || fail "more than one report"
 
+# Both frees by the same call: the first is still told apart.
+ward_run -- "$TMP/double_free" same-site
+expect_report double-free
+expect_err "is the start of a 24-byte block .*already freed"
+expect_frame "^freed by thread T0 \(main\) at:" drop_name
+
 # In a thread with a 16 KiB stack: the report is written on ward's own.
 ward_run -- "$TMP/double_free" small-stack
 expect_rc 23

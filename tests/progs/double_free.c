@@ -1,6 +1,7 @@
 /* A block freed twice, from two different functions; with argv[1]
  * "small-stack", in a thread whose stack is the smallest pthreads allows;
- * with "quick-exit", then leaving by quick_exit(0). */
+ * with "quick-exit", then leaving by quick_exit(0); with "same-site", twice
+ * by the same call of drop_name in a loop. */
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -37,6 +38,10 @@ int main(int argc, char **argv)
         if (pthread_create(&t, &attr, twice, NULL) != 0)
             return 1;
         pthread_join(t, NULL);
+    } else if (argc > 1 && !strcmp(argv[1], "same-site")) {
+        char *p = make_name();
+        for (int i = 0; i < 2; i++)
+            drop_name(p);
     } else {
         twice(NULL);
     }
