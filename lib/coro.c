@@ -42,6 +42,7 @@
 struct free_log {
     _Atomic unsigned next;          /* total appended; the ring holds the last FREE_LOG */
     _Atomic uint32_t newest;        /* the epoch of the last entry */
+    struct free_log *spare;         /* in co.spare: its thread has ended */
     struct { _Atomic uintptr_t user; _Atomic uint32_t epoch; } e[FREE_LOG];
 };
 
@@ -64,8 +65,9 @@ static struct {
     _Atomic uint32_t nforeign;
     _Atomic bool foreign_full;
     _Atomic bool on_thread_stacks;  /* a coroutine was made on a thread's stack */
-    struct free_log *logs[MAX_LOGS];  /* every thread's, never freed */
+    struct free_log *logs[MAX_LOGS];  /* every log, never freed */
     _Atomic uint32_t nlogs;
+    struct free_log *spare;         /* logs of ended threads, for new ones */
 } co;
 
 static WD_TLS struct free_log *flog;
@@ -894,18 +896,49 @@ void coro_count_resize(uint32_t alloc_ctx, uint64_t from, uint64_t to)
 }
 
 /* This thread's log, made (and shown to the others) on its first free. */
+/* A thread's log, made at its first free once coroutines exist. The log
+ * of a thread that ended goes to the next thread that needs one, entries
+ * and all: what the ended thread freed is still checked, every yield reads
+ * as many logs as there were threads at once (not threads ever: after
+ * thousands of short-lived threads each switch read thousands), and their
+ * memory stays that of the busiest moment. A thread past its end logs
+ * nothing more. */
 static struct free_log *my_log(void)
 {
-    if (flog || !(flog = imem_alloc(sizeof *flog)))
+    if (flog || wd_tls.exiting)
         return flog;
+    prim_lock(&co.lock);
+    struct free_log *log = co.spare;
+    if (log)
+        co.spare = log->spare;
+    prim_unlock(&co.lock);
+    if (log)
+        return flog = log;
+    if (!(log = imem_alloc(sizeof *log)))
+        return NULL;
     prim_lock(&co.lock);
     uint32_t n = atomic_load(&co.nlogs);
     if (n < MAX_LOGS) {
-        __atomic_store_n(&co.logs[n], flog, __ATOMIC_RELEASE);
+        __atomic_store_n(&co.logs[n], log, __ATOMIC_RELEASE);
         atomic_store_explicit(&co.nlogs, n + 1, memory_order_release);
     }
     prim_unlock(&co.lock);
-    return flog;
+    if (n >= MAX_LOGS)
+        report_warning_once("more than 4096 threads free blocks at once while coroutines "
+                            "run; the frees of the others are checked only when their own "
+                            "thread's coroutines yield");
+    return flog = log;
+}
+
+void coro_thread_end(void)
+{
+    if (!flog)
+        return;
+    prim_lock(&co.lock);
+    flog->spare = co.spare;
+    co.spare = flog;
+    prim_unlock(&co.lock);
+    flog = NULL;
 }
 
 void coro_note_free(uintptr_t user, uint32_t epoch)

@@ -154,6 +154,9 @@ bool coro_fault(uintptr_t addr, void *ucontext);
 /* The stats=1 table of coroutines. */
 void coro_print_table(fmt_t *f);
 
+/* The calling thread is ending: its log of frees goes to a later thread. */
+void coro_thread_end(void);
+
 void coro_atfork_prepare(void);
 void coro_atfork_parent(void);
 void coro_atfork_child(void);

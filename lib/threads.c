@@ -2,6 +2,7 @@
  * chunks of 256 that are never freed, indexed by T number. */
 #define _GNU_SOURCE
 #include "threads.h"
+#include "coro.h"
 #include "ctx.h"
 #include "fault.h"
 #include "imem.h"
@@ -162,6 +163,7 @@ static void thread_gone(void *arg)
     uw_memo_free(memo);
     wd_tls.tc = t->tc = NULL;
     wd_tls.exiting = true;
+    coro_thread_end();              /* after: it logs no more frees */
     fault_thread_end();
     atomic_store(&t->alive, 0);
     wd_tls.in_ward--;

@@ -182,6 +182,17 @@ expect_err "\(write found when coroutine 1 \(A\) yielded\) in thread T0 \(main\)
 expect_no_err "was suspended when"
 expect_frame "^freed by thread T0 \(main\), coroutine 1 \(A\) at:" coro_a
 [ "$(grep -c 'ERROR:' "$TMP/err")" -eq 1 ] || fail "reported more than once"
+# The log of frees of a thread that ended goes to the next thread, and
+# still explains a write to a block that thread freed while the coroutine
+# was suspended, after 50 more threads came and went.
+build coro_thread_log
+ward_run -- "$TMP/coro_thread_log"
+expect_rc 23
+expect_report use-after-free
+expect_err "write found when coroutine 1 yielded"
+expect_err "^coroutine 1 was suspended when thread T1 freed the block; it had yielded at:"
+expect_frame "^freed by thread T1 at:" free_held
+expect_out "^done$"
 # Counts per coroutine follow a pinned block resized in place: what it
 # held at its end is the grown size, and nothing is left live after the
 # free.
