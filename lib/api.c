@@ -89,7 +89,7 @@ static void api_coro_switch(int id)
 static void api_coro_exit(int id)
 {
     if (ready() && id > 0)
-        coro_exit((uint32_t)id);
+        coro_exit((uint32_t)id, core_capture(__builtin_return_address(0)));
 }
 
 static void api_coro_name(const char *name)

@@ -812,7 +812,7 @@ static bool still_freed(const struct wd_meta *m, uint32_t epoch)
            __atomic_load_n(&m->free_epoch, __ATOMIC_ACQUIRE) == epoch;
 }
 
-void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t found_stack, bool unseen)
+void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t found_stack, enum found_at at)
 {
     struct wd_block b;
     struct pat_damage d;
@@ -824,14 +824,14 @@ void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t found_stack, bool
     fmt_init(&f, op, sizeof op, -1);
     /* A switch ward did not see leaves the writer unknown: any coroutine
      * may have run since ward last saw this one. */
-    if (unseen) {
+    if (at == FOUND_AT_UNSEEN) {
         fmt_str(&f, "write found at a coroutine switch made without a call ward sees");
     } else {
         fmt_str(&f, "write found when ");
         coro_describe(&f, wd_tls.coro);
-        fmt_str(&f, " yielded");
+        fmt_str(&f, at == FOUND_AT_END ? " finished" : " yielded");
     }
-    report_damage(&b, &d, WK_USE_AFTER_FREE, fmt_cstr(&f), found_stack, !unseen);
+    report_damage(&b, &d, WK_USE_AFTER_FREE, fmt_cstr(&f), found_stack, at != FOUND_AT_UNSEEN);
     poison_again(&b, epoch);
 }
 

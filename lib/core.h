@@ -59,7 +59,12 @@ const char *core_owner_of(const void *p);
  * coroutine was suspended; report a coroutine running off its stack (does
  * not return); report a finished coroutine's leaks (coro_leaks=1); and
  * explain a freed block in a report (returns a yield stack to print). */
-void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t found_stack, bool unseen);
+enum found_at {
+    FOUND_AT_YIELD,             /* the coroutine yields (a switch ward sees) */
+    FOUND_AT_UNSEEN,            /* a switch ward did not see: the writer is unknown */
+    FOUND_AT_END,               /* the coroutine finishes */
+};
+void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t found_stack, enum found_at at);
 void core_report_stack_overflow(uintptr_t addr, void *ucontext, uintptr_t stack_block,
                                 const char *note, uint32_t make_stack)
     __attribute__((noreturn));

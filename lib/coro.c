@@ -562,7 +562,7 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
  * interval. Entries are appended in their thread's epoch order. */
 static void check_log(struct free_log *log, const uint32_t *from, const uint32_t *to,
                       unsigned j0, unsigned k, uint32_t now, uint32_t oldest,
-                      uint32_t found_stack, bool unseen)
+                      uint32_t found_stack, enum found_at at)
 {
     unsigned next = atomic_load_explicit(&log->next, memory_order_acquire);
     unsigned first = next > FREE_LOG ? next - FREE_LOG : 0;
@@ -573,7 +573,7 @@ static void check_log(struct free_log *log, const uint32_t *from, const uint32_t
             break;
         for (unsigned j = j0; j < k; j++)
             if (epoch - from[j] < to[j] - from[j]) {
-                core_check_freed(user, epoch, found_stack, unseen);
+                core_check_freed(user, epoch, found_stack, at);
                 break;
             }
     }
@@ -588,7 +588,7 @@ static void check_log(struct free_log *log, const uint32_t *from, const uint32_t
  * coroutine (GNU Pth) make the free and the write straddle several; and a
  * coroutine may be resumed on another thread than the one that freed. */
 static void check_frees_while_suspended(struct wd_coro *c, unsigned nsusp, uint32_t now,
-                                        uint32_t found_stack, bool unseen)
+                                        uint32_t found_stack, enum found_at at)
 {
     uint32_t from[CORO_SUSP + 1], to[CORO_SUSP + 1], oldest;
     unsigned k = 0;
@@ -607,13 +607,13 @@ static void check_frees_while_suspended(struct wd_coro *c, unsigned nsusp, uint3
         }
     }
     if (flog)
-        check_log(flog, from, to, 0, k, now, oldest, found_stack, unseen);
+        check_log(flog, from, to, 0, k, now, oldest, found_stack, at);
     uint32_t nlogs = atomic_load_explicit(&co.nlogs, memory_order_acquire);
     for (uint32_t l = 0; l < nlogs; l++) {
         struct free_log *log = __atomic_load_n(&co.logs[l], __ATOMIC_ACQUIRE);
         if (log && log != flog &&
             now - atomic_load_explicit(&log->newest, memory_order_relaxed) <= oldest)
-            check_log(log, from, to, 1, k, now, oldest, found_stack, unseen);
+            check_log(log, from, to, 1, k, now, oldest, found_stack, at);
     }
 }
 
@@ -660,7 +660,7 @@ static void do_switch(uint32_t to, uint32_t yield_stack, uint32_t found_stack, e
     bool yields = a && a != b && atomic_load(&a->state) != CORO_EXITED;
     unsigned last = yields ? a->nsusp : 0;
     if (yields && how == SW_SEEN)
-        check_frees_while_suspended(a, last, epoch, found_stack, false);
+        check_frees_while_suspended(a, last, epoch, found_stack, FOUND_AT_YIELD);
     if (yields)
         suspend(a, epoch, yield_stack, how != SW_SEEN);
     if (b)
@@ -672,7 +672,7 @@ static void do_switch(uint32_t to, uint32_t yield_stack, uint32_t found_stack, e
     wd_tls.owners = to ? &b->owners : (t ? &t->owners : NULL);
     wd_tls.coro_owner = to ? b->owner : 0;
     if (yields && how == SW_UNSEEN)
-        check_frees_while_suspended(a, last, epoch, found_stack, true);
+        check_frees_while_suspended(a, last, epoch, found_stack, FOUND_AT_UNSEEN);
 }
 
 void coro_switch(uint32_t to, uint32_t yield_stack)
@@ -1005,11 +1005,21 @@ static void finish(struct wd_coro *c)
         core_coro_leaks(c->id, c->stack_lo, c->stack_hi);
 }
 
-void coro_exit(uint32_t id)
+/* A coroutine that returns does not yield again, so what a yield would
+ * have checked is checked at its end: a write to a block freed while it
+ * was suspended, made before it returned, is found now and put down to
+ * it, not at exit with no coroutine named. */
+void coro_exit(uint32_t id, uint32_t stack)
 {
     struct wd_coro *c = coro_get(id);
     if (!c)
         return;
+    if (wd_tls.coro == id && atomic_load(&c->state) != CORO_EXITED) {
+        uint32_t now = atomic_fetch_add(&co.epoch, 1) + 1;
+        if (now == 0)
+            now = atomic_fetch_add(&co.epoch, 1) + 1;
+        check_frees_while_suspended(c, c->nsusp, now, stack, FOUND_AT_END);
+    }
     atomic_store(&c->state, CORO_EXITED);
     release_stack(c);
     finish(c);

@@ -95,10 +95,12 @@ void coro_sync(uintptr_t sp, uint32_t stack);
 /* The same for the stack pointer of a fault about to be reported. */
 void coro_sync_fault(uintptr_t sp);
 
-/* The coroutine has finished: record what it still owns, report its leaks
- * with coro_leaks=1, and give its stack back to the program (unguarded,
- * unpinned). The caller then switches away. */
-void coro_exit(uint32_t id);
+/* The coroutine has finished: check, as its yields did, the blocks freed
+ * while it was suspended (stack: where its end was seen, or STACK_NONE);
+ * record what it still owns, report its leaks with coro_leaks=1, and give
+ * its stack back to the program (unguarded, unpinned). The caller then
+ * switches away. */
+void coro_exit(uint32_t id, uint32_t stack);
 
 /* A finished coroutine runs again from its start (a made context switched
  * to again, as glibc allows): it is followed, and its stack guarded and

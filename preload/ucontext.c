@@ -11,6 +11,7 @@
 #include "core.h"
 #include "next.h"
 #include "coro.h"
+#include "stacks.h"
 #include "imem.h"
 #include "prim.h"
 
@@ -174,7 +175,10 @@ static void trampoline(int id)
     coro_restart((uint32_t)id);
     typedef void (*f8)(long, long, long, long, long, long, long, long);
     ((f8)c->fn)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
-    coro_exit((uint32_t)id);
+    /* Where its end was seen, for a report then: the function it ran
+     * (frames are stored plus one, see stacks.h). */
+    uintptr_t entry = (uintptr_t)c->fn + 1;
+    coro_exit((uint32_t)id, stacks_intern(&entry, 1));
     coro_switch(c->link ? bound_coro(c->link) : 0, STACK_NONE);
 }
 

@@ -193,6 +193,17 @@ expect_err "write found when coroutine 1 yielded"
 expect_err "^coroutine 1 was suspended when thread T1 freed the block; it had yielded at:"
 expect_frame "^freed by thread T1 at:" free_held
 expect_out "^done$"
+# A coroutine that writes to a block freed while it was suspended and
+# then returns: found as it finishes, with the explanation.
+build coro_end_write
+ward_run -- "$TMP/coro_end_write"
+expect_rc 23
+expect_report use-after-free
+expect_err "write found when coroutine 1 finished"
+expect_frame "ERROR: use-after-free" body
+expect_err "^coroutine 1 was suspended when thread T0 freed the block; it had yielded at:"
+expect_frame "^freed by thread T0 \(main\) at:" drop
+expect_out "^done$"
 # Counts per coroutine follow a pinned block resized in place: what it
 # held at its end is the grown size, and nothing is left live after the
 # free.
