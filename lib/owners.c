@@ -69,9 +69,9 @@ uint16_t owners_intern(const char *name)
     id = atomic_load(&ow.count);
     if (id > OWNER_MAX) {
         prim_unlock(&ow.lock);
-        report_warning_once("more than 65536 owner names; further ones are counted as "
-                            "\"main\" (owner names are meant for parts of a program, "
-                            "not for each object)");
+        report_warning_once("more than 65536 owner names (each distinct thread name is "
+                            "one too); further ones are counted as \"main\" (owner names "
+                            "are meant for parts of a program, not for each object)");
         return OWNER_MAIN;
     }
     char *copy = ow.names + ow.names_used;
