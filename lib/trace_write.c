@@ -305,6 +305,11 @@ static uint8_t *begin(unsigned type, size_t max)
         return NULL;
     if (type >= TR_ALLOC && !tw.own_events)
         tw.own_events = true;
+    /* Inside ward until end(): a signal handler's malloc meanwhile is
+     * internal, and writes no record into the middle of this one (records
+     * from outside the allocator, an owner push or a thread's name, have
+     * no other guard). */
+    wd_tls.in_ward++;
     prim_hold();
     struct tbuf **slot = slot_enter(), *b = *slot;
     uint64_t now = stamp();
@@ -323,6 +328,7 @@ static uint8_t *begin(unsigned type, size_t max)
                                 "trace is readable up to here");
             slot_leave();
             prim_release();
+            wd_tls.in_ward--;
             return NULL;
         }
         b->thread = wd_tls.self ? wd_tls.self->id : 0;
@@ -363,6 +369,7 @@ static void end(uint8_t *p)
     }
     slot_leave();
     prim_release();
+    wd_tls.in_ward--;
 }
 
 static uint8_t *put_str(uint8_t *p, const char *s, size_t max)

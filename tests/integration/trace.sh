@@ -63,6 +63,14 @@ expect_rc 0
 run "$WARD" report th.wtr
 expect_out "^allocated: +40[0-9][0-9] blocks"            # and glibc's few per thread
 expect_out "^at the end: .* in [0-9] blocks not freed"
+# A signal handler that allocates while the thread writes a record from
+# outside the allocator (an owner push) does not write into its middle.
+ward_run --trace=nest.wtr --leaks=0 -- "$TMP/trace_cases" nest
+expect_rc 0
+expect_out "^handled some$"
+run "$WARD" report nest.wtr
+expect_rc 0
+expect_out "complete$"
 # Records of a single thread may share a clock read (trace_write.c), but
 # never one older than a few microseconds: times after a sleep move on.
 ward_run --trace=clock.wtr --leaks=0 -- "$TMP/trace_cases" clock

@@ -13,11 +13,15 @@
  *   api      owners, a pinned block and a transfer
  *   exec     allocates, fails to exec a missing file, allocates again, and
  *            execs /bin/true
+ *   nest     pushes and pops an owner 3 million times while a 20 kHz
+ *            profiling timer's handler allocates and frees
  *   clock    1000 small blocks, 50 ms asleep, 1 MiB (the peak), 50 ms
  *            asleep, a double free */
 #define _GNU_SOURCE
 #include <sys/prctl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,15 @@
 #include "ward.h"
 
 static void *keep[110];
+static volatile long handled;
+
+static void allocate_in_handler(int sig)
+{
+    (void)sig;
+    void *volatile p = malloc(24);
+    free(p);
+    handled++;
+}
 
 static void *allocate_and_wait(void *arg)
 {
@@ -115,6 +128,17 @@ int main(int argc, char **argv)
             free(malloc(64));
         execl("/bin/true", "true", (char *)NULL);
         return 1;
+    } else if (!strcmp(what, "nest")) {
+        struct sigaction sa = { .sa_handler = allocate_in_handler };
+        struct itimerval on = { { 0, 50 }, { 0, 50 } }, off = { { 0, 0 }, { 0, 0 } };
+        sigaction(SIGPROF, &sa, NULL);
+        setitimer(ITIMER_PROF, &on, NULL);
+        for (long i = 0; i < 3000000; i++) {
+            ward_owner_push("x");
+            ward_owner_pop();
+        }
+        setitimer(ITIMER_PROF, &off, NULL);
+        printf("handled %s\n", handled ? "some" : "none");
     } else if (!strcmp(what, "clock")) {
         for (int i = 0; i < 1000; i++)
             free(malloc(32));
