@@ -97,14 +97,23 @@ uint32_t owners_count(void)
     return atomic_load(&ow.count);
 }
 
+/* The shared counters plus every live thread's cache, read as they are
+ * (the calling thread's too): flushing its own cache here would race a
+ * count() that a signal handler calling mallinfo interrupted, and the
+ * others' are theirs to flush. */
 int64_t owners_live_bytes(void)
 {
-    struct owner_cache *c = threads_owner_cache();
     int64_t bytes = 0;
-    if (c)
-        owners_flush(c);
     for (uint32_t id = 0, n = owners_count(); id < n; id++)
         bytes += atomic_load(&ow.tab[id].live_bytes);
+    for (uint32_t i = 0, n = threads_count(); i < n; i++) {
+        struct wd_thread *t = threads_get(i);
+        if (!t || !atomic_load(&t->alive))
+            continue;
+        for (unsigned k = 0; k < WD_ARRAY_LEN(t->ocache.e); k++)
+            if (__atomic_load_n(&t->ocache.e[k].used, __ATOMIC_RELAXED))
+                bytes += __atomic_load_n(&t->ocache.e[k].bytes, __ATOMIC_RELAXED);
+    }
     return bytes;
 }
 

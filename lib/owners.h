@@ -72,9 +72,9 @@ void owners_flush(struct owner_cache *c);
 /* The shared counters (flush the caches first for exact figures). */
 struct owner_stats owners_stats(uint16_t id);
 
-/* The live bytes of every owner together: the program's heap in use.
- * Flushes the calling thread's cache; each other thread may have up to
- * OWNER_FLUSH_BYTES per owner not counted yet. */
+/* The live bytes of every owner together: the program's heap in use,
+ * with what the threads have not flushed yet (read racily: a thread
+ * counting meanwhile may be off by its last block). */
 int64_t owners_live_bytes(void);
 
 /* Writes every owner name known so far to the trace. */

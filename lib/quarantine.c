@@ -128,9 +128,13 @@ void quarantine_flush_thread(void)
         commit_batch(full);
 }
 
+/* Without the lock (mallinfo may be called from a signal handler): the
+ * queue's count and the caller's own batch; other threads' batches, up to
+ * QB_BYTES each, and ended threads' leftovers are not in it. */
 uint64_t quarantine_bytes(void)
 {
-    return q.bytes;
+    const struct qbatch *mine = wd_tls.qbatch;
+    return __atomic_load_n(&q.bytes, __ATOMIC_RELAXED) + (mine ? mine->bytes : 0);
 }
 
 void quarantine_atfork_prepare(void) { prim_lock(&q.lock); }

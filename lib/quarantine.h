@@ -14,7 +14,7 @@ void quarantine_push(const struct wd_block *b, uint64_t bytes);
 /* Hand this thread's batch to the global queue (thread exit). */
 void quarantine_flush_thread(void);
 
-/* Bytes and blocks waiting. */
+/* Bytes waiting: the queue's and the calling thread's batch. */
 uint64_t quarantine_bytes(void);
 
 void quarantine_atfork_prepare(void);

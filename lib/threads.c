@@ -139,9 +139,13 @@ struct wd_thread *threads_self(void)
 {
     if (WD_LIKELY(wd_tls.self != NULL))
         return wd_tls.self;
+    if (wd_tls.unrecorded)          /* every call would take an id and warn */
+        return NULL;
     struct wd_thread *t = threads_new(0);
     if (t)
         threads_adopt(t);
+    else
+        wd_tls.unrecorded = true;
     return t;
 }
 

@@ -52,6 +52,7 @@ struct wd_tls {
     uint16_t coro_owner;        /* its name as an owner, 0 when unnamed */
     int      in_ward;           /* >0 inside ward: nested calls are internal */
     bool     exiting;           /* past our TSD destructor */
+    bool     unrecorded;        /* no record could be made for it: not tried again */
     struct wd_tcache *tc;
     struct owner_stack *owners; /* of what runs now (the thread, a coroutine) */
     struct qbatch *qbatch;      /* this thread's share of the quarantine */
