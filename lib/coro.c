@@ -28,7 +28,7 @@
 #define CHUNK       (1u << CHUNK_SHIFT)
 #define MAX_CHUNKS  4096
 #define FREE_LOG    1024            /* frees remembered per thread */
-#define STACK_BITS  20              /* 16 MiB of address space, touched as used */
+#define STACK_BITS  18              /* 4 MiB: hashed, so touched all over */
 #define STACK_HASH  (1u << STACK_BITS)
 #define STACK_TOMB  ((uintptr_t)1)  /* a freed stack block's slot, for reuse */
 #define STACK_PROBE 256             /* a full neighbourhood: the block goes unnamed */
@@ -515,7 +515,7 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
         prim_unlock(&co.lock);
         if (k >= MAX_CHUNKS)
             report_warning_once("ward's table of coroutines is full (it follows the first "
-                                "4,194,304 a process makes); coroutines made from now on are "
+                                "4,194,303 a process makes); coroutines made from now on are "
                                 "not followed");
         else
             report_warning_once("no memory left for ward's records of coroutines (about 470 "

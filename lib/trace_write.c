@@ -30,7 +30,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <linux/membarrier.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -100,7 +99,9 @@ static uint64_t now_ts(void)
  * VM's vDSO), as much as the rest of a record; the time stamp counter,
  * unordered, 6-10. While the process has a single thread, a record takes the time
  * of the thread's last clock read if the counter says fewer than
- * REUSE_TICKS passed since (1.6 us at this machine's 2.6 GHz). With a
+ * REUSE_TICKS passed since (1.6 us at this machine's 2.6 GHz; more for a
+ * thread moved to a core whose counter lags, on hosts without synchronised
+ * counters). With a
  * second thread every record reads the clock: readers merge threads by
  * time, and a stale stamp could put a free before the allocation another
  * thread made. Stale stamps are never later than their events, and the
@@ -124,14 +125,10 @@ static uint64_t stamp(void)
     return now_ts();
 }
 
-/* rdtsc faults when a sandbox turned it off (PR_SET_TSC), and costs more
- * than the clock where a hypervisor traps it. */
+/* Where a hypervisor traps rdtsc it costs more than the clock. */
 static bool tsc_usable(void)
 {
 #if defined(__x86_64__)
-    int state = 0;
-    if (prctl(PR_GET_TSC, &state, 0, 0, 0) != 0 || state != PR_TSC_ENABLE)
-        return false;
     volatile uint64_t sink;
     uint64_t t0 = prim_now_ns();
     for (int i = 0; i < 16; i++)
