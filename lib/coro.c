@@ -895,7 +895,6 @@ void coro_count_resize(uint32_t alloc_ctx, uint64_t from, uint64_t to)
                                   memory_order_relaxed);
 }
 
-/* This thread's log, made (and shown to the others) on its first free. */
 /* A thread's log, made at its first free once coroutines exist. The log
  * of a thread that ended goes to the next thread that needs one, entries
  * and all: what the ended thread freed is still checked, every yield reads

@@ -178,7 +178,10 @@ static void trampoline(int id)
     /* Where its end was seen, for a report then: the function it ran
      * (frames are stored plus one, see stacks.h). */
     uintptr_t entry = (uintptr_t)c->fn + 1;
-    coro_exit((uint32_t)id, stacks_intern(&entry, 1));
+    wd_tls.in_ward++;               /* as core_capture: a handler's malloc is internal */
+    uint32_t at = stacks_intern(&entry, 1);
+    wd_tls.in_ward--;
+    coro_exit((uint32_t)id, at);
     coro_switch(c->link ? bound_coro(c->link) : 0, STACK_NONE);
 }
 
