@@ -140,6 +140,20 @@ static void report_damage(const struct wd_block *b, const struct pat_damage *d,
     report_error(&e);
 }
 
+/* The same rule from below: b's overflow, reported, ran on into the left
+ * redzone of the live block above, which is filled again so that its free
+ * does not report the same bytes as its own underflow. */
+static void clear_above(const struct wd_block *b)
+{
+    struct wd_block above;
+    uintptr_t next = b->slot + b->slot_size;
+    if (b->seg->kind != SEG_SMALL || !heap_find((void *)next, &above) || above.seg != b->seg ||
+        above.slot != next || above.m->state != BS_LIVE)
+        return;
+    if (pat_left_damaged(&above))
+        pat_fill_left(&above);
+}
+
 /* Checks a block's redzones; reports what was overwritten. */
 static void check_redzones(const struct wd_block *b, const char *op, uint32_t stack)
 {
@@ -150,8 +164,11 @@ static void check_redzones(const struct wd_block *b, const char *op, uint32_t st
     if (d.below && blame_block_below(b, &below, &below_d)) {
         report_damage(&below, &below_d, WK_OVERFLOW, op, stack, false);
         pat_fill_redzones(&below);          /* reported once, not again at its free */
-    } else
+    } else {
         report_damage(b, &d, d.below ? WK_UNDERFLOW : WK_OVERFLOW, op, stack, false);
+        if (!d.below)
+            clear_above(b);
+    }
 }
 
 /* The slot held a freed block: its poison must be intact. */

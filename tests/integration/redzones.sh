@@ -88,5 +88,10 @@ for n in 24 481 1500; do
     expect_report heap-buffer-overflow
     expect_err "is 0 bytes after the end of a $n-byte block"
     [ "$(grep -c 'ERROR: heap-buffer' "$TMP/err")" -eq 1 ] || fail "not reported once"
+    ward_run -- "$TMP/bad_access" overflow-neighbour-lower-first $n
+    expect_report heap-buffer-overflow
+    expect_err "is 0 bytes after the end of a $n-byte block"
+    [ "$(grep -c 'ERROR: heap-buffer' "$TMP/err")" -eq 1 ] ||
+        fail "the lower block's overflow reported again as the upper one's underflow"
 done
 pass

@@ -71,6 +71,15 @@ int main(int argc, char **argv)
         memset(lo + n, 'V', (size_t)(hi - (lo + n)) - 1);
         free(hi);
         free(lo);
+    } else if (!strcmp(mode, "overflow-neighbour-lower-first")) {
+        /* The same, the lower block freed first: reported once, as its
+         * overflow, not again as an underflow of the upper one. */
+        char *lo, *hi = make_pair(n, &lo);
+        if (!hi)
+            return 77;
+        memset(lo + n, 'V', (size_t)(hi - (lo + n)) - 1);
+        free(lo);
+        free(hi);
     } else if (!strcmp(mode, "overflow-far")) {  /* well past the 64 bytes after */
         ((volatile char *)p)[n + 76] = 'F';
         free(p);
