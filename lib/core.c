@@ -140,18 +140,23 @@ static void report_damage(const struct wd_block *b, const struct pat_damage *d,
     report_error(&e);
 }
 
-/* The same rule from below: b's overflow, reported, ran on into the left
- * redzone of the live block above, which is filled again so that its free
- * does not report the same bytes as its own underflow. */
+/* The same rule from below: b's overflow, reported, ran on into the slot
+ * above, whose first bytes are then damaged from its very start; they are
+ * filled again so that the block there is not reported for them as its
+ * own underflow at its free. Only that run from the slot's start, and
+ * only in its first HEAP_REDZONE bytes, which are redzone whatever block
+ * holds the slot (no claim is needed): a separate underflow of the block
+ * above, nearer to it, is still its own. */
 static void clear_above(const struct wd_block *b)
 {
     struct wd_block above;
-    uintptr_t next = b->slot + b->slot_size;
+    uintptr_t next = b->slot + b->slot_size, p = next;
     if (b->seg->kind != SEG_SMALL || !heap_find((void *)next, &above) || above.seg != b->seg ||
-        above.slot != next || above.m->state != BS_LIVE)
+        above.slot != next)
         return;
-    if (pat_left_damaged(&above))
-        pat_fill_left(&above);
+    while (p < next + HEAP_REDZONE && *(const uint8_t *)p != PAT_REDZONE)
+        p++;
+    memset((void *)next, PAT_REDZONE, p - next);
 }
 
 /* Checks a block's redzones; reports what was overwritten. */

@@ -19,6 +19,7 @@
 #include "threads.h"
 #include "trace_write.h"
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -71,6 +72,7 @@ static struct {
 } co;
 
 static WD_TLS struct free_log *flog;
+static WD_TLS unsigned flog_base;   /* entries of flog below this are an ended thread's */
 
 bool coro_init(void)
 {
@@ -558,10 +560,13 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
 /* ---- switching ---- */
 
 /* The frees of one thread's log that fall in one of the intervals
- * [from[j], to[j]) for j from j0 to k, newest first, back to the oldest
- * interval. Entries are appended in their thread's epoch order. */
+ * [from[j], to[j]) for j < k, newest first, back to the oldest interval.
+ * Interval 0, the yielding coroutine's own run, counts only for entries
+ * from own_from on: those its thread made (UINT_MAX for another
+ * thread's log; a log taken over from an ended thread starts above 0).
+ * Entries are appended in epoch order. */
 static void check_log(struct free_log *log, const uint32_t *from, const uint32_t *to,
-                      unsigned j0, unsigned k, uint32_t now, uint32_t oldest,
+                      unsigned own_from, unsigned k, uint32_t now, uint32_t oldest,
                       uint32_t found_stack, enum found_at at)
 {
     unsigned next = atomic_load_explicit(&log->next, memory_order_acquire);
@@ -571,7 +576,7 @@ static void check_log(struct free_log *log, const uint32_t *from, const uint32_t
         uint32_t epoch = atomic_load_explicit(&log->e[i % FREE_LOG].epoch, memory_order_relaxed);
         if (now - epoch > oldest)
             break;
-        for (unsigned j = j0; j < k; j++)
+        for (unsigned j = i >= own_from ? 0 : 1; j < k; j++)
             if (epoch - from[j] < to[j] - from[j]) {
                 core_check_freed(user, epoch, found_stack, at);
                 break;
@@ -607,13 +612,13 @@ static void check_frees_while_suspended(struct wd_coro *c, unsigned nsusp, uint3
         }
     }
     if (flog)
-        check_log(flog, from, to, 0, k, now, oldest, found_stack, at);
+        check_log(flog, from, to, flog_base, k, now, oldest, found_stack, at);
     uint32_t nlogs = atomic_load_explicit(&co.nlogs, memory_order_acquire);
     for (uint32_t l = 0; l < nlogs; l++) {
         struct free_log *log = __atomic_load_n(&co.logs[l], __ATOMIC_ACQUIRE);
         if (log && log != flog &&
             now - atomic_load_explicit(&log->newest, memory_order_relaxed) <= oldest)
-            check_log(log, from, to, 1, k, now, oldest, found_stack, at);
+            check_log(log, from, to, UINT_MAX, k, now, oldest, found_stack, at);
     }
 }
 
@@ -911,10 +916,15 @@ static struct free_log *my_log(void)
     if (log)
         co.spare = log->spare;
     prim_unlock(&co.lock);
-    if (log)
+    if (log) {
+        /* Its entries so far are another thread's: frees there while a
+         * coroutine ran here are not that coroutine's own. */
+        flog_base = atomic_load_explicit(&log->next, memory_order_relaxed);
         return flog = log;
+    }
     if (!(log = imem_alloc(sizeof *log)))
         return NULL;
+    flog_base = 0;
     prim_lock(&co.lock);
     uint32_t n = atomic_load(&co.nlogs);
     if (n < MAX_LOGS) {
@@ -931,13 +941,14 @@ static struct free_log *my_log(void)
 
 void coro_thread_end(void)
 {
-    if (!flog)
+    struct free_log *log = flog;
+    if (!log)
         return;
+    flog = NULL;                    /* before another thread can take it */
     prim_lock(&co.lock);
-    flog->spare = co.spare;
-    co.spare = flog;
+    log->spare = co.spare;
+    co.spare = log;
     prim_unlock(&co.lock);
-    flog = NULL;
 }
 
 void coro_note_free(uintptr_t user, uint32_t epoch)

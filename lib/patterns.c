@@ -145,23 +145,6 @@ bool pat_check_redzones(const struct wd_block *b, struct pat_damage *d)
     return d->count > 0;
 }
 
-bool pat_left_damaged(const struct wd_block *b)
-{
-    uintptr_t lo, hi, mid, mid2, user = blk_user(b);
-    heap_span(b, &lo, &hi);
-    left_parts(b, lo, user, &mid, &mid2);
-    return !intact(lo, mid, PAT_REDZONE) || !intact(mid2, user, PAT_REDZONE);
-}
-
-void pat_fill_left(const struct wd_block *b)
-{
-    uintptr_t lo, hi, mid, mid2, user = blk_user(b);
-    heap_span(b, &lo, &hi);
-    left_parts(b, lo, user, &mid, &mid2);
-    memset((void *)lo, PAT_REDZONE, mid - lo);
-    memset((void *)mid2, PAT_REDZONE, user - mid2);
-}
-
 /* Only the first poison_bytes: freed memory is cold by the time it is
  * reused, and each cache line read then is a miss; most writes after free
  * land in the first fields of a struct. Guarded blocks catch the rest. */

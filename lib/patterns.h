@@ -27,11 +27,6 @@ void pat_fill_redzones(const struct wd_block *b);
  * redzone is checked first: overflows are the common case. */
 bool pat_check_redzones(const struct wd_block *b, struct pat_damage *d);
 
-/* The left redzone alone: whether it is damaged, and filling it again
- * (the damage was the block below's, and is reported). */
-bool pat_left_damaged(const struct wd_block *b);
-void pat_fill_left(const struct wd_block *b);
-
 /* Poisons a freed small block (guarded ones lose their pages instead) and
  * checks that the poison is intact. */
 void pat_poison(const struct wd_block *b);

@@ -193,6 +193,13 @@ expect_err "write found when coroutine 1 yielded"
 expect_err "^coroutine 1 was suspended when thread T1 freed the block; it had yielded at:"
 expect_frame "^freed by thread T1 at:" free_held
 expect_out "^done$"
+# A log taken over from an ended thread: that thread's own write after
+# free is not put down to the coroutine that yields on the new owner.
+ward_run -- "$TMP/coro_thread_log" inherit
+expect_rc 23
+expect_report use-after-free
+expect_err "\(found at exit\)"
+expect_no_err "yielded"
 # A coroutine that writes to a block freed while it was suspended and
 # then returns: found as it finishes, with the explanation.
 build coro_end_write

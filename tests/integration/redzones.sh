@@ -93,5 +93,9 @@ for n in 24 481 1500; do
     expect_err "is 0 bytes after the end of a $n-byte block"
     [ "$(grep -c 'ERROR: heap-buffer' "$TMP/err")" -eq 1 ] ||
         fail "the lower block's overflow reported again as the upper one's underflow"
+    ward_run -- "$TMP/bad_access" overflow-and-underflow $n
+    expect_err "heap-buffer-overflow on"
+    expect_err "heap-buffer-underflow on"
+    expect_err "is 1 bytes before the start of a $n-byte block"
 done
 pass

@@ -80,6 +80,16 @@ int main(int argc, char **argv)
         memset(lo + n, 'V', (size_t)(hi - (lo + n)) - 1);
         free(lo);
         free(hi);
+    } else if (!strcmp(mode, "overflow-and-underflow")) {
+        /* Two bugs: the lower block runs one byte over, the upper one
+         * under; the lower freed first. Both are reported. */
+        char *lo, *hi = make_pair(n, &lo);
+        if (!hi)
+            return 77;
+        lo[n] = 'o';
+        hi[-1] = 'u';
+        free(lo);
+        free(hi);
     } else if (!strcmp(mode, "overflow-far")) {  /* well past the 64 bytes after */
         ((volatile char *)p)[n + 76] = 'F';
         free(p);
