@@ -73,8 +73,9 @@ void owners_flush(struct owner_cache *c);
 struct owner_stats owners_stats(uint16_t id);
 
 /* The live bytes of every owner together: the program's heap in use,
- * with what the threads have not flushed yet (read racily: a thread
- * counting meanwhile may be off by its last block). */
+ * with what the threads have not flushed yet (read racily: a thread that
+ * flushes meanwhile may be counted twice or not at all for that entry, up
+ * to OWNER_FLUSH_BYTES). */
 int64_t owners_live_bytes(void);
 
 /* Writes every owner name known so far to the trace. */
