@@ -382,7 +382,7 @@ static void retire_quiet(struct wd_block *b, const char *op, uint32_t stack)
     struct wd_meta *m = b->m;
     m->free_stack = stack;
     m->free_ctx = wd_tls.ctx;
-    m->free_epoch = coro_epoch();
+    m->free_epoch = (m->flags & BF_INTERNAL) ? coro_epoch() : coro_free_epoch();
     if (!(m->flags & BF_INTERNAL)) {
         check_redzones(b, op, stack);
         owners_count_free(threads_owner_cache(), m->owner, blk_size(b));

@@ -951,6 +951,16 @@ void coro_thread_end(void)
     prim_unlock(&co.lock);
 }
 
+uint32_t coro_free_epoch(void)
+{
+    /* The log first: one taken over from an ended thread holds epochs up
+     * to that thread's end, and this free's must not be older (check_log
+     * stops at the first entry too old). */
+    if (atomic_load_explicit(&co.used, memory_order_relaxed))
+        my_log();
+    return coro_epoch();
+}
+
 void coro_note_free(uintptr_t user, uint32_t epoch)
 {
     if (!atomic_load_explicit(&co.used, memory_order_relaxed))

@@ -122,6 +122,8 @@ uint32_t coro_epoch(void);
 /* A freed block: remember it, on this thread, so that its poison can be
  * checked when the coroutines that were suspended meanwhile yield. */
 void coro_note_free(uintptr_t user, uint32_t epoch);
+/* The epoch a free on this thread is stamped with (for coro_note_free). */
+uint32_t coro_free_epoch(void);
 
 /* The stack block was freed: give its guard pages back. */
 void coro_stack_freed(uintptr_t user);
