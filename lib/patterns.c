@@ -24,9 +24,8 @@ static uintptr_t right_end(const struct wd_block *b, uintptr_t end, uintptr_t hi
 }
 
 /* The same on the left, where an aligned block's slack can be most of its
- * slot (boost's 16 KiB fiber stacks, aligned: filling it all touched
- * every page of every stack, 3.5 times the program's memory). What is
- * filled and checked there: the slot's first HEAP_REDZONE bytes, where the
+ * slot (filling all of a page-aligned block's cost 15% of a loop of
+ * posix_memalign(4096, 4096) and free). What is filled and checked there: the slot's first HEAP_REDZONE bytes, where the
  * block below runs over, and the LEFT_MAX bytes under the block, where an
  * underflow lands first. *mid gets the end of the first part, *mid2 the
  * start of the second; both are lo when the whole slack is used. */

@@ -97,17 +97,16 @@ static uint64_t now_ts(void)
 
 /* A record's time. The clock costs 19-22 ns a read on this machine (a
  * VM's vDSO), as much as the rest of a record; the time stamp counter,
- * unordered, 6-10. While the process has a single thread, a record takes the time
- * of the thread's last clock read if the counter says fewer than
+ * unordered, 6-10. While the process has a single thread, a record takes
+ * the time of the thread's last clock read if the counter says fewer than
  * REUSE_TICKS passed since (1.6 us at this machine's 2.6 GHz; more for a
  * thread moved to a core whose counter lags, on hosts without synchronised
- * counters). With a
- * second thread every record reads the clock: readers merge threads by
- * time, and a stale stamp could put a free before the allocation another
- * thread made. Stale stamps are never later than their events, and the
- * second thread is counted before its first record, so a thread that has
- * not yet seen it stamps only events no record of the other follows
- * causally. */
+ * counters). With a second thread every record reads the clock: readers
+ * merge threads by time, and a stale stamp could put a free before the
+ * allocation another thread made. Stale stamps are never later than their
+ * events, and the second thread is counted before its first record, so a
+ * thread that has not yet seen it stamps only events no record of the
+ * other follows causally. */
 #define REUSE_TICKS 4096
 
 static uint64_t stamp(void)
