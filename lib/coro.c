@@ -308,11 +308,6 @@ static bool own_stack_block(const struct wd_coro *c, struct wd_block *b)
     return c->stack_block && stack_block_of(c, b) && blk_user(b) == c->stack_block;
 }
 
-/* A new coroutine's stack inside a live heap block: it joins the block's
- * coroutines, and those whose stacks it overlaps no longer run there (the
- * context is being remade); they, and those whose block was freed, leave
- * the list, the pin ward put on the block going to the new one. Then its
- * stack is protected. */
 static void finish(struct wd_coro *c);
 
 /* Coroutines that end with their stack (boost.context's) and whose stack
@@ -341,6 +336,11 @@ static void end_all(const struct ended *e)
     }
 }
 
+/* A new coroutine's stack inside a live heap block: it joins the block's
+ * coroutines, and those whose stacks it overlaps no longer run there (the
+ * context is being remade); they, and those whose block was freed, leave
+ * the list, the pin ward put on the block going to the new one. Then its
+ * stack is protected. */
 static void guard_stack(struct wd_coro *c)
 {
     struct wd_block b;
@@ -651,13 +651,18 @@ static void resume(struct wd_coro *c, uint32_t epoch)
 
 /* Unseen switches have no yield stack; what they find is reported after
  * the switch, from where ward noticed it (found_stack). */
+/* A new switch epoch; 0 means "not resumed yet", so it is skipped. */
+static uint32_t next_epoch(void)
+{
+    uint32_t epoch = atomic_fetch_add(&co.epoch, 1) + 1;
+    return epoch ? epoch : atomic_fetch_add(&co.epoch, 1) + 1;
+}
+
 static void do_switch(uint32_t to, uint32_t yield_stack, uint32_t found_stack, enum sw_how how)
 {
     struct wd_thread *t = threads_self();
     uint32_t from = wd_tls.coro;
-    uint32_t epoch = atomic_fetch_add(&co.epoch, 1) + 1;
-    if (epoch == 0)                 /* 0 means "not resumed yet" */
-        epoch = atomic_fetch_add(&co.epoch, 1) + 1;
+    uint32_t epoch = next_epoch();
     struct wd_coro *a = record(from), *b = to ? coro_get(to) : record(0);
     if (to && !b)
         to = 0, b = record(0);
@@ -1034,12 +1039,8 @@ void coro_exit(uint32_t id, uint32_t stack)
     struct wd_coro *c = coro_get(id);
     if (!c)
         return;
-    if (wd_tls.coro == id && atomic_load(&c->state) != CORO_EXITED) {
-        uint32_t now = atomic_fetch_add(&co.epoch, 1) + 1;
-        if (now == 0)
-            now = atomic_fetch_add(&co.epoch, 1) + 1;
-        check_frees_while_suspended(c, c->nsusp, now, stack, FOUND_AT_END);
-    }
+    if (wd_tls.coro == id && atomic_load(&c->state) != CORO_EXITED)
+        check_frees_while_suspended(c, c->nsusp, next_epoch(), stack, FOUND_AT_END);
     atomic_store(&c->state, CORO_EXITED);
     release_stack(c);
     finish(c);
