@@ -8,11 +8,11 @@
  * mappings are 0. */
 #define _GNU_SOURCE
 #include "core.h"
+#include "next.h"
 #include "owners.h"
 #include "quarantine.h"
 #include "threads.h"
 
-#include <dlfcn.h>
 #include <malloc.h>
 #include <stdio.h>
 
@@ -28,15 +28,10 @@ static struct mallinfo2 usage(void)
     return mi;
 }
 
-static void *libc(const char *name)
-{
-    return dlsym(RTLD_NEXT, name);
-}
-
 WD_EXPORT struct mallinfo2 mallinfo2(void)
 {
     if (wd_state != WD_ACTIVE) {
-        struct mallinfo2 (*real)(void) = (struct mallinfo2 (*)(void))libc("mallinfo2");
+        struct mallinfo2 (*real)(void) = (struct mallinfo2 (*)(void))preload_next("mallinfo2");
         return real ? real() : (struct mallinfo2){ 0 };
     }
     return usage();
@@ -46,7 +41,7 @@ WD_EXPORT struct mallinfo2 mallinfo2(void)
 WD_EXPORT struct mallinfo mallinfo(void)
 {
     if (wd_state != WD_ACTIVE) {
-        struct mallinfo (*real)(void) = (struct mallinfo (*)(void))libc("mallinfo");
+        struct mallinfo (*real)(void) = (struct mallinfo (*)(void))preload_next("mallinfo");
         return real ? real() : (struct mallinfo){ 0 };
     }
     struct mallinfo2 m = usage();
@@ -58,7 +53,7 @@ WD_EXPORT struct mallinfo mallinfo(void)
 WD_EXPORT void malloc_stats(void)
 {
     if (wd_state != WD_ACTIVE) {
-        void (*real)(void) = (void (*)(void))libc("malloc_stats");
+        void (*real)(void) = (void (*)(void))preload_next("malloc_stats");
         if (real)
             real();
         return;
