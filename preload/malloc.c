@@ -4,12 +4,12 @@
  * before it went inert, which it still frees itself. */
 #define _GNU_SOURCE
 #include "core.h"
+#include "glibc.h"
 #include "heap.h"
 #include "here.h"
 #include "stacks.h"
 #include "threads.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
@@ -17,11 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void *__libc_memalign(size_t, size_t);
-extern void  __libc_free(void *);
 
 static inline bool active(void)
 {
@@ -61,7 +56,7 @@ static void *aligned(size_t align, size_t size, uint32_t stack)
         return NULL;
     }
     void *p = core_alloc(size, align < 16 ? 16 : align, false, BH_MALLOC, stack);
-    return keep_errno(OR_LIBC(p, __libc_memalign(align < 16 ? 16 : align, size)), saved);
+    return keep_errno(OR_LIBC(p, glibc_memalign(align < 16 ? 16 : align, size)), saved);
 }
 
 /* A block of ward's, resized while ward is inert: it moves to glibc. */
@@ -72,7 +67,7 @@ static void *realloc_to_libc(void *p, size_t size)
         free(p);
         return NULL;
     }
-    void *q = __libc_malloc(size);
+    void *q = glibc_malloc(size);
     if (q) {
         memcpy(q, p, old < size ? old : size);
         free(p);
@@ -83,7 +78,7 @@ static void *realloc_to_libc(void *p, size_t size)
 WD_EXPORT void *malloc(size_t size)
 {
     if (!active())
-        return __libc_malloc(size);
+        return glibc_malloc(size);
     return aligned(16, size, HERE());
 }
 
@@ -94,7 +89,7 @@ WD_EXPORT void free(void *p)
     int saved_errno = errno;            /* free() never changes errno */
     if (WD_UNLIKELY(wd_state != WD_ACTIVE)) {
         if (!quiet_ours(p)) {
-            __libc_free(p);
+            glibc_free(p);
             return;
         }
         wd_tls.in_ward++;
@@ -112,14 +107,14 @@ WD_EXPORT void *calloc(size_t n, size_t size)
 {
     size_t total;
     if (!active())
-        return __libc_calloc(n, size);
+        return glibc_calloc(n, size);
     if (__builtin_mul_overflow(n, size, &total) || total > PTRDIFF_MAX) {
         errno = ENOMEM;
         return NULL;
     }
     int saved = errno;
     void *p = core_alloc(total, 16, true, BH_MALLOC, HERE());
-    return keep_errno(OR_LIBC(p, __libc_calloc(n, size)), saved);
+    return keep_errno(OR_LIBC(p, glibc_calloc(n, size)), saved);
 }
 
 WD_EXPORT void *realloc(void *p, size_t size)
@@ -128,7 +123,7 @@ WD_EXPORT void *realloc(void *p, size_t size)
         if (wd_state == WD_UNINIT && !p)
             return malloc(size);
         if (!quiet_ours(p))
-            return __libc_realloc(p, size);
+            return glibc_realloc(p, size);
         return realloc_to_libc(p, size);
     }
     if (size > PTRDIFF_MAX) {
@@ -158,7 +153,7 @@ WD_EXPORT void *reallocarray(void *p, size_t n, size_t size)
 static void *round_aligned(size_t align, size_t size, uint32_t stack)
 {
     if (!active())
-        return __libc_memalign(align, size);
+        return glibc_memalign(align, size);
     if (align > SIZE_MAX / 2 + 1) {
         errno = EINVAL;
         return NULL;
@@ -184,7 +179,7 @@ WD_EXPORT int posix_memalign(void **out, size_t align, size_t size)
     if (!is_pow2(align) || align % sizeof(void *))
         return EINVAL;
     if (!active()) {
-        p = __libc_memalign(align, size);
+        p = glibc_memalign(align, size);
     } else {
         int saved = errno;
         p = aligned(align, size, HERE());
@@ -199,7 +194,7 @@ WD_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 WD_EXPORT void *valloc(size_t size)
 {
     if (!active())
-        return __libc_memalign(4096, size);
+        return glibc_memalign(4096, size);
     return aligned((size_t)sysconf(_SC_PAGESIZE), size, HERE());
 }
 
@@ -212,15 +207,31 @@ WD_EXPORT void *pvalloc(size_t size)
         return NULL;
     }
     if (!active())
-        return __libc_memalign(page, rounded);
+        return glibc_memalign(page, rounded);
     return aligned(page, rounded, HERE());
 }
 
 WD_EXPORT size_t malloc_usable_size(void *p)
 {
-    if (WD_UNLIKELY(wd_state != WD_ACTIVE) && !quiet_ours(p)) {
-        size_t (*libc_usable)(void *) = dlsym(RTLD_NEXT, "malloc_usable_size");
-        return p && libc_usable ? libc_usable(p) : 0;
-    }
+    if (WD_UNLIKELY(wd_state != WD_ACTIVE) && !quiet_ours(p))
+        return glibc_usable_size(p);
     return core_usable_size(p);
 }
+
+/* glibc's other names for the same functions. A program or library that
+ * calls __libc_malloc directly (a malloc wrapper of its own, an old hook)
+ * would otherwise get blocks ward never saw, and ward would call their
+ * free invalid; Valgrind replaces these names too. cfree is what old
+ * binaries link to. (gcc asks that an alias repeat its target's
+ * attributes, which only optimise callers: nobody calls these from here.) */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmissing-attributes"
+#endif
+WD_EXPORT void *__libc_malloc(size_t size) __attribute__((alias("malloc")));
+WD_EXPORT void *__libc_calloc(size_t n, size_t size) __attribute__((alias("calloc")));
+WD_EXPORT void *__libc_realloc(void *p, size_t size) __attribute__((alias("realloc")));
+WD_EXPORT void *__libc_memalign(size_t align, size_t size) __attribute__((alias("memalign")));
+WD_EXPORT void *__libc_valloc(size_t size) __attribute__((alias("valloc")));
+WD_EXPORT void *__libc_pvalloc(size_t size) __attribute__((alias("pvalloc")));
+WD_EXPORT void __libc_free(void *p) __attribute__((alias("free")));
+WD_EXPORT void cfree(void *p) __attribute__((alias("free")));

@@ -16,6 +16,13 @@ expect_err "2 bytes past the end of the block were overwritten, from offset 24: 
 expect_no_err "^freed by"
 expect_out "survived overflow"
 
+# A block of __libc_malloc's is checked as malloc's are.
+build libc_names
+ward_run -- "$TMP/libc_names" overflow
+expect_report heap-buffer-overflow
+expect_frame "^allocated by thread T0" make_libc
+expect_err "1 byte past the end of the block was overwritten, at offset 24: 58"
+
 ward_run -- "$TMP/bad_access" underflow
 expect_report heap-buffer-underflow
 expect_err "is 2 bytes before the start of a 24-byte block"
