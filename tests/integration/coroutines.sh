@@ -90,6 +90,11 @@ ward_run -- "$TMP/coro_paint" 5000
 expect_rc 0
 expect_no_report
 expect_out "^untouched from the bottom: most$"
+# ... and when the paint starts above the stack's first bytes.
+ward_run -- "$TMP/coro_paint" 0 above
+expect_rc 0
+expect_no_report
+expect_out "^untouched from the bottom: most$"
 
 # A second write after free, after the first was reported at a yield,
 # is reported too.

@@ -5,7 +5,9 @@
  * stack must give way to the scan, and the pattern must survive it, also
  * after argv[1] other coroutines were made first (thousands of guard
  * pages: past a share of the kernel's mapping budget ward uses guard
- * markers, which would drop the painted bytes). */
+ * markers, which would drop the painted bytes). With argv[2] "above", the
+ * first 64 bytes of the stack are left zero and the paint starts above
+ * them: the page ward guards holds the program's bytes all the same. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,15 +45,17 @@ int main(int argc, char **argv)
         uc.uc_link = &main_uc;
         makecontext(&uc, idle, 0);      /* made, never run, kept */
     }
+    size_t from = argc > 2 && strcmp(argv[2], "above") == 0 ? 64 : 0;
     unsigned char *stack = malloc(STACK);
-    memset(stack, 0xAA, STACK);
+    memset(stack, 0, from);
+    memset(stack + from, 0xAA, STACK - from);
     getcontext(&co_uc);
     co_uc.uc_stack.ss_sp = stack;
     co_uc.uc_stack.ss_size = STACK;
     co_uc.uc_link = &main_uc;
     makecontext(&co_uc, body, 0);
     swapcontext(&main_uc, &co_uc);
-    size_t untouched = 0;
+    size_t untouched = from;
     while (untouched < STACK && stack[untouched] == 0xAA)
         untouched++;
     printf("untouched from the bottom: %s\n", untouched > STACK / 2 ? "most" : "little");
