@@ -19,7 +19,6 @@
 #include "threads.h"
 #include "trace_write.h"
 
-#include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
 #include <pthread.h>
@@ -154,41 +153,13 @@ static void drain(uint8_t flag)
     }
 }
 
-/* Bytes of static TLS below each thread's descriptor (glibc's own count,
- * as LeakSanitizer reads it; 64 KiB if it cannot be had). */
-static size_t static_tls_size(void)
-{
-    static size_t size;
-    if (!size) {
-        void (*info)(size_t *, size_t *) =
-            (void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
-        size_t align = 0;
-        if (info)
-            info(&size, &align);
-        if (!size)
-            size = 64 << 10;
-    }
-    return size;
-}
-
-/* sizeof(struct pthread), which glibc's static TLS size counts but which
- * lies above the thread pointer (LeakSanitizer reads the same symbol); 0
- * if unknown. */
-static size_t descriptor_size(void)
-{
-    static size_t size = 1;
-    if (size == 1) {
-        const uint32_t *sz = dlsym(RTLD_DEFAULT, "_thread_db_sizeof_pthread");
-        size = sz && *sz < (64u << 10) ? *sz : 0;
-    }
-    return size;
-}
-
 /* Which thread's stack a mapping holds, so only its live part is read.
  * *dead_from is set when it held the stack of a thread that has ended
- * (glibc keeps such stacks for reuse): the stack itself is dead, but the
- * thread's descriptor and static TLS at its top are still on glibc's lists
- * (with the thread's TLS vector, for one). */
+ * (glibc keeps such stacks for reuse): the stack and the static TLS below
+ * the thread pointer are dead (a block the thread kept only in a __thread
+ * variable leaked when it ended, as Valgrind and LeakSanitizer report),
+ * but the descriptor at the thread pointer is still on glibc's lists, with
+ * the thread's TLS vector, which glibc reuses. */
 static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi, uintptr_t *dead_from)
 {
     uint32_t n = threads_count();
@@ -201,11 +172,8 @@ static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi, uintptr_t *dead
          * stack pointer unknown. */
         if (atomic_load(&t->alive) || t->lost)
             return t;
-        /* glibc's stack top is tp + descriptor - static TLS size: what
-         * lies below is the dead thread's stack, stale pointers and all. */
-        uintptr_t tls = t->tp + descriptor_size() - static_tls_size();
         if (t->tp > lo && t->tp < hi)
-            *dead_from = tls > lo ? tls : lo;
+            *dead_from = t->tp;
         else
             *dead_from = hi;
     }

@@ -26,6 +26,16 @@ expect_err "SUMMARY: 212 bytes leaked in 7 blocks \(3 reports\); 600 bytes in 3 
 ward_run -- "$TMP/leaky" five
 expect_report "leak of 320 bytes in 5 blocks, owner \"main\""
 
+# A thread's __thread variables die with it (glibc keeps its stack and
+# TLS for the next thread): a block only they held is leaked, as Valgrind
+# and LeakSanitizer say. The live thread's, and glibc's own blocks of the
+# ended thread (its TLS vector), are reachable.
+ward_run -- "$TMP/leaky" thread-tls
+expect_rc 23
+expect_report "leak of 250 bytes in 1 block, owner \"main\""
+expect_frame "leak of 250 bytes" keep_in_tls
+[ "$(grep -c 'ERROR: leak' "$TMP/err")" -eq 1 ] || fail "other blocks reported leaked"
+
 ward_run --leaks=0 -- "$TMP/leaky"
 expect_rc 0
 expect_no_report

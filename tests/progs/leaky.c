@@ -1,7 +1,10 @@
 /* Leaks of every shape, and memory that is only reachable (not leaked).
  * argv[1] "mapped": first a 32 MiB anonymous mapping, which the kernel
  * may put right below ward's heap (one line of /proc/self/maps then);
- * "five": only five blocks of 64 bytes, lost one after the other. */
+ * "five": only five blocks of 64 bytes, lost one after the other;
+ * "thread-tls": a thread that ended held its block only in a __thread
+ * variable, while the main thread's is still there. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -30,8 +33,24 @@ static char *lose_string(void)
     return strdup("seventeen bytes!");
 }
 
+static void *keep_in_tls(void *arg)
+{
+    (void)arg;
+    kept_tls = malloc(250);
+    memset(kept_tls, 2, 250);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "thread-tls")) {
+        pthread_t t;
+        kept_tls = malloc(200);
+        if (pthread_create(&t, NULL, keep_in_tls, NULL) != 0)
+            return 77;
+        pthread_join(t, NULL);
+        return 0;
+    }
     if (argc > 1 && !strcmp(argv[1], "five")) {
         for (int i = 0; i < 5; i++) {
             void *volatile p = malloc(64);
