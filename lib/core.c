@@ -130,6 +130,12 @@ static void report_damage(const struct wd_block *b, const struct pat_damage *d,
         fmt_str(&f, d->count == 1 ? " byte before the start of the block was overwritten, at offset -"
                                   : " bytes before the start of the block were overwritten, from offset -");
     fmt_u64(&f, d->first >= user ? d->first - user : user - d->first);
+    /* Some bytes in the run still hold the pattern (the write stored that
+     * very byte, or skipped some): the bytes shown are the whole run. */
+    if (d->span > d->count) {
+        fmt_str(&f, " to ");
+        fmt_i64(&f, (int64_t)(d->first + d->span - 1) - (int64_t)user);
+    }
     fmt_str(&f, ": ");
     pat_describe_bytes(&f, d);
     if (kind == WK_USE_AFTER_FREE)

@@ -16,6 +16,11 @@ expect_err "2 bytes past the end of the block were overwritten, from offset 24: 
 expect_no_err "^freed by"
 expect_out "survived overflow"
 
+# Bytes left as they were inside the damaged run: the run is shown whole.
+ward_run -- "$TMP/bad_access" overflow-gap
+expect_report heap-buffer-overflow
+expect_err "2 bytes past the end of the block were overwritten, from offset 24 to 27: 58 fa fa 59"
+
 # A block of __libc_malloc's is checked as malloc's are.
 build libc_names
 ward_run -- "$TMP/libc_names" overflow

@@ -10,6 +10,7 @@ static volatile char sink;
 
 __attribute__((noinline)) static void write_past_end(char *p, size_t n) { p[n] = 'X'; p[n + 1] = 'Y'; }
 __attribute__((noinline)) static void write_before_start(char *p) { p[-2] = 'U'; }
+__attribute__((noinline)) static void write_past_end_gap(char *p, size_t n) { p[n] = 'X'; p[n + 3] = 'Y'; }
 __attribute__((noinline)) static void read_past_end(char *p, size_t n) { sink = p[n + 3]; }
 __attribute__((noinline)) static void read_before_start(char *p) { sink = p[-1]; }
 __attribute__((noinline)) static void write_after_free(char *p) { p[8] = 'W'; }
@@ -39,6 +40,9 @@ int main(int argc, char **argv)
     char *p = make(n);
     if (!strcmp(mode, "overflow")) {            /* found at free */
         write_past_end(p, n);
+        free(p);
+    } else if (!strcmp(mode, "overflow-gap")) {    /* bytes left alone between */
+        write_past_end_gap(p, n);
         free(p);
     } else if (!strcmp(mode, "underflow")) {
         write_before_start(p);
