@@ -159,10 +159,13 @@ static void drain(uint8_t flag)
  * the thread pointer are dead (a block the thread kept only in a __thread
  * variable leaked when it ended, as Valgrind and LeakSanitizer report),
  * but the descriptor at the thread pointer is still on glibc's lists, with
- * the thread's TLS vector, which glibc reuses. */
+ * the thread's TLS vector, which glibc reuses. A thread ward counts as
+ * ended may still be running the program's later TLS destructors: while
+ * the last thread on the stack still exists, all of it is live. */
 static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi, uintptr_t *dead_from)
 {
     uint32_t n = threads_count();
+    struct wd_thread *last = NULL;
     *dead_from = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct wd_thread *t = threads_get(i);
@@ -172,10 +175,15 @@ static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi, uintptr_t *dead
          * stack pointer unknown. */
         if (atomic_load(&t->alive) || t->lost)
             return t;
+        last = t;
         if (t->tp > lo && t->tp < hi)
             *dead_from = t->tp;
         else
             *dead_from = hi;
+    }
+    if (last && prim_thread_exists(last->tid)) {
+        *dead_from = 0;
+        return last;
     }
     return NULL;
 }
@@ -239,13 +247,20 @@ static void find_own_data(void)
     }
 }
 
+/* The stopped threads' registers, and the argument of each thread made
+ * but not yet running, which only ward's record of it holds. */
 static void scan_registers(void)
 {
     uint32_t n = threads_count();
     for (uint32_t i = 0; i < n; i++) {
         struct wd_thread *t = threads_get(i);
-        if (t && atomic_load(&t->alive) && atomic_load(&t->parked))
+        if (!t)
+            continue;
+        if (atomic_load(&t->alive) && atomic_load(&t->parked))
             scan_words((uintptr_t)t->regs, (uintptr_t)(t->regs + NGREG), BF_MARK);
+        uintptr_t arg = atomic_load(&t->start_arg);
+        if (arg)
+            scan_words((uintptr_t)&arg, (uintptr_t)(&arg + 1), BF_MARK);
     }
 }
 

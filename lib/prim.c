@@ -219,6 +219,11 @@ pid_t prim_gettid(void)
     return (pid_t)syscall(SYS_gettid);
 }
 
+bool prim_thread_exists(pid_t tid)
+{
+    return tid > 0 && syscall(SYS_tgkill, getpid(), tid, 0) == 0;
+}
+
 uint64_t prim_now_ns(void)
 {
     struct timespec ts;

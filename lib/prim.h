@@ -69,6 +69,9 @@ void    prim_close(int fd);
 
 pid_t    prim_getpid(void);
 pid_t    prim_gettid(void);
+/* Whether a thread of this process with that id is still running (its id
+ * may have been reused by a later one). */
+bool     prim_thread_exists(pid_t tid);
 uint64_t prim_now_ns(void);                 /* CLOCK_MONOTONIC */
 void     prim_exit(int code) __attribute__((noreturn)); /* _exit, no handlers */
 

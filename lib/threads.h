@@ -27,6 +27,8 @@ struct wd_thread {
     char      name[16];         /* "" until named */
     uintptr_t stack_lo, stack_hi;   /* 0 when unknown */
     uintptr_t tp;               /* thread pointer (pthread_self) */
+    _Atomic uintptr_t start_arg;    /* pthread_create's argument, until the
+                                       thread holds it itself */
     struct wd_tcache *tc;
     uint16_t  default_owner;    /* its name, or "main" */
     struct owner_stack owners;  /* ward_owner_push on the thread's own stack */

@@ -33,6 +33,7 @@ static void *thread_start(void *p)
     imem_free(p, sizeof s);
     wd_tls.in_ward++;
     threads_adopt(s.t);
+    atomic_store(&s.t->start_arg, 0);   /* in s now, on this stack */
     if (trace_on)
         trace_thread_start(s.t->parent, s.t->create_stack);
     wd_tls.in_ward--;
@@ -55,9 +56,14 @@ WD_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
     if (!s)
         return real(th, attr, fn, arg);
     *s = (struct start){ fn, arg, t };
+    /* Until the thread runs, ward's copy is the only one: the leak scan
+     * reads it there (a detached std::thread not yet started at exit). */
+    atomic_store(&t->start_arg, (uintptr_t)arg);
     int rc = real(th, attr, thread_start, s);
-    if (rc)
+    if (rc) {
+        atomic_store(&t->start_arg, 0);
         imem_free(s, sizeof *s);
+    }
     return rc;
 }
 

@@ -64,6 +64,15 @@ ward_run -- "$TMP/thread_cases" main-exits
 expect_rc 0
 expect_no_report
 expect_out "^worker done$"
+# At exit, a thread not yet running holds its argument through ward's own
+# record of it, and a thread ward saw end may still run the program's
+# later TLS destructors: neither's blocks are leaks.
+ward_run -- "$TMP/thread_cases" unstarted
+expect_rc 0
+expect_no_report
+ward_run -- "$TMP/thread_cases" ending
+expect_rc 0
+expect_no_report
 # dlopen: a plugin found by bare name through the program's RUNPATH (the
 # interposer must leave glibc the caller's return address), and one loaded
 # with RTLD_DEEPBIND, whose blocks cross between it and libc.

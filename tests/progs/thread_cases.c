@@ -6,8 +6,15 @@
  *   main-exits  main calls pthread_exit while a worker runs on; a block
  *               reachable from a global is no leak
  *   churn N     N threads one after the other, each allocating and freeing
- *               a block; prints "churn N" */
+ *               a block; prints "churn N"
+ *   unstarted   main starts 64 detached threads, each given a block of its
+ *               own, and exits at once: a thread not yet running at exit
+ *               holds its block only through pthread_create's argument
+ *   ending      main exits while a thread runs a TLS destructor of the
+ *               program's, after ward's: the thread's __thread block is
+ *               still its own */
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +39,31 @@ static void *signal_thread(void *arg)
         printf("signal thread: got signal %d\n", sig);
         fflush(stdout);
     }
+    return arg;
+}
+
+static void *take(void *arg)
+{
+    free(arg);
+    return NULL;
+}
+
+static pthread_key_t key;
+static sem_t in_destructor;
+static __thread char *cache;
+
+static void slow_destructor(void *v)
+{
+    (void)v;
+    sem_post(&in_destructor);
+    pause();                        /* until the process exits */
+    free(cache);
+}
+
+static void *cache_and_end(void *arg)
+{
+    cache = malloc(77);
+    pthread_setspecific(key, (void *)1);
     return arg;
 }
 
@@ -64,6 +96,23 @@ int main(int argc, char **argv)
         free(malloc(100));
         usleep(100000);
         printf("main done\n");
+        return 0;
+    }
+    if (!strcmp(mode, "unstarted")) {
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        for (int i = 0; i < 64; i++)
+            if (pthread_create(&t, &attr, take, malloc(24)) != 0)
+                return 1;
+        return 0;
+    }
+    if (!strcmp(mode, "ending")) {
+        sem_init(&in_destructor, 0, 0);
+        pthread_key_create(&key, slow_destructor);
+        pthread_create(&t, NULL, cache_and_end, NULL);
+        pthread_detach(t);
+        sem_wait(&in_destructor);
         return 0;
     }
     if (!strcmp(mode, "main-exits")) {
