@@ -1,7 +1,7 @@
 /* glibc's own malloc family, for the calls ward hands to glibc while it is
- * inert. ward exports glibc's other names for these functions
- * (__libc_malloc and the rest) itself, so a plain reference to them from
- * here would come back to ward: they are found in libc's symbol table. */
+ * inert. ward exports these names, and glibc's other names for them
+ * (__libc_malloc and the rest), itself, so a reference by name from here
+ * would come back to ward: libc's own are found in its symbol table. */
 #ifndef WARD_PRELOAD_GLIBC_H
 #define WARD_PRELOAD_GLIBC_H
 

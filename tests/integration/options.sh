@@ -25,6 +25,14 @@ LD_PRELOAD=$LIBWARD WARD_OPTIONS=nope=1 run "$TMP/leaky"
 expect_rc 0
 expect_err "unknown option 'nope'"
 expect_no_report
+# Inert, ward hands glibc's other names (__libc_malloc...) to glibc too,
+# found through a dl_iterate_phdr that itself allocates.
+build libc_names
+cc -g -O0 -shared -fPIC -o "$TMP/alloc_iterate.so" "$ROOT/tests/progs/alloc_iterate.c" -ldl ||
+    fail "cannot build the interposer"
+LD_PRELOAD="$LIBWARD:$TMP/alloc_iterate.so" WARD_OPTIONS=nope=1 run "$TMP/libc_names"
+expect_rc 0
+expect_out "^ok$"
 
 # Options from the environment and the command line combine.
 WARD_OPTIONS=exitcode=9 ward_run -- "$TMP/double_free"
