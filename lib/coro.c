@@ -214,7 +214,9 @@ static bool stack_dead(const struct wd_coro *c)
 enum guard_kind { GK_MPROTECT, GK_MARKER, GK_MPROTECT_HEAP };
 
 static _Atomic long mprotected;     /* GK_MPROTECT guards in place */
-static _Atomic bool no_markers;     /* the kernel refused one */
+static _Atomic int refused;         /* markers the kernel refused in a row */
+
+#define REFUSED_MAX 8               /* then it has none (before Linux 6.13) */
 
 static long mprotect_share(void)
 {
@@ -224,23 +226,47 @@ static long mprotect_share(void)
     return share;
 }
 
+/* A page in locked memory is refused too: only refusals in a row say the
+ * kernel has no markers. */
+static bool markers_usable(void)
+{
+    return wd_opt.guard_markers &&
+           atomic_load_explicit(&refused, memory_order_relaxed) < REFUSED_MAX;
+}
+
 static bool mark(uintptr_t g)
 {
-    if (!wd_opt.guard_markers || atomic_load_explicit(&no_markers, memory_order_relaxed))
+    if (!markers_usable())
         return false;
-    if (prim_mark((void *)g, WD_PAGE))
+    if (prim_mark((void *)g, WD_PAGE)) {
+        atomic_store_explicit(&refused, 0, memory_order_relaxed);
         return true;
-    atomic_store_explicit(&no_markers, true, memory_order_relaxed);
+    }
+    atomic_fetch_add_explicit(&refused, 1, memory_order_relaxed);
     return false;
 }
 
-/* Nothing but zeros and ward's patterns: nothing a marker would lose. A
- * page not in memory is zeros, and is not read: faulting it in only for
- * the marker to drop it again would cost as much as mprotect. */
+/* With swap, a page not in memory may hold anything. Asked at most once a
+ * second: sysinfo costs 0.3 us, a tenth of a coroutine's whole life. */
+static bool swap_on(void)
+{
+    static _Atomic uint64_t asked;
+    static _Atomic bool on;
+    uint64_t now = prim_now_ns();
+    if (now - atomic_load_explicit(&asked, memory_order_relaxed) > 1000000000ull) {
+        atomic_store_explicit(&on, prim_swap_on(), memory_order_relaxed);
+        atomic_store_explicit(&asked, now, memory_order_relaxed);
+    }
+    return atomic_load_explicit(&on, memory_order_relaxed);
+}
+
+/* Nothing but zeros and ward's patterns: nothing a marker would lose.
+ * Without swap, a page not in memory is zeros and is not read: faulting it
+ * in only for the marker to drop it again would cost as much as mprotect. */
 static bool page_unwritten(uintptr_t g)
 {
     unsigned char in_core = 1;
-    if (mincore((void *)g, WD_PAGE, &in_core) == 0 && !(in_core & 1))
+    if (!swap_on() && mincore((void *)g, WD_PAGE, &in_core) == 0 && !(in_core & 1))
         return true;
     const uint64_t *w = (const uint64_t *)g;
     for (size_t i = 0; i < WD_PAGE / 8; i++) {
@@ -260,7 +286,7 @@ static bool page_unwritten(uintptr_t g)
  * pattern, to measure the stack's use): a marker would lose them. */
 static bool guard_page(struct wd_coro *c, uintptr_t g, bool painted)
 {
-    if (!painted && page_unwritten(g) && mark(g)) {
+    if (!painted && markers_usable() && page_unwritten(g) && mark(g)) {
         c->guard_kind = GK_MARKER;
     } else if (atomic_load(&mprotected) < mprotect_share() && prim_protect_none((void *)g, WD_PAGE)) {
         atomic_fetch_add(&mprotected, 1);

@@ -136,6 +136,12 @@ long prim_phys_pages(void)
     return (long)((unsigned long long)si.totalram * si.mem_unit / WD_PAGE);
 }
 
+bool prim_swap_on(void)
+{
+    struct sysinfo si;
+    return sysinfo(&si) != 0 || si.totalswap != 0;
+}
+
 unsigned prim_ncpu(void)
 {
     cpu_set_t set;

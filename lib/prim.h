@@ -39,6 +39,9 @@ long  prim_max_map_count(void);
 unsigned long long prim_dl_changes(void);
 /* Pages of physical memory (sysinfo); 0 if unknown. */
 long  prim_phys_pages(void);
+/* Whether the system has swap (or cannot say): a page not in memory may
+ * then hold anything. */
+bool  prim_swap_on(void);
 /* Cores the process may run on (its affinity mask); at least 1. */
 unsigned prim_ncpu(void);
 
