@@ -4,12 +4,17 @@
  * The real dlclose runs as the program's own call: the destructors it runs
  * are the program's code.
  *
- * dlopen, interposed for RTLD_DEEPBIND only: a library loaded so looks up
- * its own dependencies first, libc among them, and calls glibc's malloc
- * and free while libc's own strdup calls ward's: a block of one freed by
- * the other crashes the program. The flag is dropped, once said. glibc's
- * dlopen finds the calling module from its return address (RUNPATH,
- * namespaces), so the stub jumps to it with the caller's still in place. */
+ * dlopen, interposed for RTLD_DEEPBIND: a library loaded so looks up its
+ * own dependencies first, libc among them, and calls glibc's malloc and
+ * free while libc's own strdup calls ward's: a block of one freed by the
+ * other crashes the program. The flag is dropped, once said. And for
+ * libdebuginfod, which libdw loads to fetch missing debug info while ward
+ * writes a report: it would reach the network, and start curl, and with it
+ * the program's own OpenSSL, perhaps already torn down by the program's
+ * exit handlers (ssh-keygen crashed so). ward's own calls may not load it;
+ * the stub returns NULL for them. glibc's dlopen finds the calling module
+ * from its return address (RUNPATH, namespaces), so the stub jumps to it
+ * with the caller's still in place. */
 #define _GNU_SOURCE
 #include "core.h"
 #include "next.h"
@@ -19,17 +24,27 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <string.h>
 
 void *ward_real_dlopen;                 /* used by the stub below */
 int ward_dlopen_flags(const char *file, int flags);
 
+static bool is_debuginfod(const char *file)
+{
+    const char *base = file ? strrchr(file, '/') : NULL;
+    base = base ? base + 1 : file;
+    return base && strncmp(base, "libdebuginfod", 13) == 0;
+}
+
+/* The flags to load with, or -1: not loaded. */
 int ward_dlopen_flags(const char *file, int flags)
 {
     if (!ward_real_dlopen)
         ward_real_dlopen = preload_next("dlopen");
+    if (wd_tls.in_ward && is_debuginfod(file))
+        return -1;
     if (!(flags & RTLD_DEEPBIND) || wd_state != WD_ACTIVE)
         return flags;
-    (void)file;
     report_warning_once("a library was loaded with RTLD_DEEPBIND, which would give it "
                         "glibc's malloc and free beside ward's; it is loaded without the "
                         "flag");
@@ -54,8 +69,12 @@ __asm__(".text\n"
         "    .cfi_adjust_cfa_offset -8\n"
         "    pop %rdi\n"
         "    .cfi_adjust_cfa_offset -8\n"
+        "    cmp $-1, %eax\n"
+        "    je 1f\n"
         "    mov %eax, %esi\n"
         "    jmp *ward_real_dlopen(%rip)\n"
+        "1:  xor %eax, %eax\n"
+        "    ret\n"
         "    .cfi_endproc\n"
         ".size dlopen, .-dlopen\n");
 
