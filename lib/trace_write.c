@@ -77,6 +77,8 @@ static struct {
     pid_t pid;                      /* the process this trace is of */
     bool own_events;                /* recorded more than the header and
                                        what it inherited */
+    bool forked;                    /* a child made by fork: no file until
+                                       it records something of its own */
     /* zstd, loaded locally */
     ZSTD_CCtx *(*create)(void);
     size_t (*compress)(ZSTD_CCtx *, void *, size_t, const void *, size_t, int);
@@ -299,8 +301,13 @@ static uint8_t *begin(unsigned type, size_t max)
 {
     if (!trace_on)
         return NULL;
-    if (type >= TR_ALLOC && !tw.own_events)
+    if (type >= TR_ALLOC && !tw.own_events) {
         tw.own_events = true;
+        if (tw.forked) {                /* the writer may now make the file */
+            __atomic_fetch_add(&tw.wake, 1, __ATOMIC_RELAXED);
+            prim_futex_wake(&tw.wake);
+        }
+    }
     /* Inside ward until end(): a signal handler's malloc meanwhile is
      * internal, and writes no record into the middle of this one (records
      * from outside the allocator, an owner push or a thread's name, have
@@ -454,9 +461,14 @@ static void fail_writing(void)
     report_warning_once(fmt_cstr(&f));
 }
 
-/* Compresses and writes what is queued; returns whether it did anything. */
+/* Compresses and writes what is queued; returns whether it did anything.
+ * A forked child's inherited records wait for one of its own: a child
+ * that execs or exits first leaves no file (and no file half made when
+ * the exec ended the writer). */
 static bool drain(void)
 {
+    if (tw.forked && tw.fd < 0 && !__atomic_load_n(&tw.own_events, __ATOMIC_RELAXED))
+        return false;
     prim_lock(&tw.lock);
     struct tbuf *b = tw.queue;
     tw.queue = NULL;
@@ -967,6 +979,7 @@ void trace_atfork_child(void)
     tw.events = 0;
     tw.sent = tw.written = 0;
     tw.own_events = false;
+    tw.forked = true;
     tw.pid = prim_getpid();
     prim_lock_reset(&tw.file_lock);
     if (wd_tls.self) {

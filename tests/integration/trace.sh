@@ -128,6 +128,19 @@ expect_out "events, complete$"
 run "$WARD" report "${first%.wtr}.1.wtr"
 expect_out "^program: +true "
 
+# A forked child that execs at once records nothing of its own: it leaves
+# no file, only the image it runs does, even when what it inherited (the
+# parent's 8192 stacks) fills more than a chunk.
+mkdir sp
+ward_run --leaks=0 --trace=sp/t.%p.wtr -- "$TMP/trace_cases" spawn
+expect_rc 0
+[ "$(ls sp | wc -l)" -eq 21 ] || fail "$(ls sp | wc -l) trace files for 1 process and 20 images of true"
+for f in sp/*.wtr; do
+    run "$WARD" report "$f"
+    expect_rc 0
+    expect_out "events, complete$"
+done
+
 # With a fixed name, a shell that execs the real program leaves the name
 # to it.
 printf '#!/bin/sh\nexec "%s" threads\n' "$TMP/trace_cases" > wrap.sh

@@ -16,7 +16,9 @@
  *   nest     pushes and pops an owner 3 million times while a 20 kHz
  *            profiling timer's handler allocates and frees
  *   clock    1000 small blocks, 50 ms asleep, 1 MiB (the peak), 50 ms
- *            asleep, a double free */
+ *            asleep, a double free
+ *   spawn    8192 allocation stacks (a child inherits more than a chunk
+ *            of them), then 20 children that exec /bin/true at once */
 #define _GNU_SOURCE
 #include <sys/prctl.h>
 #include <pthread.h>
@@ -32,6 +34,30 @@
 
 static void *keep[110];
 static volatile long handled;
+
+/* 2^depth distinct stacks: a path of a() and b() calls spelled by bits. */
+__attribute__((noinline)) static void leaf(void) { free(malloc(16)); }
+__attribute__((noinline)) static void step_a(unsigned bits, int depth);
+__attribute__((noinline)) static void step_b(unsigned bits, int depth)
+{
+    if (!depth)
+        leaf();
+    else if (bits & 1)
+        step_a(bits >> 1, depth - 1);
+    else
+        step_b(bits >> 1, depth - 1);
+    __asm__ volatile("");           /* no tail call: each frame stays */
+}
+static void step_a(unsigned bits, int depth)
+{
+    if (!depth)
+        leaf();
+    else if (bits & 1)
+        step_a(bits >> 1, depth - 1);
+    else
+        step_b(bits >> 1, depth - 1);
+    __asm__ volatile("");
+}
 
 static void allocate_in_handler(int sig)
 {
@@ -128,6 +154,17 @@ int main(int argc, char **argv)
             free(malloc(64));
         execl("/bin/true", "true", (char *)NULL);
         return 1;
+    } else if (!strcmp(what, "spawn")) {
+        for (unsigned i = 0; i < 8192; i++)
+            step_a(i, 13);
+        for (int k = 0; k < 20; k++) {
+            pid_t pid = fork();
+            if (pid == 0) {
+                execl("/bin/true", "true", (char *)NULL);
+                _exit(127);
+            }
+            waitpid(pid, NULL, 0);
+        }
     } else if (!strcmp(what, "nest")) {
         struct sigaction sa = { .sa_handler = allocate_in_handler };
         struct itimerval on = { { 0, 50 }, { 0, 50 } }, off = { { 0, 0 }, { 0, 0 } };
