@@ -153,10 +153,32 @@ static uint64_t poisoned(const struct wd_block *b)
     return size < max ? size : max;
 }
 
+/* Past the poisoned bytes a freed block keeps its words, and the next
+ * block placed in the slot starts out with them: a word that pointed into
+ * this block points into that one too, and would be taken for its own
+ * self-reference when it is reallocated (clang's SmallVector buffers,
+ * 264 bytes with the pointer at 256, did so). Those words, and only those,
+ * are poisoned too; the rest of the tail is only read. */
+static void poison_inward(const struct wd_block *b, uint64_t from)
+{
+    uintptr_t user = blk_user(b);
+    uint64_t size = blk_size(b);
+    for (uint64_t off = WD_ALIGN_UP(from, sizeof(uintptr_t)); off + sizeof(uintptr_t) <= size;
+         off += sizeof(uintptr_t)) {
+        uintptr_t *w = (uintptr_t *)(user + off);
+        if (*w - b->slot <= b->slot_size)
+            memset(w, PAT_FREED, sizeof *w);
+    }
+}
+
 void pat_poison(const struct wd_block *b)
 {
-    if (b->seg->kind == SEG_SMALL)
-        memset((void *)blk_user(b), PAT_FREED, poisoned(b));
+    if (b->seg->kind != SEG_SMALL)
+        return;
+    uint64_t n = poisoned(b);
+    memset((void *)blk_user(b), PAT_FREED, n);
+    if (n < blk_size(b))
+        poison_inward(b, n);
 }
 
 bool pat_check_poison(const struct wd_block *b, struct pat_damage *d)

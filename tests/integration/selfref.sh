@@ -19,6 +19,12 @@ expect_err "WARNING: moved-self-reference"
 expect_err "offset 8 \(to offset 64\)"
 ward_run -- "$TMP/selfref" shrink
 expect_no_report
+# Words a freed block left past its poisoned bytes are not the next
+# block's: reused slots bring no self-pointers of their predecessors.
+ward_run --quarantine=0 -- "$TMP/selfref" stale
+expect_rc 0
+expect_out "^grew 1000$"
+expect_no_report
 
 ward_run --selfref=error -- "$TMP/selfref"
 expect_rc 23
