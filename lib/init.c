@@ -235,10 +235,12 @@ static void exit_checks(void *sp)
         print_stats();
     trace_stop();
     wd_tls.in_ward--;
-    report_exit_if_errors();
 }
 
-/* On a stack of ward's own: exit() may be called on a coroutine's. */
+/* On a stack of ward's own: exit() may be called on a coroutine's. With
+ * errors reported, the exit goes on with exitcode as its status: exit
+ * called from an exit handler runs the handlers still to run and then
+ * flushes stdio, and glibc keeps the last status. */
 static void ward_exit(void)
 {
     if (wd_state != WD_ACTIVE)
@@ -246,6 +248,16 @@ static void ward_exit(void)
     __builtin_unwind_init();
     uintptr_t sp = prim_live_sp();
     imem_run_on_stack(exit_checks, &sp);
+    if (report_error_count())
+        exit((int)wd_opt.exitcode);
+}
+
+extern int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+
+static void ward_exit_cb(void *arg)
+{
+    (void)arg;
+    ward_exit();
 }
 
 __attribute__((constructor(101))) static void ward_start(void)
@@ -274,6 +286,12 @@ __attribute__((constructor(101))) static void ward_start(void)
             report_message(err);
     }
     pthread_atfork(fork_prepare, fork_parent, fork_child);
-    atexit(ward_exit);
+    /* Not atexit, which ties a handler to the library that registers it:
+     * ward's would run when glibc finalises ward, before the libraries
+     * after it in that order (libgfortran, whose destructor writes out a
+     * Fortran program's output, which was lost). Registered before
+     * __libc_start_main registers the destructors' runner, it runs after
+     * every destructor. */
+    __cxa_atexit(ward_exit_cb, NULL, NULL);
     wd_tls.in_ward--;
 }

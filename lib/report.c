@@ -523,14 +523,6 @@ void report_die(void)
     prim_exit((int)wd_opt.exitcode);
 }
 
-void report_exit_if_errors(void)
-{
-    if (report_error_count() == 0)
-        return;
-    fflush(NULL);
-    prim_exit((int)wd_opt.exitcode);
-}
-
 void report_atfork_prepare(void) { prim_lock(&rp.lock); }
 void report_atfork_parent(void)  { prim_unlock(&rp.lock); }
 

@@ -91,8 +91,6 @@ unsigned long report_error_count(void);
 /* Ends the process after a fatal error: the trace is flushed first. */
 void report_die(void) __attribute__((noreturn));
 
-/* Called at exit: exits with exitcode if any error was reported. */
-void report_exit_if_errors(void);
 
 void report_atfork_prepare(void);
 void report_atfork_parent(void);

@@ -36,6 +36,19 @@ expect_report "leak of 250 bytes in 1 block, owner \"main\""
 expect_frame "leak of 250 bytes" keep_in_tls
 [ "$(grep -c 'ERROR: leak' "$TMP/err")" -eq 1 ] || fail "other blocks reported leaked"
 
+# After a leak report the exit goes on: exit handlers and destructors of
+# libraries started before ward still run (a Fortran program's output is
+# written out so), and the status is still exitcode.
+cc -g -O0 -shared -fPIC -o "$TMP/libexit_late.so" "$ROOT/tests/progs/exit_late_lib.c" ||
+    fail "cannot build the library"
+build exit_late -L"$TMP" -lexit_late -Wl,-rpath,"$TMP"
+ward_run -- "$TMP/exit_late"
+expect_rc 23
+expect_report "leak of 42 bytes in 1 block, owner \"main\""
+expect_out "^main$"
+expect_out "^library exit handler$"
+expect_out "^library destructor$"
+
 ward_run --leaks=0 -- "$TMP/leaky"
 expect_rc 0
 expect_no_report
