@@ -35,29 +35,24 @@
 static void *keep[110];
 static volatile long handled;
 
-/* 2^depth distinct stacks: a path of a() and b() calls spelled by bits. */
+/* 2^depth distinct stacks: a path of step_a and step_b calls spelled by
+ * bits (two functions with one body, so that frames differ). */
 __attribute__((noinline)) static void leaf(void) { free(malloc(16)); }
 __attribute__((noinline)) static void step_a(unsigned bits, int depth);
-__attribute__((noinline)) static void step_b(unsigned bits, int depth)
-{
-    if (!depth)
-        leaf();
-    else if (bits & 1)
-        step_a(bits >> 1, depth - 1);
-    else
-        step_b(bits >> 1, depth - 1);
-    __asm__ volatile("");           /* no tail call: each frame stays */
-}
-static void step_a(unsigned bits, int depth)
-{
-    if (!depth)
-        leaf();
-    else if (bits & 1)
-        step_a(bits >> 1, depth - 1);
-    else
-        step_b(bits >> 1, depth - 1);
-    __asm__ volatile("");
-}
+__attribute__((noinline)) static void step_b(unsigned bits, int depth);
+#define STEP(name)                                                      \
+    static void name(unsigned bits, int depth)                          \
+    {                                                                   \
+        if (!depth)                                                     \
+            leaf();                                                     \
+        else if (bits & 1)                                              \
+            step_a(bits >> 1, depth - 1);                               \
+        else                                                            \
+            step_b(bits >> 1, depth - 1);                               \
+        __asm__ volatile(""); /* no tail call: each frame stays */      \
+    }
+STEP(step_a)
+STEP(step_b)
 
 static void allocate_in_handler(int sig)
 {
