@@ -253,6 +253,8 @@ static void ward_exit(void)
 }
 
 extern int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
+                             void *dso);
 
 static void ward_exit_cb(void *arg)
 {
@@ -285,7 +287,11 @@ __attribute__((constructor(101))) static void ward_start(void)
         else
             report_message(err);
     }
-    pthread_atfork(fork_prepare, fork_parent, fork_child);
+    /* With no library handle, as the exit handler below: pthread_atfork
+     * ties handlers to ward, and glibc drops them when it finalises ward,
+     * so a library finalised later that forks would give a child whose
+     * exit ran ward's checks with the parent's state. */
+    __register_atfork(fork_prepare, fork_parent, fork_child, NULL);
     /* Not atexit, which ties a handler to the library that registers it:
      * ward's would run when glibc finalises ward, before the libraries
      * after it in that order (libgfortran, whose destructor writes out a

@@ -211,6 +211,8 @@ void threads_atfork_child(void)
         struct wd_thread *t = threads_get(i);
         if (t && t != me && atomic_exchange(&t->alive, 0))
             t->lost = th.lost_any = true;
+        if (t && t != me)
+            atomic_store(&t->start_arg, 0);     /* never starts here */
     }
     if (me)
         me->tid = prim_gettid();

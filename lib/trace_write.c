@@ -464,10 +464,13 @@ static void fail_writing(void)
 /* Compresses and writes what is queued; returns whether it did anything.
  * A forked child's inherited records wait for one of its own: a child
  * that execs or exits first leaves no file (and no file half made when
- * the exec ended the writer). */
+ * the exec ended the writer). Unless they fill the queue: threads would
+ * wait for room for ever (the file is then made, and an exec may still
+ * cut it short). */
 static bool drain(void)
 {
-    if (tw.forked && tw.fd < 0 && !__atomic_load_n(&tw.own_events, __ATOMIC_RELAXED))
+    if (tw.forked && tw.fd < 0 && !__atomic_load_n(&tw.own_events, __ATOMIC_RELAXED) &&
+        __atomic_load_n(&tw.queued, __ATOMIC_RELAXED) < BUF_LIMIT)
         return false;
     prim_lock(&tw.lock);
     struct tbuf *b = tw.queue;

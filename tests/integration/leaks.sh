@@ -48,6 +48,17 @@ expect_report "leak of 42 bytes in 1 block, owner \"main\""
 expect_out "^main$"
 expect_out "^library exit handler$"
 expect_out "^library destructor$"
+# A child forked by that destructor is a child like any other (ward's fork
+# handlers outlive ward's own finalisation): its own errors, its own trace.
+EXIT_LATE_FORK=1 ward_run --trace="$TMP/late.wtr" -- "$TMP/exit_late"
+expect_rc 23
+child=$(sed -n 's/^child \([0-9]*\) exited .*/\1/p' "$TMP/out")
+[ -n "$child" ] || fail "the destructor's child did not run"
+expect_no_err "cannot create trace file"
+for f in "$TMP/late.wtr" "$TMP/late.wtr.$child"; do
+    run "$WARD" report "$f"
+    expect_out "events, complete$"
+done
 
 ward_run --leaks=0 -- "$TMP/leaky"
 expect_rc 0
