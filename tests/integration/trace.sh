@@ -141,6 +141,19 @@ for f in sp/*.wtr; do
     expect_out "events, complete$"
 done
 
+# A forked child that inherits more than the writer's queue holds, and
+# records nothing for over a second, neither waits for room for ever nor
+# loses its file.
+mkdir ic
+run timeout 120 "$WARD" run --leaks=0 --trace=ic/t.%p.wtr -- "$TMP/trace_cases" idle-child
+expect_rc 0
+expect_out "^child exited 0$"
+[ "$(ls ic | wc -l)" -eq 2 ] || fail "$(ls ic | wc -l) trace files for a parent and its child"
+for f in ic/*.wtr; do
+    run "$WARD" report "$f"
+    expect_out "events, complete$"
+done
+
 # With a fixed name, a shell that execs the real program leaves the name
 # to it.
 printf '#!/bin/sh\nexec "%s" threads\n' "$TMP/trace_cases" > wrap.sh

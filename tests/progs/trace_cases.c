@@ -18,7 +18,10 @@
  *   clock    1000 small blocks, 50 ms asleep, 1 MiB (the peak), 50 ms
  *            asleep, a double free
  *   spawn    8192 allocation stacks (a child inherits more than a chunk
- *            of them), then 20 children that exec /bin/true at once */
+ *            of them), then 20 children that exec /bin/true at once
+ *   idle-child  262,144 allocation stacks (more than the writer's queue
+ *            holds), then a child that records nothing for 1.2 s and
+ *            exits */
 #define _GNU_SOURCE
 #include <sys/prctl.h>
 #include <pthread.h>
@@ -160,6 +163,17 @@ int main(int argc, char **argv)
             }
             waitpid(pid, NULL, 0);
         }
+    } else if (!strcmp(what, "idle-child")) {
+        for (unsigned i = 0; i < 1u << 18; i++)
+            step_a(i, 18);
+        pid_t pid = fork();
+        if (pid == 0) {
+            usleep(1200000);
+            exit(0);
+        }
+        int status;
+        waitpid(pid, &status, 0);
+        printf("child exited %d\n", WEXITSTATUS(status));
     } else if (!strcmp(what, "nest")) {
         struct sigaction sa = { .sa_handler = allocate_in_handler };
         struct itimerval on = { { 0, 50 }, { 0, 50 } }, off = { { 0, 0 }, { 0, 0 } };
