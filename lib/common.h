@@ -14,6 +14,9 @@
 #define WD_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define WD_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define WD_NOINLINE    __attribute__((noinline))
+/* Reporting paths: out of line, so that their buffers stay off the stack
+ * of the common path (which may run on a coroutine's stack of 3 KiB). */
+#define WD_COLD        __attribute__((cold, noinline))
 #define WD_UNUSED      __attribute__((unused))
 
 #define WD_ALIGN_UP(x, a)   (((x) + ((a) - 1)) & ~((uintptr_t)(a) - 1))

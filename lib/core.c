@@ -165,21 +165,27 @@ static void clear_above(const struct wd_block *b)
     memset((void *)next, PAT_REDZONE, p - next);
 }
 
-/* Checks a block's redzones; reports what was overwritten. */
-static void check_redzones(const struct wd_block *b, const char *op, uint32_t stack)
+static WD_COLD void redzones_damaged(const struct wd_block *b, const struct pat_damage *d,
+                                     const char *op, uint32_t stack)
 {
-    struct pat_damage d, below_d;
+    struct pat_damage below_d;
     struct wd_block below;
-    if (!pat_check_redzones(b, &d))
-        return;
-    if (d.below && blame_block_below(b, &below, &below_d)) {
+    if (d->below && blame_block_below(b, &below, &below_d)) {
         report_damage(&below, &below_d, WK_OVERFLOW, op, stack, false);
         pat_fill_redzones(&below);          /* reported once, not again at its free */
     } else {
-        report_damage(b, &d, d.below ? WK_UNDERFLOW : WK_OVERFLOW, op, stack, false);
-        if (!d.below)
+        report_damage(b, d, d->below ? WK_UNDERFLOW : WK_OVERFLOW, op, stack, false);
+        if (!d->below)
             clear_above(b);
     }
+}
+
+/* Checks a block's redzones; reports what was overwritten. */
+static void check_redzones(const struct wd_block *b, const char *op, uint32_t stack)
+{
+    struct pat_damage d;
+    if (pat_check_redzones(b, &d))
+        redzones_damaged(b, &d, op, stack);
 }
 
 /* The slot held a freed block: its poison must be intact. */
@@ -336,7 +342,7 @@ void *core_alloc(size_t size, size_t align, bool zero, uint8_t how, uint32_t sta
 
 /* Why p cannot be freed: never allocated, inside a block, or freed
  * already. */
-static void bad_free(void *p, const char *op, uint32_t stack)
+static WD_COLD void bad_free(void *p, const char *op, uint32_t stack)
 {
     struct wd_block b;
     struct wd_err e = { .addr = (uintptr_t)p, .op = op, .op_stack = stack,
@@ -425,7 +431,7 @@ static const char *const how_freed[] = { "free", "operator delete", "operator de
 /* A live block released by another family than the one that made it
  * (delete of malloc's, free or delete of new []'s, realloc of new's):
  * reported, and then released all the same, as memcheck does. */
-static void check_how(const struct wd_block *b, uint8_t how, const char *op, uint32_t stack)
+static WD_COLD void check_how(const struct wd_block *b, uint8_t how, const char *op, uint32_t stack)
 {
     const struct wd_meta *m = b->m;
     if (WD_LIKELY(m->how == how) || m->state != BS_LIVE || (m->flags & BF_INTERNAL) ||
@@ -447,7 +453,7 @@ static void check_how(const struct wd_block *b, uint8_t how, const char *op, uin
 /* A live block that a sized operator delete was told holds another size:
  * deleted as another type than the one made (through a base class without
  * a virtual destructor), whose destructor ran in its place. */
-static void check_size(const struct wd_block *b, size_t size, const char *op, uint32_t stack)
+static WD_COLD void check_size(const struct wd_block *b, size_t size, const char *op, uint32_t stack)
 {
     const struct wd_meta *m = b->m;
     if (WD_LIKELY(!size || size == blk_size(b)) || m->how == BH_MALLOC ||

@@ -78,6 +78,16 @@ expect_err "stack-overflow on 0x[0-9a-f]+ \(write\) in thread T0 \(main\), corou
 expect_frame "ERROR: stack-overflow" big_frame
 ! grep -q survived "$TMP/out" || fail "the program went on past its stack"
 
+# ward's free fits on a coroutine stack of 3 KiB (GNU PCL's helper has
+# one), its first calls into libc too (bound at load: the dynamic linker's
+# lazy resolver alone took more than the stack). The program is bound at
+# load too, or its own first call to free would not fit, with or without
+# ward.
+build coro_small_stack -Wl,-z,now
+ward_run -- "$TMP/coro_small_stack"
+expect_rc 0
+expect_out "^stack used: [0-9]+ bytes of 3072$"
+
 # Stack painting: the scheduler scans a finished coroutine's stack from
 # the bottom; ward's guard gives way and the pattern survives.
 build coro_paint
