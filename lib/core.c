@@ -832,6 +832,41 @@ static void poison_again(struct wd_block *b, uint32_t epoch)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+/* Threads whose coroutines yield at the same moment may all find the same
+ * write before the first of them poisons the block again: the first
+ * reports it. The same damage of the same freed block (its epoch, where
+ * and what was written) is reported once; another write to it is new. */
+static struct {
+    uintptr_t user;
+    uint32_t epoch;
+    uintptr_t first;
+    uint8_t bytes[16];
+} reported[16];
+static unsigned nreported;
+
+static bool first_to_report(uintptr_t user, uint32_t epoch, const struct pat_damage *d)
+{
+    sigset_t all, old;
+    bool first = true;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    prim_lock(&claim_lock);
+    for (unsigned i = 0; i < WD_ARRAY_LEN(reported) && i < nreported && first; i++)
+        first = !(reported[i].user == user && reported[i].epoch == epoch &&
+                  reported[i].first == d->first &&
+                  memcmp(reported[i].bytes, d->bytes, sizeof d->bytes) == 0);
+    if (first) {
+        unsigned k = nreported++ % WD_ARRAY_LEN(reported);
+        reported[k].user = user;
+        reported[k].epoch = epoch;
+        reported[k].first = d->first;
+        memcpy(reported[k].bytes, d->bytes, sizeof d->bytes);
+    }
+    prim_unlock(&claim_lock);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return first;
+}
+
 void core_atfork_prepare(void) { prim_lock(&claim_lock); }
 void core_atfork_parent(void)  { prim_unlock(&claim_lock); }
 void core_atfork_child(void)   { prim_lock_reset(&claim_lock); }
@@ -851,7 +886,8 @@ void core_check_freed(uintptr_t user, uint32_t epoch, uint32_t found_stack, enum
     struct wd_block b;
     struct pat_damage d;
     if (!heap_find((void *)user, &b) || blk_user(&b) != user || !still_freed(b.m, epoch) ||
-        (b.m->flags & BF_INTERNAL) || !pat_check_poison(&b, &d) || !still_freed(b.m, epoch))
+        (b.m->flags & BF_INTERNAL) || !pat_check_poison(&b, &d) || !still_freed(b.m, epoch) ||
+        !first_to_report(user, epoch, &d))
         return;
     char op[128];
     fmt_t f;

@@ -88,6 +88,14 @@ ward_run -- "$TMP/coro_small_stack"
 expect_rc 0
 expect_out "^stack used: [0-9]+ bytes of 3072$"
 
+# One write after free found by coroutines yielding at once on eight
+# threads is reported once.
+build coro_yield_together
+ward_run -- "$TMP/coro_yield_together"
+expect_rc 23
+[ "$(grep -c 'ERROR: use-after-free' "$TMP/err")" -eq 1 ] ||
+    fail "$(grep -c 'ERROR: use-after-free' "$TMP/err") reports of one write"
+
 # Stack painting: the scheduler scans a finished coroutine's stack from
 # the bottom; ward's guard gives way and the pattern survives.
 build coro_paint
