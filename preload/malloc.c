@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 static inline bool active(void)
 {
     if (WD_LIKELY(wd_state == WD_ACTIVE))
