@@ -260,6 +260,29 @@ static bool swap_on(void)
     return atomic_load_explicit(&on, memory_order_relaxed);
 }
 
+static bool ward_byte(uint8_t v)
+{
+    return v == 0 || v == PAT_FREED || v == PAT_REDZONE;
+}
+
+/* Whether [lo, lo + n) holds only what ward or a fresh page leaves there:
+ * zeros and ward's patterns. A word all one of them is taken whole. */
+static bool only_ward_bytes(uintptr_t lo, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        size_t len = n - i < 8 ? n - i : 8;
+        memcpy(&w, (const void *)(lo + i), len);     /* lo may be unaligned */
+        if (len == 8 && (w == 0 || w == ones * PAT_FREED || w == ones * PAT_REDZONE))
+            continue;
+        for (size_t k = 0; k < len; k++)
+            if (!ward_byte((uint8_t)(w >> (8 * k))))
+                return false;
+    }
+    return true;
+}
+
 /* Nothing but zeros and ward's patterns: nothing a marker would lose.
  * Without swap, a page not in memory is zeros and is not read: faulting it
  * in only for the marker to drop it again would cost as much as mprotect. */
@@ -268,18 +291,7 @@ static bool page_unwritten(uintptr_t g)
     unsigned char in_core = 1;
     if (!swap_on() && mincore((void *)g, WD_PAGE, &in_core) == 0 && !(in_core & 1))
         return true;
-    const uint64_t *w = (const uint64_t *)g;
-    for (size_t i = 0; i < WD_PAGE / 8; i++) {
-        if (w[i] == 0 || w[i] == 0x0101010101010101ull * PAT_FREED ||
-            w[i] == 0x0101010101010101ull * PAT_REDZONE)
-            continue;
-        for (unsigned k = 0; k < 8; k++) {
-            uint8_t v = (uint8_t)(w[i] >> (8 * k));
-            if (v != 0 && v != PAT_FREED && v != PAT_REDZONE)
-                return false;
-        }
-    }
-    return true;
+    return only_ward_bytes(g, WD_PAGE);
 }
 
 /* painted: the program wrote its own bytes at the bottom of the stack (a
@@ -331,12 +343,7 @@ static void unguard(struct wd_coro *c)
 
 static bool bottom_in_use(uintptr_t lo)
 {
-    for (unsigned i = 0; i < BOTTOM_BYTES; i++) {
-        uint8_t v = *(const uint8_t *)(lo + i);
-        if (v != 0 && v != PAT_FREED && v != PAT_REDZONE)
-            return true;
-    }
-    return false;
+    return !only_ward_bytes(lo, BOTTOM_BYTES);
 }
 
 /* Pins the block of c's stack and makes the lowest whole page of the stack
@@ -713,8 +720,6 @@ static void resume(struct wd_coro *c, uint32_t epoch)
         atomic_store(&c->state, CORO_RUNNING);
 }
 
-/* Unseen switches have no yield stack; what they find is reported after
- * the switch, from where ward noticed it (found_stack). */
 /* A new switch epoch; 0 means "not resumed yet", so it is skipped. */
 static uint32_t next_epoch(void)
 {
@@ -722,6 +727,8 @@ static uint32_t next_epoch(void)
     return epoch ? epoch : atomic_fetch_add(&co.epoch, 1) + 1;
 }
 
+/* Unseen switches have no yield stack; what they find is reported after
+ * the switch, from where ward noticed it (found_stack). */
 static void do_switch(uint32_t to, uint32_t yield_stack, uint32_t found_stack, enum sw_how how)
 {
     struct wd_thread *t = threads_self();
