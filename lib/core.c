@@ -817,19 +817,30 @@ void core_report_found(uint32_t stack)
  * it for ever) and under a lock fork takes (a child would inherit it). */
 static wd_lock claim_lock;
 
+static void claim_lock_take(sigset_t *old)
+{
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, old);
+    prim_lock(&claim_lock);
+}
+
+static void claim_lock_drop(const sigset_t *old)
+{
+    prim_unlock(&claim_lock);
+    pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 static void poison_again(struct wd_block *b, uint32_t epoch)
 {
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    prim_lock(&claim_lock);
+    sigset_t old;
+    claim_lock_take(&old);
     if (claim(b->m, BS_QUAR, BS_BUSY)) {
         if (b->m->free_epoch == epoch)
             pat_poison(b);
         publish(b->m, BS_QUAR);
     }
-    prim_unlock(&claim_lock);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    claim_lock_drop(&old);
 }
 
 /* Threads whose coroutines yield at the same moment may all find the same
@@ -846,11 +857,9 @@ static unsigned nreported;
 
 static bool first_to_report(uintptr_t user, uint32_t epoch, const struct pat_damage *d)
 {
-    sigset_t all, old;
+    sigset_t old;
     bool first = true;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    prim_lock(&claim_lock);
+    claim_lock_take(&old);
     for (unsigned i = 0; i < WD_ARRAY_LEN(reported) && i < nreported && first; i++)
         first = !(reported[i].user == user && reported[i].epoch == epoch &&
                   reported[i].first == d->first &&
@@ -862,8 +871,7 @@ static bool first_to_report(uintptr_t user, uint32_t epoch, const struct pat_dam
         reported[k].first = d->first;
         memcpy(reported[k].bytes, d->bytes, sizeof d->bytes);
     }
-    prim_unlock(&claim_lock);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    claim_lock_drop(&old);
     return first;
 }
 
