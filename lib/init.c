@@ -241,8 +241,9 @@ static void exit_checks(void *sp)
  * errors reported, the exit goes on with exitcode as its status: exit
  * called from an exit handler runs the handlers still to run and then
  * flushes stdio, and glibc keeps the last status. */
-static void ward_exit(void)
+static void ward_exit(void *arg)
 {
+    (void)arg;
     if (wd_state != WD_ACTIVE)
         return;
     __builtin_unwind_init();
@@ -255,12 +256,6 @@ static void ward_exit(void)
 extern int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
 extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
                              void *dso);
-
-static void ward_exit_cb(void *arg)
-{
-    (void)arg;
-    ward_exit();
-}
 
 __attribute__((constructor(101))) static void ward_start(void)
 {
@@ -298,6 +293,6 @@ __attribute__((constructor(101))) static void ward_start(void)
      * Fortran program's output, which was lost). Registered before
      * __libc_start_main registers the destructors' runner, it runs after
      * every destructor. */
-    __cxa_atexit(ward_exit_cb, NULL, NULL);
+    __cxa_atexit(ward_exit, NULL, NULL);
     wd_tls.in_ward--;
 }

@@ -258,9 +258,7 @@ static void scan_registers(void)
             continue;
         if (atomic_load(&t->alive) && atomic_load(&t->parked))
             scan_words((uintptr_t)t->regs, (uintptr_t)(t->regs + NGREG), BF_MARK);
-        uintptr_t arg = atomic_load(&t->start_arg);
-        if (arg)
-            scan_words((uintptr_t)&arg, (uintptr_t)(&arg + 1), BF_MARK);
+        mark(atomic_load(&t->start_arg), BF_MARK);
     }
 }
 
