@@ -6,8 +6,12 @@
  * other CFI makes the rule FALLBACK and libunwind unwinds that stack. */
 #define _GNU_SOURCE
 #include "unwind.h"
+#include "arena.h"
+#include "core.h"
 #include "coro.h"
+#include "heap.h"
 #include "imem.h"
+#include "maps.h"
 #include "prim.h"
 #include "threads.h"
 
@@ -16,7 +20,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-enum { R_UNKNOWN = 0, R_FRAME, R_END, R_FALLBACK };
+/* R_NOINFO: no unwind information covers the address (code without CFI,
+ * or not code at all). */
+enum { R_UNKNOWN = 0, R_FRAME, R_END, R_FALLBACK, R_NOINFO };
 
 /* DWARF register numbers on x86-64. */
 enum { DW_RBP = 6, DW_RSP = 7, DW_RA = 16 };
@@ -164,6 +170,7 @@ void uw_forget(void)
         t->used = 0;
     }
     atomic_fetch_add(&forgotten, 1);
+    uw_maps_changed();                  /* dlclose unmaps without munmap */
     prim_unlock(&tab_lock);
 }
 
@@ -546,7 +553,7 @@ static struct rule compute(uintptr_t ra)
     uintptr_t begin;
     if (!fde_of(ra - 1, &c, &begin, &r))
         return fde_of(ra, &c, &begin, &r) && begin == ra && !c.signal
-                   ? (struct rule){ .kind = R_END } : fallback();
+                   ? (struct rule){ .kind = R_END } : (struct rule){ .kind = R_NOINFO };
     if (c.signal)
         return fallback();
     uintptr_t pc = ra - 1;
@@ -579,8 +586,88 @@ static struct rule rule_of(struct table t, uintptr_t ra)
 
 /* ---- walking ---- */
 
-/* The top of the stack sp is on, or 0 if ward does not know it. */
-static uintptr_t stack_top(uintptr_t sp)
+/* ---- stacks ward was not told of ----
+ *
+ * A switcher ward does not see (hand-written assembly, Perl's Coro) runs
+ * code on memory ward knows nothing of. A walk there may still read up to
+ * the end of what holds sp: its heap block, or else its mapping, looked up
+ * in /proc/self/maps once and kept per thread until the program next
+ * unmaps, remaps or protects memory. libunwind, which checks every read
+ * with a system call, took 35 times as long. */
+
+#define FOREIGN_SPANS 4
+
+struct span {
+    uintptr_t lo, hi;
+    uint32_t  gen;              /* maps_gen when found; 0: empty */
+};
+
+static WD_TLS struct span foreign[FOREIGN_SPANS];
+static WD_TLS unsigned foreign_next;
+static _Atomic uint32_t maps_gen = 1;
+
+void uw_maps_changed(void)
+{
+    atomic_fetch_add_explicit(&maps_gen, 1, memory_order_release);
+}
+
+struct lookup {
+    uintptr_t sp, lo, hi;
+};
+
+/* Only memory that is read and written as a stack is: a shared file
+ * mapping can end before its last page (SIGBUS). */
+static bool holds_sp(const struct map_ent *e, void *arg)
+{
+    struct lookup *l = arg;
+    if (l->sp >= e->hi)
+        return true;
+    if (l->sp >= e->lo && e->r && e->w && (e->priv || !e->path[0])) {
+        l->lo = e->lo;
+        l->hi = e->hi;
+    }
+    return false;
+}
+
+static void find_mapping(void *arg)
+{
+    maps_foreach(holds_sp, arg);
+}
+
+/* The reader keeps its buffer on the stack, which may be a small
+ * coroutine's: it runs on one of its own. */
+#define LOOKUP_STACK (64u << 10)
+
+static uintptr_t mapping_top(uintptr_t sp)
+{
+    uint32_t gen = atomic_load_explicit(&maps_gen, memory_order_acquire);
+    for (unsigned i = 0; i < FOREIGN_SPANS; i++)
+        if (foreign[i].gen == gen && sp >= foreign[i].lo && sp < foreign[i].hi)
+            return foreign[i].hi;
+    char *stack = imem_alloc(LOOKUP_STACK);
+    struct lookup l = { sp, 0, 0 };
+    if (!stack)
+        return 0;
+    prim_call_on_stack(find_mapping, &l, stack + LOOKUP_STACK);
+    imem_free(stack, LOOKUP_STACK);
+    if (l.hi)
+        foreign[foreign_next++ % FOREIGN_SPANS] = (struct span){ l.lo, l.hi, gen };
+    return l.hi;
+}
+
+/* A heap block is looked up every time: freeing it may take its pages. */
+static uintptr_t block_top(uintptr_t sp)
+{
+    struct wd_block b;
+    if (!heap_find((const void *)sp, &b) || b.m->state != BS_LIVE)
+        return 0;
+    uintptr_t user = blk_user(&b), end = user + blk_size(&b);
+    return sp >= user && sp < end ? end : 0;
+}
+
+/* The top of the stack sp is on, or 0 if ward does not know it. *foreign
+ * is set when the stack is none of ward's threads' or coroutines'. */
+static uintptr_t stack_top(uintptr_t sp, bool *is_foreign)
 {
     struct wd_thread *t = wd_tls.self;
     if (WD_LIKELY(t && sp >= t->stack_lo && sp < t->stack_hi))
@@ -588,7 +675,10 @@ static uintptr_t stack_top(uintptr_t sp)
     struct wd_coro *c = wd_tls.coro ? coro_get(wd_tls.coro) : NULL;
     if (c && sp >= c->stack_lo && sp < c->stack_hi)
         return c->stack_hi;
-    return 0;
+    if (!t || wd_state != WD_ACTIVE)    /* ward's own start, a thread it missed */
+        return 0;
+    *is_foreign = true;
+    return arena_contains((const void *)sp) ? block_top(sp) : mapping_top(sp);
 }
 
 /* ---- the last walk ----
@@ -697,7 +787,8 @@ __attribute__((visibility("hidden"))) int uw_walk(void **out, int max, uintptr_t
 
 int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
 {
-    uintptr_t hi = stack_top(sp);
+    bool is_foreign = false;
+    uintptr_t hi = stack_top(sp, &is_foreign);
     /* Where a table's entries live and how many there are never change
      * once it is published: read once per walk, not at every frame. */
     const struct table *cur = atomic_load_explicit(&tab, memory_order_acquire);
@@ -742,7 +833,10 @@ int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
         if (r.kind == R_END)
             break;
         if (r.kind != R_FRAME) {
-            n = -1;
+            /* On a foreign stack, code without CFI is taken for the
+             * switcher's entry: the stack ends there, as for libunwind. */
+            if (r.kind != R_NOINFO || !is_foreign)
+                n = -1;
             break;
         }
         uintptr_t cfa = (r.cfa_bp ? bp : sp) + (uintptr_t)(intptr_t)r.cfa_off;

@@ -7,8 +7,10 @@
  * constant offset from it or not touched. So each return address gets its
  * rule once, read from its module's .eh_frame, and kept in a lock-free
  * table; a frame then costs a hash probe and two loads. Anything else (a
- * signal frame, a DWARF expression, a stack ward does not know the bounds
- * of) is left to libunwind, whole. */
+ * signal frame, a DWARF expression) is left to libunwind, whole. On a
+ * stack ward was not told of, the walk is bounded by the heap block or
+ * the mapping that holds it, and ends at code without unwind information
+ * (a hand-written switcher's entry). */
 #ifndef WARD_UNWIND_H
 #define WARD_UNWIND_H
 
@@ -16,7 +18,7 @@
 
 /* Fills out with up to max return addresses, starting with the caller's
  * own; returns how many, or -1 when libunwind must do it. Never reads
- * outside the current stack. */
+ * outside the current stack (or the block or mapping that holds it). */
 int uw_backtrace(void **out, int max);
 
 /* A thread's last walk, which the next one reuses the outer frames of;
@@ -26,6 +28,10 @@ void uw_memo_free(struct uw_memo *m);
 
 /* Modules were unloaded: their addresses may now hold other code. */
 void uw_forget(void);
+
+/* The program unmapped, remapped or protected memory: the bounds of the
+ * mappings that hold foreign stacks are looked up again. */
+void uw_maps_changed(void);
 
 /* Entries in the rule table now (for tests). */
 size_t uw_table_size(void);

@@ -266,4 +266,36 @@ expect_out "^made by one, kept by two$"
 ward_run -- "$TMP/coro_carve" suspended
 expect_rc 0
 expect_no_report
+# Coroutines on stacks ward is never told of (static, mapped between
+# guard pages, from malloc), switched by hand-written assembly: stacks
+# taken there are walked within the memory that holds them and name the
+# coroutine's calls down to the switcher's entry.
+build coro_foreign
+run "$TMP/coro_foreign" 300
+plain_out=$(cat "$TMP/out")
+for opt in --guard=auto --guard=all; do
+    ward_run $opt -- "$TMP/coro_foreign" 300
+    expect_rc 0
+    expect_no_report
+    [ "$(cat "$TMP/out")" = "$plain_out" ] || fail "output differs from plain's"
+done
+for on in static mapped heap; do
+    ward_run -- "$TMP/coro_foreign" 20 "$on"
+    expect_rc 23
+    expect_report double-free
+    expect_frame "ERROR: double-free" "on_$on"
+    expect_frame "^allocated by thread T0" make_block
+    expect_frame "^allocated by thread T0" "on_$on"
+    expect_frame "^freed by thread T0" drop_block
+    expect_frame "^freed by thread T0" "on_$on"
+done
+# ... and a mapping the program shrinks (four ways) under a stack whose
+# outermost frame's rule reads above its top: the walk stops at the new
+# end of the mapping, where a stale one would run into the page above.
+for how in munmap mprotect mmap mremap; do
+    ward_run -- "$TMP/coro_foreign" shrink "$how"
+    expect_rc 0
+    expect_no_report
+    expect_out "^survived $how$"
+done
 pass

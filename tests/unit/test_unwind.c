@@ -11,9 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <cmocka.h>
 
+#include "../progs/foreign_switch.h"
+#include "core.h"
 #include "imem.h"
 #include "threads.h"
 #include "unwind.h"
@@ -191,6 +194,60 @@ static void test_unknown_stack_is_left_to_libunwind(void **state)
     know_my_stack();
 }
 
+/* Stacks of a switcher ward does not see: walked fast, bounded by the
+ * mapping that holds them, and ending where libunwind ends, at the
+ * switcher's entry, which has no unwind information. */
+static struct both on_foreign;
+static void *main_sp, *co_sp;
+
+static void foreign_body(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        with_fp(&on_foreign);
+        fsw_switch(&co_sp, main_sp);
+    }
+}
+
+static void walk_on(void *stack, size_t size)
+{
+    int saved = wd_state;
+    wd_state = WD_ACTIVE;
+    co_sp = fsw_make(stack, size, foreign_body, NULL);
+    for (int i = 0; i < 3; i++) {
+        memset(&on_foreign, 0, sizeof on_foreign);
+        if (i == 2)
+            uw_maps_changed();          /* the mapping is looked up again */
+        fsw_switch(&main_sp, co_sp);
+        assert_true(on_foreign.nfast > 0);
+        assert_same(&on_foreign);
+        /* take, plain x 4, with_vla, with_fp, foreign_body, the entry */
+        assert_int_equal(on_foreign.nfast, 9);
+    }
+    wd_state = saved;
+}
+
+static void test_foreign_static_stack(void **state)
+{
+    static char stack[65536];
+    (void)state;
+    walk_on(stack, sizeof stack);
+}
+
+/* Between guard pages: the walk must read nothing past the mapping. */
+static void test_foreign_mapped_stack(void **state)
+{
+    size_t page = 4096, size = 16 * page;
+    char *m = mmap(NULL, size + 2 * page, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    (void)state;
+    assert_true(m != MAP_FAILED);
+    assert_int_equal(mprotect(m, page, PROT_NONE), 0);
+    assert_int_equal(mprotect(m + page + size, page, PROT_NONE), 0);
+    walk_on(m + page, size);
+    munmap(m, size + 2 * page);
+}
+
 /* A handler on an alternate stack: not the thread's stack, so -1. On the
  * thread's own stack, the signal frame is not followed: -1 too, or the
  * same frames as libunwind. */
@@ -321,6 +378,8 @@ int main(void)
         cmocka_unit_test(test_outer_frame_changed),
         cmocka_unit_test(test_thread),
         cmocka_unit_test(test_unknown_stack_is_left_to_libunwind),
+        cmocka_unit_test(test_foreign_static_stack),
+        cmocka_unit_test(test_foreign_mapped_stack),
         cmocka_unit_test(test_signal_frames),
         cmocka_unit_test(test_signals_during_walks),
         cmocka_unit_test(test_forget_then_again),
