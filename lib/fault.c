@@ -132,9 +132,12 @@ static void chain(int sig, siginfo_t *si, void *uc)
 static void on_segv(int sig, siginfo_t *si, void *ucv)
 {
     int saved_errno = errno;
-    if (wd_tls.probe) {
+    if (wd_tls.probe &&
+        stacks_is_ward_pc((uintptr_t)((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RIP])) {
         /* ward read memory another thread unmapped meanwhile (see
-         * leaks.c): go back and skip it. */
+         * leaks.c), or a stack whose mapping changed (unwind.c): go back
+         * and skip it. A fault of a signal handler that interrupted the
+         * read is the program's. */
         sigjmp_buf *env = wd_tls.probe;
         wd_tls.probe = NULL;
         siglongjmp(*env, 1);

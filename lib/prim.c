@@ -35,43 +35,29 @@ void *prim_reserve(size_t size, size_t align)
     return (void *)start;
 }
 
-/* The heap's own changes of mappings go straight to the kernel: the
- * program's mmap and mprotect are interposed (preload/mappings.c) to see
- * its stacks' mappings change, and the heap holds none of those. */
-static void *kernel_mmap(void *addr, size_t size, int prot, int flags)
-{
-    long p = syscall(SYS_mmap, addr, size, prot, flags, -1, 0L);
-    return p == -1 ? MAP_FAILED : (void *)p;
-}
-
-static int kernel_mprotect(void *addr, size_t size, int prot)
-{
-    return (int)syscall(SYS_mprotect, addr, size, prot);
-}
-
 /* A fresh mapping over the reservation, accounted like any other: the
  * kernel's overcommit policy refuses what it would refuse glibc. */
 int prim_commit(void *addr, size_t size)
 {
-    void *p = kernel_mmap(addr, size, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+    void *p = mmap(addr, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     return p == addr;
 }
 
 int prim_protect_none(void *addr, size_t size)
 {
-    return kernel_mprotect(addr, size, PROT_NONE) == 0;
+    return mprotect(addr, size, PROT_NONE) == 0;
 }
 
 int prim_protect_rw(void *addr, size_t size)
 {
-    return kernel_mprotect(addr, size, PROT_READ | PROT_WRITE) == 0;
+    return mprotect(addr, size, PROT_READ | PROT_WRITE) == 0;
 }
 
 int prim_discard(void *addr, size_t size)
 {
-    void *p = kernel_mmap(addr, size, PROT_NONE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED);
+    void *p = mmap(addr, size, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
     return p == addr;
 }
 
@@ -82,8 +68,8 @@ int prim_discard(void *addr, size_t size)
 
 int prim_markers_space(void *addr, size_t size)
 {
-    void *p = kernel_mmap(addr, size, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED);
+    void *p = mmap(addr, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
     if (p != addr)
         return 0;
     if (madvise(addr, size, MADV_GUARD_INSTALL) == 0)

@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "core.h"
 #include "coro.h"
+#include "fault.h"
 #include "heap.h"
 #include "imem.h"
 #include "maps.h"
@@ -17,6 +18,9 @@
 
 #include <dlfcn.h>
 #include <link.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -179,9 +183,6 @@ size_t uw_table_size(void)
     return atomic_load_explicit(&tab, memory_order_acquire)->mask + 1;
 }
 
-void uw_atfork_prepare(void) { prim_lock(&tab_lock); }
-void uw_atfork_parent(void)  { prim_unlock(&tab_lock); }
-void uw_atfork_child(void)   { prim_lock_reset(&tab_lock); }
 
 /* ---- reading .eh_frame ---- */
 
@@ -588,71 +589,184 @@ static struct rule rule_of(struct table t, uintptr_t ra)
 
 /* ---- stacks ward was not told of ----
  *
- * A switcher ward does not see (hand-written assembly, Perl's Coro) runs
- * code on memory ward knows nothing of. A walk there may still read up to
- * the end of what holds sp: its heap block, or else its mapping, looked up
- * in /proc/self/maps once and kept per thread until the program next
- * unmaps, remaps or protects memory. libunwind, which checks every read
- * with a system call, took 35 times as long. */
+ * A switcher ward does not see (hand-written assembly, Perl's Coro, Ruby's
+ * fibers) runs code on memory ward knows nothing of. A walk there is
+ * bounded by what holds sp: its heap block, or else its mapping. The
+ * mappings are read from /proc/self/maps into one sorted table for the
+ * process; each thread keeps the few it used last. Kernel state can still
+ * change under a walk in ways no interposer sees (a guard marker inside a
+ * mapping, a raw munmap), so reads on these stacks are also guarded: a
+ * fault ends the walk and libunwind, which checks every read, does it. */
 
-#define FOREIGN_SPANS 4
+#define FOREIGN_SPANS 8
 
 struct span {
     uintptr_t lo, hi;
-    uint32_t  gen;              /* maps_gen when found; 0: empty */
+    uint64_t  version;          /* of the table it came from; 0: empty */
+    uint64_t  gen;              /* maps_gen then */
 };
 
-static WD_TLS struct span foreign[FOREIGN_SPANS];
-static WD_TLS unsigned foreign_next;
-static _Atomic uint32_t maps_gen = 1;
+static WD_TLS struct span spans[FOREIGN_SPANS];
+static WD_TLS unsigned spans_next;
+static _Atomic uint64_t maps_gen = 1;
+
+/* The readable, writable mappings, as /proc/self/maps lists them. Read
+ * again when a thread finds its stack in none of them or the program
+ * unmapped memory since, but past the first READ_FREE_NS of reading, for
+ * at most a tenth of the time since: a program with 10,000 mappings takes
+ * milliseconds to list them. */
+#define READ_FREE_NS 50000000ull
+static struct {
+    wd_lock   lock;
+    uintptr_t (*r)[2];          /* [lo, hi), ascending */
+    uint32_t  n, cap;
+    uint64_t  gen;              /* maps_gen when read */
+    _Atomic uint64_t version;   /* reads so far */
+    uint64_t  first_at, spent;  /* when the first read started; ns spent reading */
+    bool      overflow;         /* the last read had more than cap */
+} mt;
 
 void uw_maps_changed(void)
 {
     atomic_fetch_add_explicit(&maps_gen, 1, memory_order_release);
 }
 
-struct lookup {
-    uintptr_t sp, lo, hi;
-};
-
-/* Only memory that is read and written as a stack is: a shared file
- * mapping can end before its last page (SIGBUS). */
-static bool holds_sp(const struct map_ent *e, void *arg)
+/* Only memory a stack can be: read and written, and not a shared file
+ * mapping, which can end before its last page (SIGBUS). */
+static bool add_span(const struct map_ent *e, void *arg)
 {
-    struct lookup *l = arg;
-    if (l->sp >= e->hi)
+    (void)arg;
+    if (!e->r || !e->w || (!e->priv && e->path[0]))
         return true;
-    if (l->sp >= e->lo && e->r && e->w && (e->priv || !e->path[0])) {
-        l->lo = e->lo;
-        l->hi = e->hi;
+    if (mt.n == mt.cap) {
+        mt.overflow = true;
+        return false;
+    }
+    mt.r[mt.n][0] = e->lo;
+    mt.r[mt.n][1] = e->hi;
+    mt.n++;
+    return true;
+}
+
+static void read_maps(void *arg)
+{
+    (void)arg;
+    mt.n = 0;
+    mt.overflow = false;
+    if (!maps_foreach(add_span, NULL))
+        mt.n = 0;
+}
+
+/* The reader keeps its buffer on the stack, which may be a small
+ * coroutine's: it runs on one of its own, with signals blocked so that no
+ * handler runs there. Called with mt.lock held. */
+#define READ_STACK (64u << 10)
+
+static void reread(uint64_t gen)
+{
+    char *stack = imem_alloc(READ_STACK);
+    if (!stack)
+        return;
+    for (int tries = 0; tries < 8; tries++) {
+        if (!mt.r || mt.overflow) {
+            uint32_t cap = mt.cap ? 2 * mt.cap : 256;
+            void *r = imem_alloc(cap * sizeof *mt.r);
+            if (!r)
+                break;
+            if (mt.r)
+                imem_free(mt.r, mt.cap * sizeof *mt.r);
+            mt.r = r;
+            mt.cap = cap;
+        }
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        prim_call_on_stack(read_maps, NULL, stack + READ_STACK);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (!mt.overflow)
+            break;
+    }
+    imem_free(stack, READ_STACK);
+    mt.gen = gen;
+    atomic_fetch_add_explicit(&mt.version, 1, memory_order_release);
+}
+
+static bool search(uintptr_t sp, struct span *out)
+{
+    uint32_t lo = 0, hi = mt.n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (sp >= mt.r[mid][1])
+            lo = mid + 1;
+        else if (sp < mt.r[mid][0])
+            hi = mid;
+        else {
+            out->lo = mt.r[mid][0];
+            out->hi = mt.r[mid][1];
+            return true;
+        }
     }
     return false;
 }
 
-static void find_mapping(void *arg)
+static WD_COLD uintptr_t lookup_mapping(uintptr_t sp)
 {
-    maps_foreach(holds_sp, arg);
+    struct span s = { 0 };
+    uint64_t gen = atomic_load_explicit(&maps_gen, memory_order_acquire);
+    prim_lock(&mt.lock);
+    bool found = mt.version && mt.gen == gen && search(sp, &s);
+    uint64_t now = prim_now_ns();
+    if (!mt.version)
+        mt.first_at = now;
+    if (!found && mt.spent <= READ_FREE_NS + (now - mt.first_at) / 10) {
+        reread(gen);
+        mt.spent += prim_now_ns() - now;
+    }
+    if (!found)
+        found = search(sp, &s);
+    s.version = atomic_load_explicit(&mt.version, memory_order_relaxed);
+    s.gen = mt.gen;
+    prim_unlock(&mt.lock);
+    if (!found)
+        return 0;
+    spans[spans_next++ % FOREIGN_SPANS] = s;
+    return s.hi;
 }
-
-/* The reader keeps its buffer on the stack, which may be a small
- * coroutine's: it runs on one of its own. */
-#define LOOKUP_STACK (64u << 10)
 
 static uintptr_t mapping_top(uintptr_t sp)
 {
-    uint32_t gen = atomic_load_explicit(&maps_gen, memory_order_acquire);
+    uint64_t v = atomic_load_explicit(&mt.version, memory_order_acquire);
+    uint64_t gen = atomic_load_explicit(&maps_gen, memory_order_acquire);
     for (unsigned i = 0; i < FOREIGN_SPANS; i++)
-        if (foreign[i].gen == gen && sp >= foreign[i].lo && sp < foreign[i].hi)
-            return foreign[i].hi;
-    char *stack = imem_alloc(LOOKUP_STACK);
-    struct lookup l = { sp, 0, 0 };
-    if (!stack)
-        return 0;
-    prim_call_on_stack(find_mapping, &l, stack + LOOKUP_STACK);
-    imem_free(stack, LOOKUP_STACK);
-    if (l.hi)
-        foreign[foreign_next++ % FOREIGN_SPANS] = (struct span){ l.lo, l.hi, gen };
-    return l.hi;
+        if (spans[i].version == v && spans[i].gen == gen && sp >= spans[i].lo &&
+            sp < spans[i].hi)
+            return spans[i].hi;
+    return lookup_mapping(sp);
+}
+
+/* A walk that faulted: what this thread knew of the mappings is wrong. */
+static void forget_spans(void)
+{
+    memset(spans, 0, sizeof spans);
+    uw_maps_changed();
+}
+
+void uw_atfork_prepare(void)
+{
+    prim_lock(&tab_lock);
+    prim_lock(&mt.lock);
+}
+
+void uw_atfork_parent(void)
+{
+    prim_unlock(&mt.lock);
+    prim_unlock(&tab_lock);
+}
+
+void uw_atfork_child(void)
+{
+    prim_lock_reset(&mt.lock);
+    prim_lock_reset(&tab_lock);
 }
 
 /* A heap block is looked up every time: freeing it may take its pages. */
@@ -780,25 +894,25 @@ static int reuse(const struct walk *old, int *j, int n, uintptr_t *bp, void **ou
     return k;
 }
 
-/* Called by uw_backtrace with the registers its caller left; not static,
- * so that the compiler keeps its name and calling convention. */
-__attribute__((visibility("hidden"))) int uw_walk(void **out, int max, uintptr_t bp,
-                                                  uintptr_t sp, uintptr_t ip);
+/* How far past a foreign stack's top the last frame's rule may point for
+ * the stack to end there: an exit function's address left as the entry's
+ * return address (Perl's Coro leaves abort's) has the rule of the code
+ * before it, which reads a few words above. Further off, the rule goes to
+ * another stack (a call made on a stack of its own), for libunwind. */
+#define FOREIGN_SLACK 4096
 
-int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
+static inline __attribute__((always_inline)) int walk(void **out, int max, uintptr_t bp,
+                                                      uintptr_t sp, uintptr_t ip,
+                                                      uintptr_t hi, bool foreign)
 {
-    bool is_foreign = false;
-    uintptr_t hi = stack_top(sp, &is_foreign);
     /* Where a table's entries live and how many there are never change
      * once it is published: read once per walk, not at every frame. */
     const struct table *cur = atomic_load_explicit(&tab, memory_order_acquire);
     struct table t = { .e = cur->e, .mask = cur->mask };
     uint32_t gen = atomic_load_explicit(&forgotten, memory_order_acquire);
-    struct uw_memo *memo = wd_tls.memo;
+    struct uw_memo *memo = foreign ? NULL : wd_tls.memo;
     struct walk *old = NULL, *nw = NULL;
     int n = 0, j = 0;
-    if (!hi)
-        return -1;
     if (memo && !memo->busy && !memo->shallow && max <= MEMO_FRAMES) {
         memo->busy = true;
         atomic_signal_fence(memory_order_seq_cst);
@@ -833,16 +947,20 @@ int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
         if (r.kind == R_END)
             break;
         if (r.kind != R_FRAME) {
-            /* On a foreign stack, code without CFI is taken for the
-             * switcher's entry: the stack ends there, as for libunwind. */
-            if (r.kind != R_NOINFO || !is_foreign)
+            /* On a foreign stack, code without unwind information from
+             * which no frame pointer leads on is the switcher's entry:
+             * the stack ends there, as libunwind's walk does. */
+            if (!foreign || r.kind != R_NOINFO || (bp >= sp && bp < hi))
                 n = -1;
             break;
         }
         uintptr_t cfa = (r.cfa_bp ? bp : sp) + (uintptr_t)(intptr_t)r.cfa_off;
         /* Everything read lies between the stack pointer and the top. */
-        if (cfa < sp + 8 || cfa > hi || (r.bp_off && cfa + r.bp_off < sp))
+        if (cfa < sp + 8 || cfa > hi || (r.bp_off && cfa + r.bp_off < sp)) {
+            if (foreign && !(cfa > hi && cfa - hi <= FOREIGN_SLACK))
+                n = -1;
             break;
+        }
         ip = *(const uintptr_t *)(cfa - 8);
         if (r.bp_off)
             bp = *(const uintptr_t *)(cfa + r.bp_off);
@@ -869,6 +987,45 @@ int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
         memo->shallow = false;
     }
     return n;
+}
+
+/* Reads on a foreign stack may fault (see above): the SIGSEGV handler
+ * jumps back here, and libunwind walks instead. Without ward's handler,
+ * or inside another guarded read, libunwind walks anyway. */
+static WD_NOINLINE int walk_foreign(void **out, int max, uintptr_t bp, uintptr_t sp,
+                                    uintptr_t ip, uintptr_t hi)
+{
+    sigjmp_buf env;
+    if (wd_tls.probe || !fault_installed())
+        return -1;
+    if (sigsetjmp(env, 0)) {
+        sigset_t segv;
+        sigemptyset(&segv);
+        sigaddset(&segv, SIGSEGV);
+        pthread_sigmask(SIG_UNBLOCK, &segv, NULL);
+        forget_spans();
+        return -1;
+    }
+    wd_tls.probe = &env;
+    int n = walk(out, max, bp, sp, ip, hi, true);
+    wd_tls.probe = NULL;
+    return n;
+}
+
+/* Called by uw_backtrace with the registers its caller left; not static,
+ * so that the compiler keeps its name and calling convention. */
+__attribute__((visibility("hidden"))) int uw_walk(void **out, int max, uintptr_t bp,
+                                                  uintptr_t sp, uintptr_t ip);
+
+int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
+{
+    bool foreign = false;
+    uintptr_t hi = stack_top(sp, &foreign);
+    if (!hi)
+        return -1;
+    if (WD_UNLIKELY(foreign))
+        return walk_foreign(out, max, bp, sp, ip, hi);
+    return walk(out, max, bp, sp, ip, hi, false);
 }
 
 /* uw_backtrace(out, max): hands uw_walk its caller's rbp, stack pointer

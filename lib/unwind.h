@@ -9,8 +9,9 @@
  * table; a frame then costs a hash probe and two loads. Anything else (a
  * signal frame, a DWARF expression) is left to libunwind, whole. On a
  * stack ward was not told of, the walk is bounded by the heap block or
- * the mapping that holds it, and ends at code without unwind information
- * (a hand-written switcher's entry). */
+ * the mapping that holds it, its reads are guarded against faults, and it
+ * ends at code without unwind information (a hand-written switcher's
+ * entry). */
 #ifndef WARD_UNWIND_H
 #define WARD_UNWIND_H
 
@@ -29,8 +30,8 @@ void uw_memo_free(struct uw_memo *m);
 /* Modules were unloaded: their addresses may now hold other code. */
 void uw_forget(void);
 
-/* The program unmapped, remapped or protected memory: the bounds of the
- * mappings that hold foreign stacks are looked up again. */
+/* The program unmapped memory: the mappings that bound the walks of
+ * stacks ward was not told of are read again when next needed. */
 void uw_maps_changed(void);
 
 /* Entries in the rule table now (for tests). */

@@ -289,13 +289,29 @@ for on in static mapped heap; do
     expect_frame "^freed by thread T0" drop_block
     expect_frame "^freed by thread T0" "on_$on"
 done
-# ... and a mapping the program shrinks (four ways) under a stack whose
-# outermost frame's rule reads above its top: the walk stops at the new
-# end of the mapping, where a stale one would run into the page above.
-for how in munmap mprotect mmap mremap; do
+# ... and a mapping the program shrinks under a stack whose outermost
+# frame's rule reads above its top (ward sees munmap; the others, and a
+# guard marker inside the mapping, only as a fault of its walk, which
+# libunwind then does): no crash.
+for how in munmap mprotect mmap mremap marker; do
     ward_run -- "$TMP/coro_foreign" shrink "$how"
     expect_rc 0
     expect_no_report
     expect_out "^survived $how$"
 done
+# Walks go on past a call onto a stack of its own whose unwind
+# information leads back, and past code without unwind information that
+# keeps a frame pointer (both by libunwind).
+for on in mapped heap; do
+    ward_run -- "$TMP/coro_foreign" on-stack "$on"
+    expect_rc 23
+    expect_report double-free
+    expect_frame "ERROR: double-free" call_on_stack
+    expect_frame "^allocated by thread T0" main
+done
+ward_run -- "$TMP/coro_foreign" nocfi
+expect_rc 23
+expect_report double-free
+expect_frame "ERROR: double-free" through_nocfi
+expect_frame "^allocated by thread T0" fsw_entry
 pass

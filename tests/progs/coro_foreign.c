@@ -4,7 +4,9 @@
  * the coroutine's calls.
  *
  * Usage: coro_foreign [ROUNDS] [double-free-on static|mapped|heap]
- *        coro_foreign shrink munmap|mprotect|mmap|mremap
+ *        coro_foreign shrink munmap|mprotect|mmap|mremap|marker
+ *        coro_foreign on-stack mapped|heap
+ *        coro_foreign nocfi
  * Clean: ROUNDS rounds, in each of which every coroutine allocates a
  * block a few calls deep, yields, and frees the block of the round before.
  * double-free-on: that stack's coroutine then frees its block twice.
@@ -12,7 +14,11 @@
  * the upper half away and runs another coroutine on the lower half, laid
  * out to "return" into an exit function (see fsw_make_exit). A walk that
  * still took the old mapping's end for the stack's top would read the
- * page above the new top and crash. */
+ * page above the new top and crash.
+ * on-stack: a function called on a stack of its own (fsw_on_stack) frees
+ * a block twice; the stacks must go on to the caller's stack.
+ * nocfi: a coroutine's call through code without unwind information frees
+ * a block twice; the stacks must go on past it, by its frame pointer. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +111,8 @@ static int shrink(const char *how)
                      m + half ? 0 : -1;
     else if (!strcmp(how, "mremap"))
         rc = mremap(m, 2 * half, half, 0) == m ? 0 : -1;
+    else if (!strcmp(how, "marker"))            /* Linux 6.13: no mapping changes */
+        rc = madvise(m + half, half, 102) == 0 ? 0 : mprotect(m + half, half, PROT_NONE);
     if (rc)
         return 2;
     b.sp = fsw_make_exit(m, half, on_mapped, &b);      /* a's stack is gone */
@@ -116,10 +124,57 @@ static int shrink(const char *how)
     return 0;
 }
 
+static char *twice;
+
+static __attribute__((noinline)) void free_twice(void)
+{
+    twice = malloc(24);
+    free(twice);
+    free(twice);
+}
+
+static __attribute__((noinline)) void deep(void *arg)
+{
+    (void)arg;
+    free_twice();
+}
+
+static __attribute__((noinline)) void call_on_stack(const char *where)
+{
+    size_t size = 256 * 1024;
+    char *st = !strcmp(where, "heap") ? malloc(size)
+                                      : mmap(NULL, size, PROT_READ | PROT_WRITE,
+                                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!st || st == MAP_FAILED)
+        exit(1);
+    fsw_on_stack(NULL, deep, st + size);
+}
+
+static void through_nocfi(void *arg)
+{
+    (void)arg;
+    fsw_nocfi(free_twice);
+    for (;;)
+        fsw_switch(&current->sp, main_sp);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 2 && !strcmp(argv[1], "shrink"))
         return shrink(argv[2]);
+    if (argc > 2 && !strcmp(argv[1], "on-stack")) {
+        call_on_stack(argv[2]);
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "nocfi")) {
+        static struct coro c = { "nocfi" };
+        char *m = mmap(NULL, STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return 1;
+        c.sp = fsw_make(m, STACK, through_nocfi, &c);
+        run_once(&c);
+        return 0;
+    }
     static char static_stack[STACK];
     static struct coro co[3] = { { "static" }, { "mapped" }, { "heap" } };
     if (argc > 1)

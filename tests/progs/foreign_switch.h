@@ -12,7 +12,10 @@
  * function do: fn is entered with the stack's very last word as its
  * return address, and that address (fsw_exit + 1) lies in code that has
  * unwind information, whose rule reads above the stack's top. A walk must
- * stop at the top of the mapping, wherever that is now. */
+ * stop at the top of the mapping, wherever that is now.
+ *
+ * fsw_on_stack and fsw_nocfi make frames a walk must go through, not stop
+ * at. */
 #ifndef FOREIGN_SWITCH_H
 #define FOREIGN_SWITCH_H
 
@@ -23,6 +26,13 @@ void fsw_switch(void **save, void *to);
 void fsw_entry(void);
 void fsw_jump(void);
 void fsw_exit(void);
+/* Calls fn(arg) on the stack ending at top, with unwind information that
+ * leads back to the caller's stack (as Rust's stacker and gcc's
+ * __morestack have it). */
+void fsw_on_stack(void *arg, void (*fn)(void *), void *top);
+/* Calls fn() from code without unwind information that keeps a frame
+ * pointer. */
+void fsw_nocfi(void (*fn)(void));
 
 __asm__(".text\n"
         ".globl fsw_switch\n"
@@ -41,6 +51,28 @@ __asm__(".text\n"
         "fsw_jump:\n"
         "    mov %r12, %rdi\n"
         "    jmp *%r13\n"
+        ".globl fsw_on_stack\n"
+        "fsw_on_stack:\n"
+        "    .cfi_startproc\n"
+        "    push %rbp\n"
+        "    .cfi_def_cfa_offset 16\n"
+        "    .cfi_offset %rbp, -16\n"
+        "    mov %rsp, %rbp\n"
+        "    .cfi_def_cfa_register %rbp\n"
+        "    mov %rdx, %rsp\n"
+        "    call *%rsi\n"
+        "    mov %rbp, %rsp\n"
+        "    pop %rbp\n"
+        "    .cfi_def_cfa %rsp, 8\n"
+        "    ret\n"
+        "    .cfi_endproc\n"
+        ".globl fsw_nocfi\n"
+        "fsw_nocfi:\n"
+        "    push %rbp\n"
+        "    mov %rsp, %rbp\n"
+        "    call *%rdi\n"
+        "    pop %rbp\n"
+        "    ret\n"
         ".globl fsw_exit\n"
         "fsw_exit:\n"
         "    .cfi_startproc\n"

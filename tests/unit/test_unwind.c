@@ -17,6 +17,7 @@
 
 #include "../progs/foreign_switch.h"
 #include "core.h"
+#include "fault.h"
 #include "imem.h"
 #include "threads.h"
 #include "unwind.h"
@@ -71,6 +72,7 @@ static int setup(void **state)
     if (!libunwind_bt)
         return -1;
     know_my_stack();
+    fault_init();                               /* guards walks of foreign stacks */
     wd_tls.memo = uw_memo_new();                /* as a registered thread has */
     return wd_tls.memo ? 0 : -1;
 }
