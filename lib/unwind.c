@@ -88,8 +88,11 @@ static size_t slot_of(const struct table *t, uintptr_t ip)
 }
 
 /* Lock-free: the ip is read again after the rule, so a rule rewritten for
- * another address meanwhile (uw_forget, then remember) is not taken. */
-static bool cached(struct table t, uintptr_t ip, struct rule *r)
+ * another address meanwhile (uw_forget, then remember) is not taken.
+ * Inlined, as rule_of is: the walk is instantiated twice (see walk), and
+ * gcc then kept both out of line, a call per frame. */
+static inline __attribute__((always_inline)) bool cached(struct table t, uintptr_t ip,
+                                                         struct rule *r)
 {
     size_t i = slot_of(&t, ip);
     for (unsigned k = 0; k < TAB_PROBE; k++, i = (i + 1) & t.mask) {
@@ -575,7 +578,8 @@ static struct rule compute(uintptr_t ra)
                           .cfa_bp = s.cfa_reg == DW_RBP, .kind = R_FRAME };
 }
 
-static struct rule rule_of(struct table t, uintptr_t ra)
+static inline __attribute__((always_inline)) struct rule rule_of(struct table t,
+                                                                  uintptr_t ra)
 {
     struct rule r;
     if (WD_LIKELY(cached(t, ra, &r)))
