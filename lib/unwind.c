@@ -186,7 +186,6 @@ size_t uw_table_size(void)
     return atomic_load_explicit(&tab, memory_order_acquire)->mask + 1;
 }
 
-
 /* ---- reading .eh_frame ---- */
 
 struct rd {
@@ -671,7 +670,7 @@ static void reread(uint64_t gen)
     char *stack = imem_alloc(READ_STACK);
     if (!stack)
         return;
-    for (int tries = 0; tries < 8; tries++) {
+    for (int tries = 0; tries < 10; tries++) {     /* 256 << 9 > vm.max_map_count */
         if (!mt.r || mt.overflow) {
             uint32_t cap = mt.cap ? 2 * mt.cap : 256;
             void *r = imem_alloc(cap * sizeof *mt.r);
