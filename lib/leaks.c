@@ -297,7 +297,9 @@ static void mark_lost_threads(struct wd_block *b, void *arg)
 }
 
 
-static __attribute__((noinline)) void mark_roots(uintptr_t sp)
+/* False when the mappings could not be read: without their roots, every
+ * block only they reach would be reported as leaked. */
+static __attribute__((noinline)) bool mark_roots(uintptr_t sp)
 {
     ucontext_t uc;
     /* Our own general registers, as for the stopped threads; not the
@@ -308,12 +310,15 @@ static __attribute__((noinline)) void mark_roots(uintptr_t sp)
                BF_MARK);
     scan_registers();
     find_own_data();
-    maps_foreach(scan_mapping, &sp);
+    if (!maps_foreach(scan_mapping, &sp))
+        return false;
     heap_foreach(scan_heap_roots, NULL);
     if (threads_lost_any())
         heap_foreach(mark_lost_threads, NULL);
     drain(BF_MARK);
+    return true;
 }
+
 
 /* ---- grouping and the report ---- */
 
@@ -332,6 +337,7 @@ static struct {
     struct leak_totals tot;
     uint64_t *owner_bytes;          /* leaked bytes by owner */
     uint64_t *owner_blocks;
+    bool skipped;                   /* the roots could not be read */
 } lk;
 
 static struct group *group_for(const struct wd_meta *m, bool indirect)
@@ -532,18 +538,43 @@ static void reset(void)
         lk.owner_bytes = NULL;
 }
 
+/* Clears the marks of a scan given up. */
+static void unmark(struct wd_block *b, void *arg)
+{
+    (void)arg;
+    b->m->flags &= (uint8_t)~(BF_MARK | BF_INDIRECT);
+}
+
+static void scan(uintptr_t sp)
+{
+    if (!mark_roots(sp)) {
+        wl.n = 0;
+        heap_foreach(unmark, NULL);
+        lk.skipped = true;          /* said once the world runs again */
+        return;
+    }
+    heap_foreach(find_indirect, NULL);
+    heap_foreach(tally, NULL);
+}
+
 void leaks_scan(uintptr_t sp)
 {
     reset();
     only_coro = 0;
     excluded.lo = excluded.hi = 0;
-    mark_roots(sp);
-    heap_foreach(find_indirect, NULL);
-    heap_foreach(tally, NULL);
+    scan(sp);
+}
+
+static void say_skipped(void)
+{
+    if (lk.skipped)
+        report_warning_once("leak check skipped: /proc/self/maps could not be read (the "
+                            "process is under a seccomp filter, or /proc is not mounted)");
 }
 
 struct leak_totals leaks_report(void)
 {
+    say_skipped();
     if (lk.tot.leaked_blocks)
         print_report(NULL);
     return lk.tot;
@@ -555,14 +586,13 @@ void leaks_scan_coro(uint32_t coro, uintptr_t dead_lo, uintptr_t dead_hi, uintpt
     only_coro = coro;
     excluded.lo = dead_lo;
     excluded.hi = dead_hi;
-    mark_roots(sp);
-    heap_foreach(find_indirect, NULL);
-    heap_foreach(tally, NULL);
+    scan(sp);
     excluded.lo = excluded.hi = 0;
 }
 
 void leaks_report_coro(uint32_t coro)
 {
+    say_skipped();
     char head[160];
     fmt_t f;
     fmt_init(&f, head, sizeof head, -1);

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -98,6 +99,11 @@ void *prim_map(size_t size)
 void prim_unmap(void *addr, size_t size)
 {
     munmap(addr, size);
+}
+
+bool prim_sandboxed(void)
+{
+    return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 0;
 }
 
 long prim_max_map_count(void)

@@ -33,6 +33,11 @@ void  prim_unmap(void *addr, size_t size);
 
 /* The kernel's vm.max_map_count, read once; 65530 if unreadable. */
 long  prim_max_map_count(void);
+/* Whether a seccomp filter confines the process (or prctl is refused):
+ * it may kill the process for a system call ward would make on its own,
+ * such as opening /proc/self/maps or a module to read its symbols, so
+ * ward opens nothing from inside the program then. */
+bool  prim_sandboxed(void);
 
 /* Libraries loaded plus unloaded so far (the dynamic linker's counts): a
  * change says the set of loaded objects may have changed. */
