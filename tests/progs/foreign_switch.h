@@ -28,7 +28,8 @@ void fsw_jump(void);
 void fsw_exit(void);
 /* Calls fn(arg) on the stack ending at top, with unwind information that
  * leads back to the caller's stack (as Rust's stacker and gcc's
- * __morestack have it). */
+ * __morestack have it; ward's own prim_call_on_stack is the same, but
+ * hidden in the library). */
 void fsw_on_stack(void *arg, void (*fn)(void *), void *top);
 /* Calls fn() from code without unwind information that keeps a frame
  * pointer. */
