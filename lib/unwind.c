@@ -17,12 +17,16 @@
 #include "threads.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 /* R_NOINFO: no unwind information covers the address (code without CFI,
  * or not code at all). */
@@ -607,6 +611,8 @@ struct span {
     uintptr_t lo, hi;
     uint64_t  version;          /* of the table it came from; 0: empty */
     uint64_t  gen;              /* maps_gen then */
+    int       w;                /* the slot of watched[] that watches it */
+    uint32_t  wgen;             /* that slot's gen then */
 };
 
 static WD_TLS struct span spans[FOREIGN_SPANS];
@@ -629,9 +635,63 @@ static struct {
     bool      overflow;         /* the last read had more than cap */
 } mt;
 
+/* The mappings threads keep, each with a count of the unmappings that
+ * touched it: unmapping one (a finished fiber's stack) sends only the
+ * threads that use it back to the table, and an unmapping elsewhere (a
+ * heap page, a file) none. A mapping with no slot free is not kept: each
+ * walk on it looks in the table (under its lock, no system call). */
+#define WATCHED 64
+
+static struct {
+    _Atomic uintptr_t lo, hi;       /* 0, 0: free */
+    _Atomic uint32_t gen;
+} watched[WATCHED];
+
 void uw_maps_changed(void)
 {
     atomic_fetch_add_explicit(&maps_gen, 1, memory_order_release);
+}
+
+static void table_drop(uintptr_t lo, uintptr_t hi);
+
+/* munmap may come from a signal handler that interrupted a lookup on this
+ * thread: the table's lock is only tried, and if taken, the whole table is
+ * out of date instead. */
+void uw_unmapped(uintptr_t lo, uintptr_t hi)
+{
+    for (unsigned i = 0; i < WATCHED; i++)
+        if (lo < atomic_load_explicit(&watched[i].hi, memory_order_acquire) &&
+            hi > atomic_load_explicit(&watched[i].lo, memory_order_relaxed)) {
+            atomic_fetch_add_explicit(&watched[i].gen, 1, memory_order_release);
+            atomic_store_explicit(&watched[i].hi, 0, memory_order_relaxed);
+            atomic_store_explicit(&watched[i].lo, 0, memory_order_relaxed);
+        }
+    if (!prim_trylock(&mt.lock)) {
+        uw_maps_changed();
+        return;
+    }
+    table_drop(lo, hi);
+    prim_unlock(&mt.lock);
+}
+
+/* Sets s->w and s->wgen to the slot that watches s from now on, or s->w
+ * to -1 if none is free. Called with mt.lock held. */
+static void watch(struct span *s)
+{
+    int i = -1;
+    for (int k = 0; k < WATCHED && i < 0; k++)
+        if (atomic_load_explicit(&watched[k].lo, memory_order_relaxed) == s->lo &&
+            atomic_load_explicit(&watched[k].hi, memory_order_acquire) == s->hi)
+            i = k;
+    for (int k = 0; i < 0 && k < WATCHED; k++)
+        if (!atomic_load_explicit(&watched[k].hi, memory_order_acquire))
+            i = k;
+    s->w = i;
+    if (i < 0)
+        return;
+    s->wgen = atomic_load_explicit(&watched[i].gen, memory_order_acquire);
+    atomic_store_explicit(&watched[i].lo, s->lo, memory_order_relaxed);
+    atomic_store_explicit(&watched[i].hi, s->hi, memory_order_release);
 }
 
 /* Only memory a stack can be: read and written, and not a shared file
@@ -712,27 +772,130 @@ static bool search(uintptr_t sp, struct span *out)
     return false;
 }
 
+/* The kernel's answer for the one mapping that holds sp (Linux 6.11):
+ * three system calls where reading the whole list takes thousands of
+ * lines. A stack the table does not have is most often a new coroutine's
+ * (Ruby and PHP map every fiber's stack), made since it was read. */
+struct procmap_query {
+    uint64_t size, query_flags, query_addr;
+    uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+    uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+    uint64_t vma_name_addr, build_id_addr;
+};
+#define PROCMAP_QUERY   _IOWR('f', 17, struct procmap_query)
+#define VMA_READABLE    0x01
+#define VMA_WRITABLE    0x02
+#define VMA_SHARED      0x08
+
+static bool query_one(uintptr_t sp, struct span *out)
+{
+    static bool unsupported;
+    if (unsupported || prim_sandboxed())
+        return false;
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct procmap_query q = { .size = sizeof q, .query_addr = sp };
+    int rc = ioctl(fd, PROCMAP_QUERY, &q), err = errno;
+    close(fd);
+    if (rc != 0) {
+        unsupported = err == ENOTTY || err == EINVAL;
+        return false;
+    }
+    if (!(q.vma_flags & VMA_READABLE) || !(q.vma_flags & VMA_WRITABLE) ||
+        ((q.vma_flags & VMA_SHARED) && q.inode))
+        return false;
+    out->lo = q.vma_start;
+    out->hi = q.vma_end;
+    return true;
+}
+
+/* The entries [*at, *end) of the table that overlap [lo, hi). */
+static void overlapping(uintptr_t lo, uintptr_t hi, uint32_t *at, uint32_t *end)
+{
+    uint32_t a = 0, b = mt.n, e;
+    while (a < b) {                     /* the first that ends above lo */
+        uint32_t mid = (a + b) / 2;
+        if (mt.r[mid][1] <= lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    for (e = a; e < mt.n && mt.r[e][0] < hi; e++)
+        ;
+    *at = a;
+    *end = e;
+}
+
+/* Puts a mapping the kernel just gave into the table, over what the table
+ * had there: the next thread that misses finds it without a query. */
+static void table_put(uintptr_t lo, uintptr_t hi)
+{
+    uint32_t at, end;
+    if (mt.n == mt.cap) {
+        void *r = imem_alloc(2 * mt.cap * sizeof *mt.r);
+        if (!r)
+            return;                     /* no room: the next miss asks again */
+        memcpy(r, mt.r, mt.n * sizeof *mt.r);
+        imem_free(mt.r, mt.cap * sizeof *mt.r);
+        mt.r = r;
+        mt.cap *= 2;
+    }
+    overlapping(lo, hi, &at, &end);
+    memmove(&mt.r[at + 1], &mt.r[end], (mt.n - end) * sizeof *mt.r);
+    mt.n -= end - at - 1;
+    mt.r[at][0] = lo;
+    mt.r[at][1] = hi;
+}
+
+/* Takes out of the table the mappings [lo, hi) touches (whole: what is
+ * left of one is asked about again). Called with mt.lock held. */
+static void table_drop(uintptr_t lo, uintptr_t hi)
+{
+    uint32_t at, end;
+    if (!mt.r)
+        return;
+    overlapping(lo, hi, &at, &end);
+    memmove(&mt.r[at], &mt.r[end], (mt.n - end) * sizeof *mt.r);
+    mt.n -= end - at;
+}
+
+/* A span from the table is handed out as it is if a thread already has it
+ * and nothing unmapped it since; else the kernel is asked about that one
+ * mapping, or, before Linux 6.11, the table is read again if it is older
+ * than the last unmapping (within the budget; past it, the old table's
+ * word is taken, the walk being guarded). */
 static WD_COLD uintptr_t lookup_mapping(uintptr_t sp)
 {
     struct span s = { 0 };
     uint64_t gen = atomic_load_explicit(&maps_gen, memory_order_acquire);
     prim_lock(&mt.lock);
-    bool found = mt.version && mt.gen == gen && search(sp, &s);
-    uint64_t now = prim_now_ns();
-    if (!mt.version)
-        mt.first_at = now;
-    if (!found && mt.spent <= READ_FREE_NS + (now - mt.first_at) / 10) {
-        reread(gen);
-        mt.spent += prim_now_ns() - now;
+    bool found = mt.version && search(sp, &s), fresh = false;
+    if (found && mt.gen == gen) {
+        fresh = true;
+    } else if (mt.r && query_one(sp, &s)) {
+        found = fresh = true;
+        table_put(s.lo, s.hi);
+    } else {
+        uint64_t now = prim_now_ns();
+        if (!mt.version)
+            mt.first_at = now;
+        if (mt.spent <= READ_FREE_NS + (now - mt.first_at) / 10) {
+            reread(gen);
+            mt.spent += prim_now_ns() - now;
+            found = fresh = search(sp, &s);
+        }
     }
-    if (!found)
-        found = search(sp, &s);
+    s.w = -1;
+    if (fresh)
+        watch(&s);
     s.version = atomic_load_explicit(&mt.version, memory_order_relaxed);
-    s.gen = mt.gen;
+    s.gen = gen;
     prim_unlock(&mt.lock);
     if (!found)
         return 0;
-    spans[spans_next++ % FOREIGN_SPANS] = s;
+    if (s.w >= 0)                       /* else looked up again next time */
+        spans[spans_next++ % FOREIGN_SPANS] = s;
     return s.hi;
 }
 
@@ -740,10 +903,12 @@ static uintptr_t mapping_top(uintptr_t sp)
 {
     uint64_t v = atomic_load_explicit(&mt.version, memory_order_acquire);
     uint64_t gen = atomic_load_explicit(&maps_gen, memory_order_acquire);
-    for (unsigned i = 0; i < FOREIGN_SPANS; i++)
-        if (spans[i].version == v && spans[i].gen == gen && sp >= spans[i].lo &&
-            sp < spans[i].hi)
-            return spans[i].hi;
+    for (unsigned i = 0; i < FOREIGN_SPANS; i++) {
+        const struct span *s = &spans[i];
+        if (s->version == v && s->gen == gen && sp >= s->lo && sp < s->hi &&
+            atomic_load_explicit(&watched[s->w].gen, memory_order_acquire) == s->wgen)
+            return s->hi;
+    }
     return lookup_mapping(sp);
 }
 

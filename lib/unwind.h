@@ -30,8 +30,10 @@ void uw_memo_free(struct uw_memo *m);
 /* Modules were unloaded: their addresses may now hold other code. */
 void uw_forget(void);
 
-/* The program unmapped memory: the mappings that bound the walks of
- * stacks ward was not told of are read again when next needed. */
+/* The program unmapped [lo, hi): if that touches a mapping that bounds
+ * walks of stacks ward was not told of, it is looked up again when next
+ * needed. uw_maps_changed: any may have changed (modules were unloaded). */
+void uw_unmapped(uintptr_t lo, uintptr_t hi);
 void uw_maps_changed(void);
 
 /* Entries in the rule table now (for tests). */

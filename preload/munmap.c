@@ -18,7 +18,7 @@ WD_EXPORT int munmap(void *addr, size_t len)
 {
     long rc = syscall(SYS_munmap, addr, len);
     if (rc == 0) {
-        uw_maps_changed();
+        uw_unmapped((uintptr_t)addr, (uintptr_t)addr + len);
         if (wd_state == WD_ACTIVE && !wd_tls.in_ward && len)
             coro_unmapped((uintptr_t)addr, (uintptr_t)addr + len);
     }
