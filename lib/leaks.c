@@ -296,7 +296,6 @@ static void mark_lost_threads(struct wd_block *b, void *arg)
     }
 }
 
-
 /* False when the mappings could not be read: without their roots, every
  * block only they reach would be reported as leaked. */
 static __attribute__((noinline)) bool mark_roots(uintptr_t sp)
@@ -318,7 +317,6 @@ static __attribute__((noinline)) bool mark_roots(uintptr_t sp)
     drain(BF_MARK);
     return true;
 }
-
 
 /* ---- grouping and the report ---- */
 
