@@ -566,8 +566,8 @@ void leaks_scan(uintptr_t sp)
 static void say_skipped(void)
 {
     if (lk.skipped)
-        report_warning_once("leak check skipped: /proc/self/maps could not be read (the "
-                            "process is under a seccomp filter, or /proc is not mounted)");
+        report_warning_once("leak check skipped: /proc/self/maps could not be read (a "
+                            "seccomp filter refused it, or /proc is not mounted)");
 }
 
 struct leak_totals leaks_report(void)

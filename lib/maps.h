@@ -11,7 +11,7 @@ struct map_ent {
 };
 
 /* Calls fn for every mapping until it returns false. Returns false if the
- * file could not be read, or was not opened (see prim_sandboxed). */
+ * file could not be read. */
 bool maps_foreach(bool (*fn)(const struct map_ent *e, void *arg), void *arg);
 
 /* The absolute path of the file mapped at addr, into out (n bytes); false

@@ -33,10 +33,10 @@ void  prim_unmap(void *addr, size_t size);
 
 /* The kernel's vm.max_map_count, read once; 65530 if unreadable. */
 long  prim_max_map_count(void);
-/* Whether a seccomp filter confines the process (or prctl is refused):
- * it may kill the process for a system call ward would make on its own,
- * such as opening /proc/self/maps or a module to read its symbols, so
- * ward opens nothing from inside the program then. */
+/* Whether a seccomp filter confines the process (or prctl is refused).
+ * Such a filter may kill the process for a system call ward would make of
+ * its own accord in the middle of the run (Docker's default allows them;
+ * a sandboxed renderer's does not, and which is which cannot be asked). */
 bool  prim_sandboxed(void);
 
 /* Libraries loaded plus unloaded so far (the dynamic linker's counts): a

@@ -116,11 +116,6 @@ struct wd_symbolizer *sym_open(const struct sym_module *mods, size_t n)
         p = stpcpy(p, mods[i].path) + 1;
     }
     s->nmods = n;
-    /* libdw opens every module (dlopen itself opens libdw): under a seccomp
-     * filter that may kill the process, frames are named by module and
-     * offset only. */
-    if (prim_sandboxed())
-        return s;
     load_libdw();
     load_demangler();
     if (dw_state > 0 && (s->dwfl = dw.dwfl_begin(&callbacks)) != NULL) {

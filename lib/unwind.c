@@ -655,21 +655,22 @@ void uw_maps_changed(void)
 static void table_drop(uintptr_t lo, uintptr_t hi);
 
 /* munmap may come from a signal handler that interrupted a lookup on this
- * thread: the table's lock is only tried, and if taken, the whole table is
- * out of date instead. */
+ * thread: the table's lock is only tried, and if taken, every thread's
+ * mappings are out of date instead. Under the lock, no lookup can hand out
+ * (and watch) a mapping between the two steps. */
 void uw_unmapped(uintptr_t lo, uintptr_t hi)
 {
+    if (!prim_trylock(&mt.lock)) {
+        uw_maps_changed();
+        return;
+    }
     for (unsigned i = 0; i < WATCHED; i++)
-        if (lo < atomic_load_explicit(&watched[i].hi, memory_order_acquire) &&
+        if (lo < atomic_load_explicit(&watched[i].hi, memory_order_relaxed) &&
             hi > atomic_load_explicit(&watched[i].lo, memory_order_relaxed)) {
             atomic_fetch_add_explicit(&watched[i].gen, 1, memory_order_release);
             atomic_store_explicit(&watched[i].hi, 0, memory_order_relaxed);
             atomic_store_explicit(&watched[i].lo, 0, memory_order_relaxed);
         }
-    if (!prim_trylock(&mt.lock)) {
-        uw_maps_changed();
-        return;
-    }
     table_drop(lo, hi);
     prim_unlock(&mt.lock);
 }
@@ -790,9 +791,11 @@ struct procmap_query {
 static bool query_one(uintptr_t sp, struct span *out)
 {
     static bool unsupported;
-    if (unsupported || prim_sandboxed())
+    if (unsupported)
         return false;
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    /* The thread's view: once the main thread has called pthread_exit,
+     * the leader's answers ESRCH. */
+    int fd = open("/proc/thread-self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
     struct procmap_query q = { .size = sizeof q, .query_addr = sp };
@@ -873,6 +876,10 @@ static WD_COLD uintptr_t lookup_mapping(uintptr_t sp)
     bool found = mt.version && search(sp, &s), fresh = false;
     if (found && mt.gen == gen) {
         fresh = true;
+    } else if (prim_sandboxed()) {
+        /* Under a seccomp filter, opening the maps in the middle of the
+         * run could kill the process: libunwind walks, as it did before. */
+        found = false;
     } else if (mt.r && query_one(sp, &s)) {
         found = fresh = true;
         table_put(s.lo, s.hi);

@@ -1,13 +1,17 @@
 /* A program that confines itself with a seccomp filter under which
- * opening any file kills it (as sandboxed renderers and services do), then
- * allocates on a coroutine stack ward was not told of and, with
- * "double-free", frees a block twice. ward must open nothing: no
- * /proc/self/maps for the walk or the leak scan, no module for symbols.
+ * opening a file kills it (as sandboxed renderers do: "kill") or fails
+ * with EPERM ("errno"), then allocates on a coroutine stack ward was not
+ * told of and, with "double-free", frees a block twice. ward must not open
+ * anything in the middle of the run (walks of that stack go to
+ * libunwind); at exit and for a report it needs /proc/self/maps and the
+ * modules, and says so when they are refused.
  *
- * Usage: sandboxed [double-free] */
+ * Usage: sandboxed kill|errno [double-free] */
 #define _GNU_SOURCE
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,14 +38,14 @@ static void body(void *arg)
     }
 }
 
-static int confine(void)
+static int confine(bool kill)
 {
     struct sock_filter f[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 2, 0),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_open, 1, 0),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_RET | BPF_K, kill ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_ERRNO | EPERM),
     };
     struct sock_fprog prog = { sizeof f / sizeof f[0], f };
     return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
@@ -54,13 +58,13 @@ int main(int argc, char **argv)
     if (m == MAP_FAILED)
         return 1;
     co_sp = fsw_make(m, 64 << 10, body, NULL);
-    if (confine()) {
+    if (argc < 2 || confine(!strcmp(argv[1], "kill"))) {
         perror("seccomp");
         return 1;
     }
     for (int i = 0; i < 1000; i++)
         fsw_switch(&main_sp, co_sp);
-    if (argc > 1 && !strcmp(argv[1], "double-free")) {
+    if (argc > 2 && !strcmp(argv[2], "double-free")) {
         char *p = malloc(8);
         free(p);
         free(p);
