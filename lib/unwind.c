@@ -619,10 +619,11 @@ static WD_TLS struct span spans[FOREIGN_SPANS];
 static WD_TLS unsigned spans_next;
 static _Atomic uint64_t maps_gen = 1;
 
-/* The readable, writable mappings, as /proc/self/maps lists them. Read
- * again when a thread finds its stack in none of them or the program
- * unmapped memory since, but past the first READ_FREE_NS of reading, for
- * at most a tenth of the time since: a program with 10,000 mappings takes
+/* The readable, writable mappings, as /proc/self/maps lists them, kept
+ * current by munmap (uw_unmapped) and by the kernel's answers about single
+ * mappings (query_one). Read whole again only where those cannot be had
+ * (before Linux 6.11), and past the first READ_FREE_NS of reading for at
+ * most a tenth of the time since: a program with 10,000 mappings takes
  * milliseconds to list them. */
 #define READ_FREE_NS 50000000ull
 static struct {
@@ -863,11 +864,11 @@ static void table_drop(uintptr_t lo, uintptr_t hi)
     mt.n -= end - at;
 }
 
-/* A span from the table is handed out as it is if a thread already has it
- * and nothing unmapped it since; else the kernel is asked about that one
- * mapping, or, before Linux 6.11, the table is read again if it is older
- * than the last unmapping (within the budget; past it, the old table's
- * word is taken, the walk being guarded). */
+/* A mapping from the table is handed out as it is while the table is
+ * current (a munmap that found it locked, a fault or an unloaded module
+ * make it old). Else the kernel is asked about that one mapping, or,
+ * before Linux 6.11, the table is read again, within the budget; past it,
+ * the old table's word is taken, the walk being guarded. */
 static WD_COLD uintptr_t lookup_mapping(uintptr_t sp)
 {
     struct span s = { 0 };
