@@ -44,9 +44,11 @@ $(BUILD)/cli/%.o: %.c
 # Bound at load (-z now): a first call through the PLT runs the dynamic
 # linker's resolver, which saves the vector registers on the stack (some
 # KiB with AVX-512), and ward runs on coroutine stacks of 3 KiB (GNU PCL's).
+# The bounds of the ward_probed section (see WD_PROBED) stay internal.
 $(SO): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -o $@ $^ -Wl,-soname,libward.so -Wl,-z,nodelete -Wl,-z,now -Wl,--no-undefined -ldl -lpthread
+	$(CC) -shared -o $@ $^ -Wl,-soname,libward.so -Wl,-z,nodelete -Wl,-z,now -Wl,--no-undefined \
+	    -Wl,-z,start-stop-visibility=hidden -ldl -lpthread
 
 # The core as a static archive, for unit tests that call internals.
 $(CORE): $(filter $(BUILD)/obj/lib/%,$(LIB_OBJ))

@@ -18,6 +18,11 @@
  * of the common path (which may run on a coroutine's stack of 3 KiB). */
 #define WD_COLD        __attribute__((cold, noinline))
 #define WD_UNUSED      __attribute__((unused))
+/* Code whose reads may fault on purpose (wd_tls.probe, see fault.c): in a
+ * section of its own, so that the SIGSEGV handler jumps back for a fault
+ * there and for no other, such as one in a signal handler that interrupted
+ * the read. */
+#define WD_PROBED      __attribute__((noinline, section("ward_probed")))
 
 #define WD_ALIGN_UP(x, a)   (((x) + ((a) - 1)) & ~((uintptr_t)(a) - 1))
 #define WD_ALIGN_DOWN(x, a) ((x) & ~((uintptr_t)(a) - 1))

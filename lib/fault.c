@@ -129,11 +129,20 @@ static void chain(int sig, siginfo_t *si, void *uc)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+/* The linker's bounds of the WD_PROBED code. */
+extern const char __start_ward_probed[] __attribute__((visibility("hidden")));
+extern const char __stop_ward_probed[] __attribute__((visibility("hidden")));
+
+static bool in_probed_code(const ucontext_t *uc)
+{
+    uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    return pc >= (uintptr_t)__start_ward_probed && pc < (uintptr_t)__stop_ward_probed;
+}
+
 static void on_segv(int sig, siginfo_t *si, void *ucv)
 {
     int saved_errno = errno;
-    if (wd_tls.probe &&
-        stacks_is_ward_pc((uintptr_t)((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RIP])) {
+    if (wd_tls.probe && in_probed_code(ucv)) {
         /* ward read memory another thread unmapped meanwhile (see
          * leaks.c), or a stack whose mapping changed (unwind.c): go back
          * and skip it. A fault of a signal handler that interrupted the

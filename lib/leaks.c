@@ -68,7 +68,7 @@ static void mark(uintptr_t w, uint8_t flag)
     push(user);
 }
 
-static void scan_unsafe(uintptr_t lo, uintptr_t hi, uint8_t flag)
+static WD_PROBED void scan_unsafe(uintptr_t lo, uintptr_t hi, uint8_t flag)
 {
     lo = WD_ALIGN_UP(lo, sizeof(uintptr_t));
     for (uintptr_t p = lo; p + sizeof(uintptr_t) <= hi; p += sizeof(uintptr_t))

@@ -1168,8 +1168,8 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
 /* Reads on a foreign stack may fault (see above): the SIGSEGV handler
  * jumps back here, and libunwind walks instead. Without ward's handler,
  * or inside another guarded read, libunwind walks anyway. */
-static WD_NOINLINE int walk_foreign(void **out, int max, uintptr_t bp, uintptr_t sp,
-                                    uintptr_t ip, uintptr_t hi)
+static WD_PROBED int walk_foreign(void **out, int max, uintptr_t bp, uintptr_t sp,
+                                  uintptr_t ip, uintptr_t hi)
 {
     sigjmp_buf env;
     if (wd_tls.probe || !fault_installed())
