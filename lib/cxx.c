@@ -14,7 +14,6 @@
 
 #include <link.h>
 #include <stdatomic.h>
-#include <string.h>
 
 static const char *const names[CXX_NOPS] = {
     "_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t", "_ZnamRKSt9nothrow_t",
@@ -53,10 +52,8 @@ static bool holds(const struct dl_phdr_info *info, uintptr_t addr)
 
 static bool is_runtime(const char *path)
 {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    return strncmp(base, "libstdc++.so", 12) == 0 || strncmp(base, "libc++.so", 9) == 0 ||
-           strncmp(base, "libc++abi.so", 12) == 0;
+    return dynsym_named(path, "libstdc++.so") || dynsym_named(path, "libc++.so") ||
+           dynsym_named(path, "libc++abi.so");
 }
 
 static int visit(struct dl_phdr_info *info, size_t size, void *arg)
@@ -68,7 +65,7 @@ static int visit(struct dl_phdr_info *info, size_t size, void *arg)
         p->after_ward = true;
         return 0;
     }
-    bool runtime = info->dlpi_name && is_runtime(info->dlpi_name);
+    bool runtime = is_runtime(info->dlpi_name);
     bool in_lookup = p->after_ward && (index < cx.initial || !cx.initial);
     for (unsigned i = 0; i < CXX_NOPS; i++) {
         uintptr_t a = dynsym_lookup(info, names[i]);

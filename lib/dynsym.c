@@ -115,3 +115,12 @@ uintptr_t dynsym_lookup(const struct dl_phdr_info *info, const char *name)
         return 0;
     return t.gnu ? gnu_lookup(info, &t, name) : sysv_lookup(info, &t, name);
 }
+
+bool dynsym_named(const char *path, const char *prefix)
+{
+    if (!path)
+        return false;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    return strncmp(base, prefix, strlen(prefix)) == 0;
+}

@@ -17,6 +17,7 @@
  * with the caller's still in place. */
 #define _GNU_SOURCE
 #include "core.h"
+#include "dynsym.h"
 #include "next.h"
 #include "report.h"
 #include "symbols.h"
@@ -24,24 +25,16 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <string.h>
 
 void *ward_real_dlopen;                 /* used by the stub below */
 int ward_dlopen_flags(const char *file, int flags);
-
-static bool is_debuginfod(const char *file)
-{
-    const char *base = file ? strrchr(file, '/') : NULL;
-    base = base ? base + 1 : file;
-    return base && strncmp(base, "libdebuginfod", 13) == 0;
-}
 
 /* The flags to load with, or -1: not loaded. */
 int ward_dlopen_flags(const char *file, int flags)
 {
     if (!ward_real_dlopen)
         ward_real_dlopen = preload_next("dlopen");
-    if (wd_tls.in_ward && is_debuginfod(file))
+    if (wd_tls.in_ward && dynsym_named(file, "libdebuginfod"))
         return -1;
     if (!(flags & RTLD_DEEPBIND) || wd_state != WD_ACTIVE)
         return flags;

@@ -32,18 +32,11 @@ static WD_TLS bool looking;
 static _Alignas(4096) unsigned char pool[POOL_SIZE];
 static size_t pool_used;
 
-static bool is_libc(const char *path)
-{
-    const char *base = path ? strrchr(path, '/') : NULL;
-    base = base ? base + 1 : path;
-    return base && strncmp(base, "libc.so", 7) == 0;
-}
-
 static int visit(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
     (void)arg;
-    if (!is_libc(info->dlpi_name))
+    if (!dynsym_named(info->dlpi_name, "libc.so"))
         return 0;
     for (int i = 0; i < F_COUNT; i++)
         __atomic_store_n(&fns[i], (void *)dynsym_lookup(info, names[i]), __ATOMIC_RELAXED);
