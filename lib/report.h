@@ -91,7 +91,6 @@ unsigned long report_error_count(void);
 /* Ends the process after a fatal error: the trace is flushed first. */
 void report_die(void) __attribute__((noreturn));
 
-
 void report_atfork_prepare(void);
 void report_atfork_parent(void);
 void report_atfork_child(void);

@@ -698,10 +698,15 @@ static void watch(struct span *s)
 
 /* Only memory a stack can be: read and written, and not a shared file
  * mapping, which can end before its last page (SIGBUS). */
+static bool may_hold_stack(bool r, bool w, bool shared_file)
+{
+    return r && w && !shared_file;
+}
+
 static bool add_span(const struct map_ent *e, void *arg)
 {
     (void)arg;
-    if (!e->r || !e->w || (!e->priv && e->path[0]))
+    if (!may_hold_stack(e->r, e->w, !e->priv && e->path[0]))
         return true;
     if (mt.n == mt.cap) {
         mt.overflow = true;
@@ -806,8 +811,8 @@ static bool query_one(uintptr_t sp, struct span *out)
         unsupported = err == ENOTTY || err == EINVAL;
         return false;
     }
-    if (!(q.vma_flags & VMA_READABLE) || !(q.vma_flags & VMA_WRITABLE) ||
-        ((q.vma_flags & VMA_SHARED) && q.inode))
+    if (!may_hold_stack(q.vma_flags & VMA_READABLE, q.vma_flags & VMA_WRITABLE,
+                        (q.vma_flags & VMA_SHARED) && q.inode))
         return false;
     out->lo = q.vma_start;
     out->hi = q.vma_end;
