@@ -27,7 +27,9 @@
 
 #define CHUNK_SHIFT 10
 #define CHUNK       (1u << CHUNK_SHIFT)
-#define MAX_CHUNKS  4096
+#define DIR_SIZE    (1u << (32 - CHUNK_SHIFT))   /* every 32-bit id: 32 MiB, touched
+                                                    a page per 512 chunks */
+#define GRACE_NS    (100 * 1000000ull)  /* a reclaimed chunk's records are reused after */
 #define FREE_LOG    1024            /* frees remembered per thread */
 #define STACK_BITS  18              /* 4 MiB: hashed, so touched all over */
 #define STACK_HASH  (1u << STACK_BITS)
@@ -49,9 +51,28 @@ struct free_log {
 
 #define MAX_LOGS 4096               /* threads whose logs others read */
 
+/* Records come in chunks of CHUNK consecutive ids. Once every coroutine
+ * of a chunk has ended for good (finished, or its stack freed or
+ * unmapped), the chunk leaves the directory, so a server that makes a
+ * coroutine per request keeps the records of the ones alive, not of every
+ * one it ever made. Readers look records up without a lock and may hold
+ * one a moment after: a reclaimed chunk is parked for GRACE_NS before its
+ * memory serves new ids, and it is never unmapped. */
+struct coro_chunk {
+    _Atomic uint32_t dead;          /* its coroutines buried (see bury) */
+    uint64_t parked_ns;
+    struct coro_chunk *next;        /* in co.parked, oldest first */
+    struct wd_coro rec[CHUNK];
+};
+
 static struct {
     wd_lock lock;
-    struct wd_coro *chunk[MAX_CHUNKS];
+    struct coro_chunk **dir;        /* id >> CHUNK_SHIFT -> chunk, NULL once reclaimed */
+    uint32_t first_kept;            /* chunks below this have all been reclaimed */
+    _Atomic uint32_t completed;     /* chunks whose last coroutine was buried */
+    uint32_t swept;                 /* co.completed at the last sweep */
+    uint64_t reclaimed;             /* records reclaimed */
+    struct coro_chunk *parked, *parked_tail;
     _Atomic uint32_t count;         /* ids handed out, plus one (0 is reserved) */
     _Atomic uint32_t gen;           /* bumped when a stack starts or stops being a
                                        coroutine's: lookups by stack pointer redo */
@@ -77,16 +98,40 @@ static WD_TLS unsigned flog_base;   /* entries of flog below this are an ended t
 bool coro_init(void)
 {
     co.stacks = imem_alloc(STACK_HASH * sizeof *co.stacks);
+    co.dir = imem_alloc(DIR_SIZE * sizeof *co.dir);
     atomic_store(&co.count, 1);
-    return co.stacks != NULL;
+    return co.stacks && co.dir;
+}
+
+static struct coro_chunk *chunk_of(uint32_t id)
+{
+    return __atomic_load_n(&co.dir[id >> CHUNK_SHIFT], __ATOMIC_ACQUIRE);
 }
 
 struct wd_coro *coro_get(uint32_t id)
 {
     if (id == 0 || id >= atomic_load(&co.count))
         return NULL;
-    struct wd_coro *c = co.chunk[id >> CHUNK_SHIFT];
-    return c ? &c[id & (CHUNK - 1)] : NULL;
+    struct coro_chunk *k = chunk_of(id);
+    return k ? &k->rec[id & (CHUNK - 1)] : NULL;
+}
+
+/* The newest kept coroutine below id for which ok(c, arg) holds: the
+ * searches over every record, which skip reclaimed chunks whole. */
+static struct wd_coro *search_below(uint32_t id, bool (*ok)(const struct wd_coro *, uintptr_t),
+                                    uintptr_t arg)
+{
+    while (id > 1) {
+        struct coro_chunk *k = chunk_of(--id);
+        if (!k) {
+            id &= ~(CHUNK - 1);             /* the chunk's first id; on below it */
+            continue;
+        }
+        struct wd_coro *c = &k->rec[id & (CHUNK - 1)];
+        if (ok(c, arg))
+            return c;
+    }
+    return NULL;
 }
 
 uint32_t coro_count(void)
@@ -197,6 +242,117 @@ static struct wd_coro *next_in(const struct wd_coro *c)
 static bool stack_dead(const struct wd_coro *c)
 {
     return atomic_load(&c->stack_freed) || atomic_load(&c->state) == CORO_EXITED;
+}
+
+/* ---- reclaiming records ---- */
+
+/* c has ended for good: it finished, or its stack is gone. Counted once;
+ * the last of a chunk makes the chunk due, swept at the next creation
+ * (here co.lock may be held). */
+static void bury(struct wd_coro *c)
+{
+    bool no = false;
+    if (!atomic_compare_exchange_strong(&c->buried, &no, true))
+        return;
+    struct coro_chunk *k = chunk_of(c->id);
+    if (k && atomic_fetch_add(&k->dead, 1) + 1 == CHUNK)
+        atomic_fetch_add(&co.completed, 1);
+}
+
+/* A finished coroutine runs again (coro_restart): its chunk must stay. */
+static void unbury(struct wd_coro *c)
+{
+    bool yes = true;
+    struct coro_chunk *k = chunk_of(c->id);
+    if (k && atomic_compare_exchange_strong(&c->buried, &yes, false))
+        atomic_fetch_sub(&k->dead, 1);
+}
+
+/* c's record goes: the stack block's list of coroutines skips it (the
+ * table names the next older one, or drops the block), so that
+ * coroutines still running in the block stay found. Called locked. */
+static void unlink_stack(const struct wd_coro *c)
+{
+    uint32_t head = stacks_get_coro(c->stack_block);
+    uint32_t older = __atomic_load_n(&c->older, __ATOMIC_ACQUIRE);
+    if (head == c->id) {
+        if (older && coro_get(older))
+            stacks_put(c->stack_block, older);
+        else
+            stacks_drop(c->stack_block);
+        return;
+    }
+    for (struct wd_coro *p = first_in(c->stack_block); p; p = next_in(p))
+        if (__atomic_load_n(&p->older, __ATOMIC_ACQUIRE) == c->id) {
+            __atomic_store_n(&p->older, older, __ATOMIC_RELEASE);
+            return;
+        }
+}
+
+/* The list of coroutines on stacks outside the heap loses the ids of
+ * [lo, hi) (it holds only live ones but is compacted lazily). Locked. */
+static void foreign_forget(uint32_t lo, uint32_t hi)
+{
+    uint32_t n = atomic_load(&co.nforeign), k = 0;
+    if (!co.foreign)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        if (co.foreign[i] < lo || co.foreign[i] >= hi)
+            __atomic_store_n(&co.foreign[k++], co.foreign[i], __ATOMIC_RELEASE);
+    atomic_store(&co.nforeign, k);
+}
+
+static void reclaim(uint32_t index, struct coro_chunk *k)
+{
+    uint32_t lo = index << CHUNK_SHIFT;
+    for (uint32_t i = CHUNK; i-- > 0;)
+        if (k->rec[i].stack_block)
+            unlink_stack(&k->rec[i]);
+    foreign_forget(lo, lo + CHUNK);
+    __atomic_store_n(&co.dir[index], NULL, __ATOMIC_RELEASE);
+    atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
+    k->parked_ns = prim_now_ns();
+    k->next = NULL;
+    if (co.parked_tail)
+        co.parked_tail->next = k;
+    else
+        co.parked = k;
+    co.parked_tail = k;
+    co.reclaimed += CHUNK;
+}
+
+/* Reclaims the chunks that came due since the last sweep; true if it
+ * looked. Locked. */
+static bool sweep(void)
+{
+    uint32_t due = atomic_load(&co.completed);
+    if (due == co.swept)
+        return false;
+    co.swept = due;
+    uint32_t last = (atomic_load(&co.count) - 1) >> CHUNK_SHIFT;
+    while (co.first_kept < last && !chunk_of(co.first_kept << CHUNK_SHIFT))
+        co.first_kept++;
+    for (uint32_t i = co.first_kept; i <= last; i++) {
+        struct coro_chunk *k = chunk_of(i << CHUNK_SHIFT);
+        if (k && atomic_load(&k->dead) == CHUNK)
+            reclaim(i, k);
+    }
+    return true;
+}
+
+
+/* Memory for the chunk of new ids: a parked one past its grace, or new.
+ * Locked. */
+static struct coro_chunk *new_chunk(void)
+{
+    struct coro_chunk *k = co.parked;
+    if (!k || prim_now_ns() - k->parked_ns < GRACE_NS)
+        return imem_alloc(sizeof *k);
+    co.parked = k->next;
+    if (!co.parked)
+        co.parked_tail = NULL;
+    memset(k, 0, sizeof *k);
+    return k;
 }
 
 /* ---- creation and stack guards ---- */
@@ -429,6 +585,7 @@ static void guard_stack(struct wd_coro *c)
         if (overlaps || freed) {
             unguard(p);
             atomic_store(&p->stack_freed, true);
+            bury(p);
             inherit_pin |= p->pinned && !freed;
             p->pinned = false;
             note_end(&ended, p);
@@ -515,6 +672,7 @@ static unsigned foreign_drop(uintptr_t lo, uintptr_t hi, uint32_t *n, struct end
             break;
         if (p && p->stack_lo < hi && lo < p->stack_hi) {
             atomic_store(&p->stack_freed, true);
+            bury(p);
             note_end(ended, p);
             foreign_remove(at, n);
             dropped++;
@@ -581,24 +739,28 @@ void coro_ends_with_stack(uint32_t id)
 uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_stack)
 {
     prim_lock(&co.lock);
-    uint32_t id = atomic_load(&co.count), k = id >> CHUNK_SHIFT;
-    if (k < MAX_CHUNKS && !co.chunk[k])
-        co.chunk[k] = imem_alloc(CHUNK * sizeof(struct wd_coro));
-    if (k >= MAX_CHUNKS || !co.chunk[k]) {
+    sweep();
+    uint32_t id = atomic_load(&co.count), index = id >> CHUNK_SHIFT;
+    bool spent = id == UINT32_MAX;
+    struct coro_chunk *k = spent ? NULL : chunk_of(id);
+    if (!spent && !k && (k = new_chunk())) {
+        atomic_store(&k->dead, index == 0);     /* id 0 names no coroutine */
+        __atomic_store_n(&co.dir[index], k, __ATOMIC_RELEASE);
+    }
+    if (!k) {
         prim_unlock(&co.lock);
-        if (k >= MAX_CHUNKS)
-            report_warning_once("ward's table of coroutines is full (it follows the first "
-                                "4,194,303 a process makes); coroutines made from now on are "
-                                "not followed");
+        if (spent)
+            report_warning_once("ward has numbered 4,294,967,294 coroutines, all it can; "
+                                "coroutines made from now on are not followed");
         else
-            report_warning_once("no memory left for ward's records of coroutines (about 470 "
-                                "bytes each, kept for the run); coroutines made from now on "
-                                "are not followed");
+            report_warning_once("no memory left for ward's records of coroutines (about 400 "
+                                "bytes each while a coroutine of their chunk of 1024 lives); "
+                                "coroutines made from now on are not followed");
         return 0;
     }
     atomic_store(&co.count, id + 1);
     prim_unlock(&co.lock);
-    struct wd_coro *c = &co.chunk[k][id & (CHUNK - 1)];
+    struct wd_coro *c = &k->rec[id & (CHUNK - 1)];
     c->id = id;
     c->make_stack = make_stack;
     c->maker = wd_tls.self ? wd_tls.self->id : UINT32_MAX;
@@ -750,7 +912,10 @@ static void do_switch(uint32_t to, uint32_t yield_stack, uint32_t found_stack, e
     wd_tls.ctx = t ? ctx_intern(t->id, to) : wd_tls.ctx;
     if (trace_on)
         trace_coro_switch(to, yield_stack);
-    wd_tls.owners = to ? &b->owners : (t ? &t->owners : NULL);
+    /* Not a buried record's: it may be reclaimed while this thread still
+     * runs there (a finished context switched to again, see coro_restart) */
+    bool own = to && !atomic_load_explicit(&b->buried, memory_order_relaxed);
+    wd_tls.owners = own ? &b->owners : (t ? &t->owners : NULL);
     wd_tls.coro_owner = to ? b->owner : 0;
     if (yields && how == SW_UNSEEN)
         check_frees_while_suspended(a, last, epoch, found_stack, FOUND_AT_UNSEEN);
@@ -813,10 +978,8 @@ static uint32_t on_foreign_stack(uintptr_t sp)
 
 static uint32_t on_any_stack(uintptr_t sp)
 {
-    for (uint32_t id = atomic_load(&co.count) - 1; id > 0; id--)
-        if (runs_on(coro_get(id), sp))
-            return id;
-    return 0;
+    struct wd_coro *c = search_below(atomic_load(&co.count), runs_on, sp);
+    return c ? c->id : 0;
 }
 
 /* The newest live coroutine whose stack holds sp, or 0. A coroutine made
@@ -872,14 +1035,15 @@ static uint32_t context_on(struct wd_thread *t, uintptr_t sp)
     return id ? id : UINT32_MAX;
 }
 
+static bool holds(const struct wd_coro *c, uintptr_t addr)
+{
+    return !c->stack_block && addr >= c->stack_lo && addr < c->stack_hi;
+}
+
 uint32_t coro_holding(uintptr_t addr)
 {
-    for (uint32_t id = atomic_load(&co.count) - 1; id > 0; id--) {
-        struct wd_coro *c = coro_get(id);
-        if (c && !c->stack_block && addr >= c->stack_lo && addr < c->stack_hi)
-            return id;
-    }
-    return 0;
+    struct wd_coro *c = search_below(atomic_load(&co.count), holds, addr);
+    return c ? c->id : 0;
 }
 
 uint32_t coro_at(uintptr_t sp)
@@ -1083,6 +1247,20 @@ void coro_restart(uint32_t id)
     int exited = CORO_EXITED;
     if (!c || !atomic_compare_exchange_strong(&c->state, &exited, CORO_RUNNING))
         return;
+    prim_lock(&co.lock);
+    unbury(c);
+    bool kept = coro_get(id) == c;
+    prim_unlock(&co.lock);
+    if (!kept) {
+        /* Its chunk was reclaimed as it ended: it runs on unfollowed, as
+         * its thread. */
+        do_switch(0, STACK_NONE, STACK_NONE, SW_SEEN);
+        return;
+    }
+    if (wd_tls.coro == id) {
+        wd_tls.owners = &c->owners;
+        wd_tls.coro_owner = c->owner;
+    }
     if (!atomic_load(&c->stack_freed) && own_stack_block(c, &b))
         protect_stack(c, &b, false);
     atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
@@ -1099,6 +1277,7 @@ static void finish(struct wd_coro *c)
         trace_coro_exit(c->id, c->exit_bytes, c->exit_blocks);
     if (wd_opt.coro_leaks)
         core_coro_leaks(c->id, c->stack_lo, c->stack_hi);
+    bury(c);
 }
 
 /* A coroutine that returns does not yield again, so what a yield would
@@ -1115,6 +1294,12 @@ void coro_exit(uint32_t id, uint32_t stack)
     atomic_store(&c->state, CORO_EXITED);
     release_stack(c);
     finish(c);
+    if (wd_tls.coro == id) {
+        /* It may go on a while before it switches away; its record may go
+         * before that. */
+        struct wd_thread *t = wd_tls.self;
+        wd_tls.owners = t ? &t->owners : NULL;
+    }
 }
 
 /* ---- stacks after the coroutine ---- */
@@ -1125,6 +1310,7 @@ void coro_stack_freed(uintptr_t user)
     for (struct wd_coro *c = first_in(user); c; c = next_in(c)) {
         unguard(c);
         atomic_store(&c->stack_freed, true);
+        bury(c);
         any = true;
     }
     if (!any)
@@ -1202,15 +1388,15 @@ uint32_t coro_explain(fmt_t *f, uint32_t free_ctx, uint32_t free_epoch, uint32_t
 
 /* The newest coroutine that had its stack in the block at user: from the
  * table while the block is live, by a search once it was freed. */
+static bool stacked_in(const struct wd_coro *c, uintptr_t user)
+{
+    return c->stack_block == user;
+}
+
 static struct wd_coro *stack_owner(uintptr_t user)
 {
     struct wd_coro *c = first_in(user);
-    for (uint32_t id = atomic_load(&co.count) - 1; !c && id > 0; id--) {
-        struct wd_coro *p = coro_get(id);
-        if (p && p->stack_block == user)
-            c = p;
-    }
-    return c;
+    return c ? c : search_below(atomic_load(&co.count), stacked_in, user);
 }
 
 bool coro_stack_note(fmt_t *f, uintptr_t user)
@@ -1227,10 +1413,9 @@ bool coro_stack_note(fmt_t *f, uintptr_t user)
 
 bool coro_stack_finished(uintptr_t user)
 {
-    struct wd_coro *c = first_in(user);
-    if (!c)
-        return false;
-    for (; c; c = next_in(c))
+    /* A block marked as a stack whose coroutines are gone from the table:
+     * they ended and their records were reclaimed. */
+    for (struct wd_coro *c = first_in(user); c; c = next_in(c))
         if (atomic_load(&c->state) != CORO_EXITED)
             return false;
     return true;
@@ -1352,6 +1537,14 @@ void coro_print_table(fmt_t *f)
             fmt_str(&t, "-");
         fmt_str(f, fmt_cstr(&t));
         fmt_str(f, "\n");
+    }
+    prim_lock(&co.lock);
+    uint64_t gone = co.reclaimed;
+    prim_unlock(&co.lock);
+    if (gone) {
+        fmt_str(f, "  (and ");
+        fmt_u64(f, gone);
+        fmt_str(f, " finished coroutines whose records ward let go)\n");
     }
 }
 

@@ -6,8 +6,10 @@
  * freed while the accessing coroutine was suspended.
  *
  * Coroutine 0 is a thread's own stack; real coroutines are numbered from
- * 1 in creation order, process-wide, and their records are kept for the
- * whole run (reports may name finished ones). */
+ * 1 in creation order, process-wide, never reusing a number. A record
+ * outlives its coroutine (reports may name finished ones) until every
+ * coroutine of its chunk of 1024 has ended; then coro_get returns NULL for
+ * them, and readers must expect that of any id. */
 #ifndef WARD_CORO_H
 #define WARD_CORO_H
 
@@ -51,11 +53,7 @@ struct wd_coro {
     struct owner_stack owners;
     _Atomic int64_t live_bytes, live_blocks;   /* allocated by it, still live */
     int64_t exit_bytes, exit_blocks;           /* what it still owned at its end */
-    /* makecontext's entry point and arguments, run by the trampoline */
-    void (*fn)(void);
-    long args[8];
-    int nargs;
-    void *link;                     /* uc_link: where it goes when fn returns */
+    _Atomic bool buried;            /* counted among its chunk's ended (coro.c) */
 };
 
 bool coro_init(void);

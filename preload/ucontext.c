@@ -167,22 +167,24 @@ WD_EXPORT int setcontext(const ucontext_t *ucp)
 }
 
 /* Every coroutine made by makecontext starts here: runs the program's
- * function, then tells ward it finished and where it goes next. */
-static void trampoline(int id)
+ * function, then tells ward it finished and where it goes next. What it
+ * runs comes in its arguments, not from the coroutine's record: a context
+ * may be switched to again long after it finished, when its record has
+ * been reclaimed (see coro.c). */
+static void trampoline(long id, long fn, long link, long a0, long a1, long a2, long a3,
+                       long a4, long a5, long a6, long a7)
 {
-    struct wd_coro *c = coro_get((uint32_t)id);
-    long *a = c->args;
     coro_restart((uint32_t)id);
     typedef void (*f8)(long, long, long, long, long, long, long, long);
-    ((f8)c->fn)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    ((f8)fn)(a0, a1, a2, a3, a4, a5, a6, a7);
     /* Where its end was seen, for a report then: the function it ran
      * (frames are stored plus one, see stacks.h). */
-    uintptr_t entry = (uintptr_t)c->fn + 1;
+    uintptr_t entry = (uintptr_t)fn + 1;
     wd_tls.in_ward++;               /* as core_capture: a handler's malloc is internal */
     uint32_t at = stacks_intern(&entry, 1);
     wd_tls.in_ward--;
     coro_exit((uint32_t)id, at);
-    coro_switch(c->link ? bound_coro(c->link) : 0, STACK_NONE);
+    coro_switch(link ? bound_coro((const void *)link) : 0, STACK_NONE);
 }
 
 /* Passes argc arguments on, as long as they fit the trampoline's eight;
@@ -203,17 +205,13 @@ WD_EXPORT void makecontext(ucontext_t *ucp, void (*fn)(void), int argc, ...)
                          stacks_capture(__builtin_return_address(0)));
         wd_tls.in_ward--;
     }
-    struct wd_coro *c = coro_get(id);
-    if (!c) {
+    if (!id) {
         real_make(ucp, fn, argc, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8],
                   a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
         return;
     }
-    c->fn = fn;
-    c->nargs = argc;
-    for (int i = 0; i < 8; i++)
-        c->args[i] = a[i];
-    c->link = ucp->uc_link;
-    real_make(ucp, (void (*)(void))trampoline, 1, (int)id);
+    /* glibc's x86-64 makecontext passes each argument as a whole register */
+    real_make(ucp, (void (*)(void))trampoline, 11, (long)id, (long)fn, (long)ucp->uc_link,
+              a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
     bind_context(ucp, id);
 }

@@ -1,0 +1,139 @@
+/* Many short-lived coroutines, as a server that makes one per request:
+ * ward lets the records of finished ones go, and what it still follows
+ * must not suffer for it.
+ *   churn N     N coroutines, each made on a stack of its own, run to
+ *               their end; prints the peak RSS in KiB
+ *   overflow N  "old" is made on the upper half of a block and yields;
+ *               after 1100 others, 100 are made one after another on the
+ *               lower half (each remakes the one before), then N more
+ *               elsewhere; old resumes and runs off its stack: the
+ *               report names it
+ *   uaf N       after N coroutines, "late" yields holding a block that
+ *               main then frees; late writes to it when resumed
+ *   restart N   a context run to its end, N coroutines, then the first
+ *               context switched to again: it runs again */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+#include <ward.h>
+
+#define STACK (64 * 1024)
+
+static ucontext_t main_ctx, ctx, old_ctx, late_ctx;
+static long runs;
+static char *volatile shared;
+
+static void body(void)
+{
+    char *p = malloc(32);
+    p[0] = 1;
+    runs += p[0];
+    free(p);
+}
+
+/* One coroutine on stack, run to its end. */
+static void run_one(char *stack, void (*fn)(void))
+{
+    getcontext(&ctx);
+    ctx.uc_stack.ss_sp = stack;
+    ctx.uc_stack.ss_size = STACK;
+    ctx.uc_link = &main_ctx;
+    makecontext(&ctx, fn, 0);
+    swapcontext(&main_ctx, &ctx);
+}
+
+static void churn(long n)
+{
+    for (long i = 0; i < n; i++) {
+        char *stack = malloc(STACK);
+        run_one(stack, body);
+        free(stack);
+    }
+}
+
+static long peak_kib(void)
+{
+    char line[256];
+    long kib = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6))
+            kib = atol(line + 6);
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+static int deep(int n)
+{
+    volatile char buf[512];
+    memset((char *)buf, n, sizeof buf);
+    return n > 0 ? deep(n - 1) + buf[3] : 0;
+}
+
+static void old(void)
+{
+    ward_coro_name("old");
+    swapcontext(&old_ctx, &main_ctx);
+    printf("%d\n", deep(200));
+}
+
+static void late(void)
+{
+    ward_coro_name("late");
+    char *volatile mine = shared;
+    swapcontext(&late_ctx, &main_ctx);
+    mine[8] = 'x';                  /* freed by main meanwhile */
+}
+
+static void make(ucontext_t *c, char *stack, void (*fn)(void))
+{
+    getcontext(c);
+    c->uc_stack.ss_sp = stack;
+    c->uc_stack.ss_size = STACK;
+    c->uc_link = &main_ctx;
+    makecontext(c, fn, 0);
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "churn";
+    long n = argc > 2 ? atol(argv[2]) : 10000;
+    if (!strcmp(mode, "churn")) {
+        churn(n);
+        printf("%ld runs, peak %ld KiB\n", runs, peak_kib());
+    } else if (!strcmp(mode, "overflow")) {
+        char *block = malloc(2 * STACK);
+        make(&old_ctx, block + STACK, old);
+        swapcontext(&main_ctx, &old_ctx);
+        churn(1100);                /* the carved ones in a chunk old is not in */
+        for (int i = 0; i < 100; i++)
+            run_one(block, body);
+        churn(n);
+        swapcontext(&main_ctx, &old_ctx);
+        free(block);
+    } else if (!strcmp(mode, "uaf")) {
+        churn(n);
+        char *stack = malloc(STACK);
+        shared = malloc(64);
+        make(&late_ctx, stack, late);
+        swapcontext(&main_ctx, &late_ctx);
+        free(shared);
+        swapcontext(&main_ctx, &late_ctx);
+        free(stack);
+    } else if (!strcmp(mode, "restart")) {
+        char *first = malloc(STACK);
+        ucontext_t again;
+        make(&again, first, body);
+        swapcontext(&main_ctx, &again);
+        churn(n);
+        swapcontext(&main_ctx, &again);
+        free(first);
+        printf("%ld runs\n", runs);
+    } else {
+        fprintf(stderr, "usage: coro_churn churn|overflow|uaf|restart [N]\n");
+        return 2;
+    }
+    return 0;
+}
