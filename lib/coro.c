@@ -340,6 +340,11 @@ static bool sweep(void)
     return true;
 }
 
+/* For ctx_collect: a coroutine whose record was reclaimed. */
+static bool gone(uint32_t id)
+{
+    return id && id < atomic_load(&co.count) && !coro_get(id);
+}
 
 /* Memory for the chunk of new ids: a parked one past its grace, or new.
  * Locked. */
@@ -739,7 +744,7 @@ void coro_ends_with_stack(uint32_t id)
 uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_stack)
 {
     prim_lock(&co.lock);
-    sweep();
+    bool swept = sweep();
     uint32_t id = atomic_load(&co.count), index = id >> CHUNK_SHIFT;
     bool spent = id == UINT32_MAX;
     struct coro_chunk *k = spent ? NULL : chunk_of(id);
@@ -760,6 +765,8 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
     }
     atomic_store(&co.count, id + 1);
     prim_unlock(&co.lock);
+    if (swept)
+        ctx_collect(gone);
     struct wd_coro *c = &k->rec[id & (CHUNK - 1)];
     c->id = id;
     c->make_stack = make_stack;
@@ -1295,10 +1302,12 @@ void coro_exit(uint32_t id, uint32_t stack)
     release_stack(c);
     finish(c);
     if (wd_tls.coro == id) {
-        /* It may go on a while before it switches away; its record may go
-         * before that. */
+        /* It may go on a while before it switches away, and its record and
+         * its context may go before that: what it does now is its
+         * thread's. */
         struct wd_thread *t = wd_tls.self;
         wd_tls.owners = t ? &t->owners : NULL;
+        wd_tls.ctx = t ? ctx_intern(t->id, 0) : wd_tls.ctx;
     }
 }
 

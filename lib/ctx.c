@@ -1,23 +1,34 @@
 /* Context interning (see ctx.h). Lookups happen at every coroutine switch;
  * each thread remembers its last few pairs, and the shared table, behind
- * a lock, is consulted on a miss. Ids index an array that only grows; the
- * hash table starts small and doubles when half full, so a process with
- * few contexts touches few pages. */
+ * a lock, is consulted on a miss. Ids index an array; the hash table
+ * starts small and doubles when half full, so a process with few contexts
+ * touches few pages.
+ *
+ * A program that makes a coroutine per request makes a pair per
+ * coroutine: ctx_collect gives back the ids of pairs whose coroutine has
+ * gone and that no block's metadata names any more, so that the table
+ * holds what is alive, not every coroutine ever made. */
 #include "ctx.h"
+#include "heap.h"
 #include "imem.h"
 #include "prim.h"
 
 #include <stdatomic.h>
+#include <string.h>
 
 #define MAX_CTX   (1u << 24)
 #define MIN_BITS  10
+#define GC_MIN    (1u << 16)        /* pairs in use before the first collection */
 
 static struct {
     wd_lock lock;
-    struct ctx_pair *pairs;
+    struct ctx_pair *pairs;         /* a spare id's pair is { UINT32_MAX, 0 } */
     uint32_t *hash;                 /* id + 1, 0 = empty */
     unsigned bits;
-    _Atomic uint32_t count;
+    _Atomic uint32_t count;         /* ids handed out: pairs[0, count) */
+    uint32_t *spare;                /* ids given back, for reuse */
+    uint32_t nspare;
+    uint32_t next_gc;               /* collect when count - nspare reaches this */
 } cx;
 
 static WD_TLS struct { uint64_t key[8]; uint32_t id[8]; } recent;
@@ -25,9 +36,11 @@ static WD_TLS struct { uint64_t key[8]; uint32_t id[8]; } recent;
 bool ctx_init(void)
 {
     cx.pairs = imem_alloc(MAX_CTX * sizeof *cx.pairs);
+    cx.spare = imem_alloc(MAX_CTX * sizeof *cx.spare);
     cx.bits = MIN_BITS;
     cx.hash = imem_alloc(sizeof *cx.hash << cx.bits);
-    return cx.pairs && cx.hash;
+    cx.next_gc = GC_MIN;
+    return cx.pairs && cx.spare && cx.hash;
 }
 
 static uint32_t slot_of(uint64_t key, unsigned bits)
@@ -70,7 +83,7 @@ uint32_t ctx_intern(uint32_t thread, uint32_t coro)
         return recent.id[r];
     uint32_t id = CTX_NONE;
     prim_lock(&cx.lock);
-    if ((atomic_load(&cx.count) + 1) * 2 > 1u << cx.bits && !grow()) {
+    if ((atomic_load(&cx.count) - cx.nspare + 1) * 2 > 1u << cx.bits && !grow()) {
         prim_unlock(&cx.lock);
         return CTX_NONE;
     }
@@ -82,14 +95,18 @@ uint32_t ctx_intern(uint32_t thread, uint32_t coro)
             break;
         }
         if (!e) {
-            id = atomic_load(&cx.count);
-            if (id >= MAX_CTX) {            /* full: the thread alone */
-                id = CTX_NONE;
-                break;
+            if (cx.nspare) {
+                id = cx.spare[--cx.nspare];
+            } else {
+                id = atomic_load(&cx.count);
+                if (id >= MAX_CTX) {        /* full: no context */
+                    id = CTX_NONE;
+                    break;
+                }
+                atomic_store(&cx.count, id + 1);
             }
             cx.pairs[id] = (struct ctx_pair){ thread, coro };
             cx.hash[i] = id + 1;
-            atomic_store(&cx.count, id + 1);
             break;
         }
     }
@@ -99,6 +116,73 @@ uint32_t ctx_intern(uint32_t thread, uint32_t coro)
         recent.id[r] = id;
     }
     return id;
+}
+
+/* ---- collection ---- */
+
+static void mark(struct wd_block *b, void *arg)
+{
+    uint64_t *in_use = arg;
+    uint32_t n = atomic_load(&cx.count), a = b->m->alloc_ctx, f = b->m->free_ctx;
+    if (a < n)
+        in_use[a / 64] |= 1ull << (a % 64);
+    if (f < n)
+        in_use[f / 64] |= 1ull << (f % 64);
+}
+
+static void hash_put(uint32_t id)
+{
+    uint32_t mask = (1u << cx.bits) - 1;
+    uint32_t i = slot_of(key_of(id), cx.bits);
+    while (cx.hash[i])
+        i = (i + 1) & mask;
+    cx.hash[i] = id + 1;
+}
+
+/* Other threads run meanwhile; they put no gone pair in a block (a gone
+ * coroutine runs no more), so a block that names one did before the scan
+ * started and is seen. The scan may read a slot half-written: that keeps
+ * an id it could have given back, nothing worse. */
+void ctx_collect(bool (*gone)(uint32_t coro))
+{
+    prim_lock(&cx.lock);
+    uint32_t n = atomic_load(&cx.count);
+    if (n - cx.nspare < cx.next_gc) {
+        prim_unlock(&cx.lock);
+        return;
+    }
+    size_t words = (n + 63) / 64;
+    uint64_t *in_use = imem_alloc(words * sizeof *in_use);
+    if (!in_use) {
+        prim_unlock(&cx.lock);
+        return;
+    }
+    heap_foreach(mark, in_use);
+    memset(cx.hash, 0, sizeof *cx.hash << cx.bits);
+    uint32_t kept = 0;
+    for (uint32_t id = 0; id < n; id++) {
+        struct ctx_pair p = cx.pairs[id];
+        if (p.thread == UINT32_MAX)
+            continue;                       /* spare already */
+        if (p.coro && !(in_use[id / 64] >> (id % 64) & 1) && gone(p.coro)) {
+            cx.pairs[id] = (struct ctx_pair){ UINT32_MAX, 0 };
+            cx.spare[cx.nspare++] = id;
+            continue;
+        }
+        hash_put(id);
+        kept++;
+    }
+    cx.next_gc = kept * 2 > GC_MIN ? kept * 2 : GC_MIN;
+    prim_unlock(&cx.lock);
+    imem_free(in_use, words * sizeof *in_use);
+}
+
+uint32_t ctx_live(void)
+{
+    prim_lock(&cx.lock);
+    uint32_t n = atomic_load(&cx.count) - cx.nspare;
+    prim_unlock(&cx.lock);
+    return n;
 }
 
 struct ctx_pair ctx_get(uint32_t ctx)

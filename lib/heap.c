@@ -609,7 +609,8 @@ void heap_foreach(void (*fn)(struct wd_block *b, void *arg), void *arg)
     size_t nsegs = arena_segs_used();
     for (size_t i = 0; i < nsegs; i++) {
         struct wd_seg *s = &wd_arena.segs[i];
-        if (s->kind == SEG_UNUSED || (s->kind == SEG_HUGE && s->slot_base != arena_seg_addr(i)))
+        uint8_t kind = atomic_load_explicit((_Atomic uint8_t *)&s->kind, memory_order_acquire);
+        if (kind == SEG_UNUSED || (kind == SEG_HUGE && s->slot_base != arena_seg_addr(i)))
             continue;
         uint32_t used = slots_used(s);
         for (uint32_t k = 0; k < used; k++) {

@@ -98,8 +98,10 @@ void heap_release(struct wd_tcache *tc, const struct wd_block *b);
 /* Give a dying thread's cached slots back. */
 void heap_tcache_flush(struct wd_tcache *tc);
 
-/* Calls fn for every slot that has ever held a block. Not thread-safe:
- * for the exit-time checks, with other threads stopped. */
+/* Calls fn for every slot that has ever held a block. For the exit-time
+ * checks, with other threads stopped; beside running threads only if fn
+ * merely reads, and can bear a slot read half-written (metadata is never
+ * unmapped). */
 void heap_foreach(void (*fn)(struct wd_block *b, void *arg), void *arg);
 
 /* Why no more blocks should be guarded: blocks with mappings of their own
