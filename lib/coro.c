@@ -27,8 +27,9 @@
 
 #define CHUNK_SHIFT 10
 #define CHUNK       (1u << CHUNK_SHIFT)
-#define DIR_SIZE    (1u << (32 - CHUNK_SHIFT))   /* every 32-bit id: 32 MiB, touched
-                                                    a page per 512 chunks */
+#define MAX_ID      INT32_MAX           /* ward.h hands ids out as int */
+#define DIR_SIZE    ((MAX_ID >> CHUNK_SHIFT) + 1)   /* 16 MiB, touched a page per
+                                                       512 chunks */
 #define GRACE_NS    (100 * 1000000ull)  /* a reclaimed chunk's records are reused after */
 #define FREE_LOG    1024            /* frees remembered per thread */
 #define STACK_BITS  18              /* 4 MiB: hashed, so touched all over */
@@ -68,9 +69,8 @@ struct coro_chunk {
 static struct {
     wd_lock lock;
     struct coro_chunk **dir;        /* id >> CHUNK_SHIFT -> chunk, NULL once reclaimed */
-    uint32_t first_kept;            /* chunks below this have all been reclaimed */
-    _Atomic uint32_t completed;     /* chunks whose last coroutine was buried */
-    uint32_t swept;                 /* co.completed at the last sweep */
+    _Atomic uint32_t low_due;       /* the lowest chunk whose last coroutine was
+                                       buried since the last sweep, or UINT32_MAX */
     uint64_t reclaimed;             /* records reclaimed */
     struct coro_chunk *parked, *parked_tail;
     _Atomic uint32_t count;         /* ids handed out, plus one (0 is reserved) */
@@ -100,6 +100,7 @@ bool coro_init(void)
     co.stacks = imem_alloc(STACK_HASH * sizeof *co.stacks);
     co.dir = imem_alloc(DIR_SIZE * sizeof *co.dir);
     atomic_store(&co.count, 1);
+    atomic_store(&co.low_due, UINT32_MAX);
     return co.stacks && co.dir;
 }
 
@@ -255,8 +256,11 @@ static void bury(struct wd_coro *c)
     if (!atomic_compare_exchange_strong(&c->buried, &no, true))
         return;
     struct coro_chunk *k = chunk_of(c->id);
-    if (k && atomic_fetch_add(&k->dead, 1) + 1 == CHUNK)
-        atomic_fetch_add(&co.completed, 1);
+    if (!k || atomic_fetch_add(&k->dead, 1) + 1 != CHUNK)
+        return;
+    uint32_t index = c->id >> CHUNK_SHIFT, low = atomic_load(&co.low_due);
+    while (index < low && !atomic_compare_exchange_weak(&co.low_due, &low, index))
+        ;
 }
 
 /* A finished coroutine runs again (coro_restart): its chunk must stay. */
@@ -318,21 +322,19 @@ static void reclaim(uint32_t index, struct coro_chunk *k)
     else
         co.parked = k;
     co.parked_tail = k;
-    co.reclaimed += CHUNK;
+    co.reclaimed += index ? CHUNK : CHUNK - 1;     /* id 0 is none */
 }
 
 /* Reclaims the chunks that came due since the last sweep; true if it
  * looked. Locked. */
 static bool sweep(void)
 {
-    uint32_t due = atomic_load(&co.completed);
-    if (due == co.swept)
+    uint32_t from = atomic_exchange(&co.low_due, UINT32_MAX);
+    if (from == UINT32_MAX)
         return false;
-    co.swept = due;
+    /* Chunks mostly end in the order they were made: from is near last. */
     uint32_t last = (atomic_load(&co.count) - 1) >> CHUNK_SHIFT;
-    while (co.first_kept < last && !chunk_of(co.first_kept << CHUNK_SHIFT))
-        co.first_kept++;
-    for (uint32_t i = co.first_kept; i <= last; i++) {
+    for (uint32_t i = from; i <= last; i++) {
         struct coro_chunk *k = chunk_of(i << CHUNK_SHIFT);
         if (k && atomic_load(&k->dead) == CHUNK)
             reclaim(i, k);
@@ -551,10 +553,15 @@ struct ended {
     unsigned n;
 };
 
-static void note_end(struct ended *e, const struct wd_coro *c)
+/* c's stack is gone. It is buried now, unless end_all will finish it
+ * (which buries it): its record must last until then. */
+static void note_end(struct ended *e, struct wd_coro *c)
 {
+    atomic_store(&c->stack_freed, true);
     if (c->ends_with_stack && atomic_load(&c->state) != CORO_EXITED && e->n < ENDED_MAX)
         e->id[e->n++] = c->id;
+    else
+        bury(c);
 }
 
 /* Outside co.lock: finishing may scan for leaks (coro_leaks=1). */
@@ -589,8 +596,6 @@ static void guard_stack(struct wd_coro *c)
         bool freed = atomic_load(&p->stack_freed);
         if (overlaps || freed) {
             unguard(p);
-            atomic_store(&p->stack_freed, true);
-            bury(p);
             inherit_pin |= p->pinned && !freed;
             p->pinned = false;
             note_end(&ended, p);
@@ -676,8 +681,6 @@ static unsigned foreign_drop(uintptr_t lo, uintptr_t hi, uint32_t *n, struct end
         if (p && p->stack_lo >= hi)
             break;
         if (p && p->stack_lo < hi && lo < p->stack_hi) {
-            atomic_store(&p->stack_freed, true);
-            bury(p);
             note_end(ended, p);
             foreign_remove(at, n);
             dropped++;
@@ -746,7 +749,7 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
     prim_lock(&co.lock);
     bool swept = sweep();
     uint32_t id = atomic_load(&co.count), index = id >> CHUNK_SHIFT;
-    bool spent = id == UINT32_MAX;
+    bool spent = id > MAX_ID;
     struct coro_chunk *k = spent ? NULL : chunk_of(id);
     if (!spent && !k && (k = new_chunk())) {
         atomic_store(&k->dead, index == 0);     /* id 0 names no coroutine */
@@ -755,7 +758,7 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
     if (!k) {
         prim_unlock(&co.lock);
         if (spent)
-            report_warning_once("ward has numbered 4,294,967,294 coroutines, all it can; "
+            report_warning_once("ward has numbered 2,147,483,647 coroutines, all it can; "
                                 "coroutines made from now on are not followed");
         else
             report_warning_once("no memory left for ward's records of coroutines (about 400 "
@@ -1067,17 +1070,25 @@ static void sync_to(uintptr_t sp, uint32_t stack, enum sw_how how)
         return;
     uint32_t cur = wd_tls.coro;
     struct wd_thread *t = wd_tls.self;
+    /* The current coroutine's record went: it ended, unseen (left by
+     * siglongjmp, then its stack remade or unmapped), so this runs
+     * elsewhere, and its context must not stay (ctx_collect gives it
+     * back). */
+    bool gone = false;
     if (cur) {
         struct wd_coro *c = coro_get(cur);
-        if (!c || c->stack_hi == 0 || (sp >= c->stack_lo && sp < c->stack_hi))
+        if (c && (c->stack_hi == 0 || (sp >= c->stack_lo && sp < c->stack_hi)))
             return;                     /* where it should be, or unknown */
+        gone = !c;
     } else if (on_thread_stack(t, sp) || !t || !t->stack_hi) {
         return;
     }
     uint32_t gen = atomic_load_explicit(&co.gen, memory_order_acquire);
-    if (WD_ALIGN_DOWN(sp, WD_PAGE) == foreign_page && gen == foreign_gen)
+    if (!gone && WD_ALIGN_DOWN(sp, WD_PAGE) == foreign_page && gen == foreign_gen)
         return;
     uint32_t to = context_on(t, sp);
+    if (to == UINT32_MAX && gone)
+        to = 0;
     if (to == UINT32_MAX) {
         /* Not a switch ward can name: leave the current context be. */
         foreign_page = WD_ALIGN_DOWN(sp, WD_PAGE);
@@ -1252,6 +1263,12 @@ void coro_restart(uint32_t id)
     struct wd_coro *c = coro_get(id);
     struct wd_block b;
     int exited = CORO_EXITED;
+    if (!c && id && wd_tls.coro == id) {
+        /* Its chunk was reclaimed before it ran again: it runs on
+         * unfollowed, as its thread. */
+        do_switch(0, STACK_NONE, STACK_NONE, SW_SEEN);
+        return;
+    }
     if (!c || !atomic_compare_exchange_strong(&c->state, &exited, CORO_RUNNING))
         return;
     prim_lock(&co.lock);
@@ -1315,21 +1332,22 @@ void coro_exit(uint32_t id, uint32_t stack)
 
 void coro_stack_freed(uintptr_t user)
 {
+    struct ended ended = { .n = 0 };
     bool any = false;
     for (struct wd_coro *c = first_in(user); c; c = next_in(c)) {
         unguard(c);
-        atomic_store(&c->stack_freed, true);
-        bury(c);
+        if (ended.n == ENDED_MAX) {         /* a block of many stacks */
+            atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
+            end_all(&ended);
+            ended.n = 0;
+        }
+        note_end(&ended, c);
         any = true;
     }
     if (!any)
         return;
     atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
-    for (struct wd_coro *c = first_in(user); c; c = next_in(c)) {
-        struct ended one = { .n = 0 };
-        note_end(&one, c);
-        end_all(&one);
-    }
+    end_all(&ended);
     prim_lock(&co.lock);
     stacks_drop(user);
     prim_unlock(&co.lock);
@@ -1553,7 +1571,7 @@ void coro_print_table(fmt_t *f)
     if (gone) {
         fmt_str(f, "  (and ");
         fmt_u64(f, gone);
-        fmt_str(f, " finished coroutines whose records ward let go)\n");
+        fmt_str(f, " ended coroutines whose records ward let go)\n");
     }
 }
 

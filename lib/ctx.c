@@ -29,9 +29,11 @@ static struct {
     uint32_t *spare;                /* ids given back, for reuse */
     uint32_t nspare;
     uint32_t next_gc;               /* collect when count - nspare reaches this */
+    wd_lock collecting;             /* one collection at a time */
+    _Atomic uint32_t collections;   /* threads' caches of pairs predate a later one */
 } cx;
 
-static WD_TLS struct { uint64_t key[8]; uint32_t id[8]; } recent;
+static WD_TLS struct { uint64_t key[8]; uint32_t id[8]; uint32_t collections; } recent;
 
 bool ctx_init(void)
 {
@@ -79,6 +81,11 @@ uint32_t ctx_intern(uint32_t thread, uint32_t coro)
 {
     uint64_t key = (uint64_t)thread << 32 | coro;
     unsigned r = (unsigned)(key ^ key >> 29) & 7;
+    uint32_t collections = atomic_load_explicit(&cx.collections, memory_order_acquire);
+    if (recent.collections != collections) {
+        memset(recent.key, 0, sizeof recent.key);
+        recent.collections = collections;
+    }
     if (recent.key[r] == key + 1)
         return recent.id[r];
     uint32_t id = CTX_NONE;
@@ -120,14 +127,19 @@ uint32_t ctx_intern(uint32_t thread, uint32_t coro)
 
 /* ---- collection ---- */
 
+struct marks {
+    uint64_t *in_use;
+    uint32_t n;                     /* ids the collection looks at */
+};
+
 static void mark(struct wd_block *b, void *arg)
 {
-    uint64_t *in_use = arg;
-    uint32_t n = atomic_load(&cx.count), a = b->m->alloc_ctx, f = b->m->free_ctx;
-    if (a < n)
-        in_use[a / 64] |= 1ull << (a % 64);
-    if (f < n)
-        in_use[f / 64] |= 1ull << (f % 64);
+    struct marks *m = arg;
+    uint32_t a = b->m->alloc_ctx, f = b->m->free_ctx;
+    if (a < m->n)
+        m->in_use[a / 64] |= 1ull << (a % 64);
+    if (f < m->n)
+        m->in_use[f / 64] |= 1ull << (f % 64);
 }
 
 static void hash_put(uint32_t id)
@@ -139,32 +151,21 @@ static void hash_put(uint32_t id)
     cx.hash[i] = id + 1;
 }
 
-/* Other threads run meanwhile; they put no gone pair in a block (a gone
- * coroutine runs no more), so a block that names one did before the scan
- * started and is seen. The scan may read a slot half-written: that keeps
- * an id it could have given back, nothing worse. */
-void ctx_collect(bool (*gone)(uint32_t coro))
+static bool bit(const uint64_t *set, uint32_t id)
 {
-    prim_lock(&cx.lock);
-    uint32_t n = atomic_load(&cx.count);
-    if (n - cx.nspare < cx.next_gc) {
-        prim_unlock(&cx.lock);
-        return;
-    }
-    size_t words = (n + 63) / 64;
-    uint64_t *in_use = imem_alloc(words * sizeof *in_use);
-    if (!in_use) {
-        prim_unlock(&cx.lock);
-        return;
-    }
-    heap_foreach(mark, in_use);
-    memset(cx.hash, 0, sizeof *cx.hash << cx.bits);
+    return set[id / 64] >> (id % 64) & 1;
+}
+
+/* Rebuilds the hash without the pairs of gone coroutines that no block
+ * named; returns the pairs kept. Called locked. */
+static uint32_t give_back(uint32_t n, const uint64_t *gone_set, const uint64_t *in_use)
+{
     uint32_t kept = 0;
+    memset(cx.hash, 0, sizeof *cx.hash << cx.bits);
     for (uint32_t id = 0; id < n; id++) {
-        struct ctx_pair p = cx.pairs[id];
-        if (p.thread == UINT32_MAX)
+        if (cx.pairs[id].thread == UINT32_MAX)
             continue;                       /* spare already */
-        if (p.coro && !(in_use[id / 64] >> (id % 64) & 1) && gone(p.coro)) {
+        if (bit(gone_set, id) && !bit(in_use, id)) {
             cx.pairs[id] = (struct ctx_pair){ UINT32_MAX, 0 };
             cx.spare[cx.nspare++] = id;
             continue;
@@ -172,9 +173,44 @@ void ctx_collect(bool (*gone)(uint32_t coro))
         hash_put(id);
         kept++;
     }
-    cx.next_gc = kept * 2 > GC_MIN ? kept * 2 : GC_MIN;
+    return kept;
+}
+
+/* The pairs of coroutines already gone are picked before the scan: a gone
+ * coroutine runs no more, so no block gets its pair during the scan, and
+ * a block that names it did before and is seen. A coroutine that goes
+ * during the scan may have stamped slots already scanned: it is left for
+ * the next collection. Other threads run meanwhile (ctx_intern too: the
+ * ids it takes, spare or new, are live coroutines'); the scan may read a
+ * slot half-written, which keeps an id it could have given back. */
+void ctx_collect(bool (*gone)(uint32_t coro))
+{
+    if (!prim_trylock(&cx.collecting))
+        return;
+    prim_lock(&cx.lock);
+    uint32_t n = atomic_load(&cx.count);
+    bool due = n - cx.nspare >= cx.next_gc;
     prim_unlock(&cx.lock);
-    imem_free(in_use, words * sizeof *in_use);
+    size_t words = (n + 63) / 64;
+    uint64_t *gone_set = due ? imem_alloc(2 * words * sizeof *gone_set) : NULL;
+    if (!gone_set) {
+        prim_unlock(&cx.collecting);
+        return;
+    }
+    struct marks marks = { gone_set + words, n };
+    for (uint32_t id = 0; id < n; id++) {
+        struct ctx_pair p = cx.pairs[id];
+        if (p.thread != UINT32_MAX && p.coro && gone(p.coro))
+            gone_set[id / 64] |= 1ull << (id % 64);
+    }
+    heap_foreach(mark, &marks);
+    prim_lock(&cx.lock);
+    uint32_t kept = give_back(n, gone_set, marks.in_use);
+    cx.next_gc = kept * 2 > GC_MIN ? kept * 2 : GC_MIN;
+    atomic_fetch_add_explicit(&cx.collections, 1, memory_order_release);
+    prim_unlock(&cx.lock);
+    prim_unlock(&cx.collecting);
+    imem_free(gone_set, 2 * words * sizeof *gone_set);
 }
 
 uint32_t ctx_live(void)
@@ -194,4 +230,8 @@ struct ctx_pair ctx_get(uint32_t ctx)
 
 void ctx_atfork_prepare(void) { prim_lock(&cx.lock); }
 void ctx_atfork_parent(void)  { prim_unlock(&cx.lock); }
-void ctx_atfork_child(void)   { prim_lock_reset(&cx.lock); }
+void ctx_atfork_child(void)
+{
+    prim_lock_reset(&cx.lock);
+    prim_lock_reset(&cx.collecting);    /* a collection elsewhere ends with its thread */
+}

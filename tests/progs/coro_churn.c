@@ -11,10 +11,16 @@
  *   uaf N       after N coroutines, "late" yields holding a block that
  *               main then frees; late writes to it when resumed
  *   restart N   a context run to its end, N coroutines, then the first
- *               context switched to again: it runs again */
+ *               context switched to again: it runs again
+ *   longjmp     coroutine 2047, the last of its chunk, is left by longjmp
+ *               (a switch ward does not see), and its stack remade, which
+ *               ends it; its chunk is reclaimed. main then frees a block
+ *               twice: the report must name main, not coroutine 2047 */
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <ucontext.h>
 #include <ward.h>
 
@@ -23,6 +29,7 @@
 static ucontext_t main_ctx, ctx, old_ctx, late_ctx;
 static long runs;
 static char *volatile shared;
+static jmp_buf back;
 
 static void body(void)
 {
@@ -87,6 +94,11 @@ static void late(void)
     mine[8] = 'x';                  /* freed by main meanwhile */
 }
 
+static void leave_by_longjmp(void)
+{
+    longjmp(back, 1);
+}
+
 static void make(ucontext_t *c, char *stack, void (*fn)(void))
 {
     getcontext(c);
@@ -131,8 +143,21 @@ int main(int argc, char **argv)
         swapcontext(&main_ctx, &again);
         free(first);
         printf("%ld runs\n", runs);
+    } else if (!strcmp(mode, "longjmp")) {
+        churn(2046);
+        char *s1 = mmap(NULL, STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        char *s2 = mmap(NULL, STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (!setjmp(back)) {
+            make(&ctx, s1, leave_by_longjmp);
+            swapcontext(&main_ctx, &ctx);
+        }
+        make(&ctx, s1, body);       /* ends the one left */
+        make(&ctx, s2, body);       /* its creation reclaims the chunk */
+        char *p = malloc(24);
+        free(p);
+        free(p);
     } else {
-        fprintf(stderr, "usage: coro_churn churn|overflow|uaf|restart [N]\n");
+        fprintf(stderr, "usage: coro_churn churn|overflow|uaf|restart|longjmp [N]\n");
         return 2;
     }
     return 0;
