@@ -9,6 +9,7 @@
 #include "coro.h"
 #include "core.h"
 #include "ctx.h"
+#include "dir.h"
 #include "imem.h"
 #include "options.h"
 #include "patterns.h"
@@ -28,8 +29,6 @@
 #define CHUNK_SHIFT 10
 #define CHUNK       (1u << CHUNK_SHIFT)
 #define MAX_ID      INT32_MAX           /* ward.h hands ids out as int */
-#define DIR_SIZE    ((MAX_ID >> CHUNK_SHIFT) + 1)   /* 16 MiB, touched a page per
-                                                       512 chunks */
 #define GRACE_NS    (100 * 1000000ull)  /* a reclaimed chunk's records are reused after */
 #define FREE_LOG    1024            /* frees remembered per thread */
 #define STACK_BITS  18              /* 4 MiB: hashed, so touched all over */
@@ -68,7 +67,7 @@ struct coro_chunk {
 
 static struct {
     wd_lock lock;
-    struct coro_chunk **dir;        /* id >> CHUNK_SHIFT -> chunk, NULL once reclaimed */
+    struct wd_dir dir;              /* id >> CHUNK_SHIFT -> chunk, NULL once reclaimed */
     _Atomic uint32_t low_due;       /* the lowest chunk whose last coroutine was
                                        buried since the last sweep, or UINT32_MAX */
     uint64_t reclaimed;             /* records reclaimed */
@@ -98,15 +97,14 @@ static WD_TLS unsigned flog_base;   /* entries of flog below this are an ended t
 bool coro_init(void)
 {
     co.stacks = imem_alloc(STACK_HASH * sizeof *co.stacks);
-    co.dir = imem_alloc(DIR_SIZE * sizeof *co.dir);
     atomic_store(&co.count, 1);
     atomic_store(&co.low_due, UINT32_MAX);
-    return co.stacks && co.dir;
+    return co.stacks != NULL;
 }
 
 static struct coro_chunk *chunk_of(uint32_t id)
 {
-    return __atomic_load_n(&co.dir[id >> CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+    return dir_get(&co.dir, id >> CHUNK_SHIFT);
 }
 
 struct wd_coro *coro_get(uint32_t id)
@@ -313,7 +311,7 @@ static void reclaim(uint32_t index, struct coro_chunk *k)
         if (k->rec[i].stack_block)
             unlink_stack(&k->rec[i]);
     foreign_forget(lo, lo + CHUNK);
-    __atomic_store_n(&co.dir[index], NULL, __ATOMIC_RELEASE);
+    dir_set(&co.dir, index, NULL);
     atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
     k->parked_ns = prim_now_ns();
     k->next = NULL;
@@ -342,10 +340,10 @@ static bool sweep(void)
     return true;
 }
 
-/* For ctx_collect: a coroutine whose record was reclaimed. */
-static bool gone(uint32_t id)
+bool coro_pair_gone(struct ctx_pair p)
 {
-    return id && id < atomic_load(&co.count) && !coro_get(id);
+    uint32_t id = p.coro;
+    return threads_gone(p.thread) || (id && id < atomic_load(&co.count) && !coro_get(id));
 }
 
 /* Memory for the chunk of new ids: a parked one past its grace, or new.
@@ -753,7 +751,10 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
     struct coro_chunk *k = spent ? NULL : chunk_of(id);
     if (!spent && !k && (k = new_chunk())) {
         atomic_store(&k->dead, index == 0);     /* id 0 names no coroutine */
-        __atomic_store_n(&co.dir[index], k, __ATOMIC_RELEASE);
+        if (!dir_set(&co.dir, index, k)) {
+            imem_free(k, sizeof *k);
+            k = NULL;
+        }
     }
     if (!k) {
         prim_unlock(&co.lock);
@@ -769,7 +770,7 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
     atomic_store(&co.count, id + 1);
     prim_unlock(&co.lock);
     if (swept)
-        ctx_collect(gone);
+        ctx_collect(coro_pair_gone);
     struct wd_coro *c = &k->rec[id & (CHUNK - 1)];
     c->id = id;
     c->make_stack = make_stack;

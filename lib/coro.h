@@ -57,6 +57,10 @@ struct wd_coro {
 };
 
 bool coro_init(void);
+
+/* For ctx_collect: the pair's thread or coroutine has no record any more. */
+struct ctx_pair;
+bool coro_pair_gone(struct ctx_pair p);
 struct wd_coro *coro_get(uint32_t id);
 uint32_t coro_count(void);
 

@@ -183,7 +183,7 @@ static uint32_t give_back(uint32_t n, const uint64_t *gone_set, const uint64_t *
  * the next collection. Other threads run meanwhile (ctx_intern too: the
  * ids it takes, spare or new, are live coroutines'); the scan may read a
  * slot half-written, which keeps an id it could have given back. */
-void ctx_collect(bool (*gone)(uint32_t coro))
+void ctx_collect(bool (*gone)(struct ctx_pair p))
 {
     if (!prim_trylock(&cx.collecting))
         return;
@@ -200,7 +200,7 @@ void ctx_collect(bool (*gone)(uint32_t coro))
     struct marks marks = { gone_set + words, n };
     for (uint32_t id = 0; id < n; id++) {
         struct ctx_pair p = cx.pairs[id];
-        if (p.thread != UINT32_MAX && p.coro && gone(p.coro))
+        if (p.thread != UINT32_MAX && gone(p))
             gone_set[id / 64] |= 1ull << (id % 64);
     }
     heap_foreach(mark, &marks);

@@ -18,10 +18,11 @@ bool ctx_init(void);
 uint32_t ctx_intern(uint32_t thread, uint32_t coro);
 struct ctx_pair ctx_get(uint32_t ctx);
 
-/* Once enough pairs exist: gives back the ids of pairs whose coroutine is
- * gone(coro) and that no block names, for new pairs to take. A given-back
+/* Once enough pairs exist: gives back the ids of pairs that are gone(pair)
+ * (their thread's or coroutine's record went) and that no block names, for
+ * new pairs to take. A given-back
  * id reads as no context. Scans every block: other threads may run. */
-void ctx_collect(bool (*gone)(uint32_t coro));
+void ctx_collect(bool (*gone)(struct ctx_pair p));
 /* Pairs in use (for tests and stats). */
 uint32_t ctx_live(void);
 

@@ -166,6 +166,8 @@ static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi, uintptr_t *dead
 {
     uint32_t n = threads_count();
     struct wd_thread *last = NULL;
+    struct dead_stack d, e;
+    bool dead = false;
     *dead_from = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct wd_thread *t = threads_get(i);
@@ -176,15 +178,21 @@ static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi, uintptr_t *dead
         if (atomic_load(&t->alive) || t->lost)
             return t;
         last = t;
-        if (t->tp > lo && t->tp < hi)
-            *dead_from = t->tp;
-        else
-            *dead_from = hi;
+        d = (struct dead_stack){ t->stack_lo, t->stack_hi, t->tp, t->id, t->tid };
+        dead = true;
     }
-    if (last && prim_thread_exists(last->tid)) {
-        *dead_from = 0;
-        return last;
-    }
+    /* Threads whose records went: the newest thread on the stack counts. */
+    for (uint32_t i = 0; threads_dead_stack(i, &e); i++)
+        if (e.hi > lo && e.lo < hi && (!dead || e.id > d.id)) {
+            d = e;
+            dead = true;
+            last = NULL;
+        }
+    if (!dead)
+        return NULL;
+    if (prim_thread_exists(d.tid))
+        return last;                    /* NULL: all of it is live */
+    *dead_from = d.tp > lo && d.tp < hi ? d.tp : hi;
     return NULL;
 }
 

@@ -1,9 +1,16 @@
 /* The thread registry and per-thread state (see threads.h). Records live in
- * chunks of 256 that are never freed, indexed by T number. */
+ * chunks of 256 consecutive T numbers. A chunk whose threads have all
+ * ended and left the kernel leaves the directory (threads_get returns
+ * NULL for its numbers), so that a server that starts a thread per
+ * request keeps the records of the threads alive. Readers take no lock:
+ * a reclaimed chunk serves new numbers only after GRACE_NS. What the leak
+ * scan needs of an ended thread, where its stack was, is kept in a ring
+ * of dead stacks (glibc keeps stacks for reuse, with stale pointers). */
 #define _GNU_SOURCE
 #include "threads.h"
 #include "coro.h"
 #include "ctx.h"
+#include "dir.h"
 #include "fault.h"
 #include "imem.h"
 #include "maps.h"
@@ -21,14 +28,31 @@
 
 #define CHUNK_SHIFT 8
 #define CHUNK       (1u << CHUNK_SHIFT)
-#define MAX_CHUNKS  4096                /* a million threads over a run */
+#define MAX_ID      INT32_MAX
+#define GRACE_NS    (100 * 1000000ull)
+#define RETRY_EVERY 64                  /* thread starts between looks at a chunk
+                                           whose threads were still leaving */
+#define DEAD_STACKS 4096
 
 WD_TLS struct wd_tls wd_tls;
 
+struct thread_chunk {
+    _Atomic uint32_t ended;             /* its threads past thread_gone (or never started) */
+    uint64_t parked_ns;
+    struct thread_chunk *next;          /* in th.parked, oldest first */
+    struct wd_thread rec[CHUNK];
+};
+
 static struct {
     wd_lock lock;
-    struct wd_thread *chunk[MAX_CHUNKS];
+    struct wd_dir dir;                  /* id >> CHUNK_SHIFT -> chunk, NULL once reclaimed */
     _Atomic uint32_t count;
+    _Atomic uint32_t low_due;           /* lowest chunk all ended since the last sweep */
+    uint32_t retry_from;                /* lowest chunk found ended but not yet gone */
+    uint32_t since_retry;               /* thread starts since it was looked at */
+    struct thread_chunk *parked, *parked_tail;
+    struct dead_stack dead[DEAD_STACKS];    /* a ring, newest at dead_next - 1 */
+    uint32_t dead_next;
     pthread_key_t key;
     bool key_ok;
     bool lost_any;              /* some thread was lost at fork */
@@ -39,6 +63,118 @@ static void thread_gone(void *arg);
 void threads_init(void)
 {
     th.key_ok = pthread_key_create(&th.key, thread_gone) == 0;
+    atomic_store(&th.low_due, UINT32_MAX);
+    th.retry_from = UINT32_MAX;
+}
+
+static struct thread_chunk *chunk_of(uint32_t id)
+{
+    return dir_get(&th.dir, id >> CHUNK_SHIFT);
+}
+
+/* ---- reclaiming records ---- */
+
+/* t is done with its record (ended, or never started); once all of its
+ * chunk are, the chunk is due. */
+static void end_record(struct wd_thread *t)
+{
+    struct thread_chunk *k = chunk_of(t->id);
+    if (!k || atomic_fetch_add(&k->ended, 1) + 1 != CHUNK)
+        return;
+    uint32_t index = t->id >> CHUNK_SHIFT, low = atomic_load(&th.low_due);
+    while (index < low && !atomic_compare_exchange_weak(&th.low_due, &low, index))
+        ;
+}
+
+/* Whether nothing can use the record any more: the thread has left the
+ * kernel (later destructors of the program may run after thread_gone),
+ * and its trace buffer was sent. A thread left behind by fork keeps its
+ * record: the leak scan asks of its blocks. */
+static bool record_done(const struct wd_thread *t)
+{
+    return !atomic_load(&t->alive) && !t->lost && !prim_thread_exists(t->tid) &&
+           !__atomic_load_n((void *const *)&t->tbuf, __ATOMIC_ACQUIRE) &&
+           !__atomic_load_n(&t->tbusy, __ATOMIC_ACQUIRE) &&
+           !__atomic_load_n(&t->tsteal, __ATOMIC_ACQUIRE);
+}
+
+static void reclaim(uint32_t index, struct thread_chunk *k)
+{
+    for (uint32_t i = 0; i < CHUNK; i++) {
+        struct wd_thread *t = &k->rec[i];
+        if (t->stack_hi) {
+            th.dead[th.dead_next % DEAD_STACKS] =
+                (struct dead_stack){ t->stack_lo, t->stack_hi, t->tp, t->id, t->tid };
+            th.dead_next++;
+        }
+        if (t->own_coro)
+            imem_free(t->own_coro, sizeof *t->own_coro);
+    }
+    dir_set(&th.dir, index, NULL);
+    k->parked_ns = prim_now_ns();
+    k->next = NULL;
+    if (th.parked_tail)
+        th.parked_tail->next = k;
+    else
+        th.parked = k;
+    th.parked_tail = k;
+}
+
+/* Reclaims the chunks due whose threads are all gone; a chunk some of
+ * whose threads are still leaving is looked at again later. True if it
+ * looked. Called locked. */
+static bool sweep(void)
+{
+    uint32_t from = atomic_exchange(&th.low_due, UINT32_MAX);
+    if (th.retry_from != UINT32_MAX && ++th.since_retry >= RETRY_EVERY) {
+        from = th.retry_from < from ? th.retry_from : from;
+        th.retry_from = UINT32_MAX;
+        th.since_retry = 0;
+    }
+    if (from == UINT32_MAX)
+        return false;
+    uint32_t last = (atomic_load(&th.count) - 1) >> CHUNK_SHIFT;
+    for (uint32_t i = from; i <= last; i++) {
+        struct thread_chunk *k = chunk_of(i << CHUNK_SHIFT);
+        if (!k || atomic_load(&k->ended) != CHUNK)
+            continue;
+        bool done = true;
+        for (uint32_t j = 0; j < CHUNK && done; j++)
+            done = record_done(&k->rec[j]);
+        if (done)
+            reclaim(i, k);
+        else if (i < th.retry_from)
+            th.retry_from = i;
+    }
+    return true;
+}
+
+/* Memory for the chunk of new ids: a parked one past its grace, or new.
+ * Called locked. */
+static struct thread_chunk *new_chunk(void)
+{
+    struct thread_chunk *k = th.parked;
+    if (!k || prim_now_ns() - k->parked_ns < GRACE_NS)
+        return imem_alloc(sizeof *k);
+    th.parked = k->next;
+    if (!th.parked)
+        th.parked_tail = NULL;
+    memset(k, 0, sizeof *k);
+    return k;
+}
+
+bool threads_gone(uint32_t id)
+{
+    return id < atomic_load(&th.count) && !chunk_of(id);
+}
+
+bool threads_dead_stack(uint32_t i, struct dead_stack *out)
+{
+    uint32_t n = th.dead_next;
+    if (i >= n || i >= DEAD_STACKS)
+        return false;
+    *out = th.dead[(n - 1 - i) % DEAD_STACKS];
+    return true;
 }
 
 struct main_stack_walk {
@@ -73,25 +209,31 @@ static bool main_stack(const struct map_ent *e, void *arg)
 
 struct wd_thread *threads_new(uint32_t create_stack)
 {
-    uint32_t id = atomic_fetch_add(&th.count, 1);
-    uint32_t c = id >> CHUNK_SHIFT;
-    if (c >= MAX_CHUNKS) {
-        report_warning_once("ward's table of threads is full (it follows the first 1,048,576 "
-                            "threads a process starts); threads started from now on are not "
-                            "followed");
-        return NULL;
-    }
     prim_lock(&th.lock);
-    if (!th.chunk[c])
-        th.chunk[c] = imem_alloc(CHUNK * sizeof(struct wd_thread));
+    bool swept = sweep();
+    uint32_t id = atomic_load(&th.count), index = id >> CHUNK_SHIFT;
+    bool spent = id > MAX_ID;
+    struct thread_chunk *k = spent ? NULL : chunk_of(id);
+    if (!spent && !k && (k = new_chunk()) && !dir_set(&th.dir, index, k)) {
+        imem_free(k, sizeof *k);
+        k = NULL;
+    }
+    if (k)
+        atomic_store(&th.count, id + 1);
     prim_unlock(&th.lock);
-    if (!th.chunk[c]) {
-        report_warning_once("no memory left for ward's records of threads (about 700 bytes "
-                            "each, kept for the run); threads started from now on are not "
-                            "followed");
+    if (swept)
+        ctx_collect(coro_pair_gone);
+    if (!k) {
+        if (spent)
+            report_warning_once("ward has numbered 2,147,483,647 threads, all it can; threads "
+                                "started from now on are not followed");
+        else
+            report_warning_once("no memory left for ward's records of threads (about 1 KB "
+                                "each while a thread of their chunk of 256 lives); threads "
+                                "started from now on are not followed");
         return NULL;
     }
-    struct wd_thread *t = &th.chunk[c][id & (CHUNK - 1)];
+    struct wd_thread *t = &k->rec[id & (CHUNK - 1)];
     t->id = id;
     t->create_stack = create_stack;
     t->parent = wd_tls.self ? wd_tls.self->id : THREAD_NONE;
@@ -170,20 +312,34 @@ static void thread_gone(void *arg)
     coro_thread_end();              /* after: it logs no more frees */
     fault_thread_end();
     atomic_store(&t->alive, 0);
+    end_record(t);
     wd_tls.in_ward--;
+}
+
+void threads_unstarted(struct wd_thread *t)
+{
+    end_record(t);
 }
 
 struct wd_thread *threads_get(uint32_t id)
 {
-    if (id >= atomic_load(&th.count) || !th.chunk[id >> CHUNK_SHIFT])
+    if (id >= atomic_load(&th.count))
         return NULL;
-    return &th.chunk[id >> CHUNK_SHIFT][id & (CHUNK - 1)];
+    struct thread_chunk *k = chunk_of(id);
+    return k ? &k->rec[id & (CHUNK - 1)] : NULL;
 }
 
 uint32_t threads_count(void)
 {
+    return atomic_load(&th.count);
+}
+
+uint32_t threads_next(uint32_t id)
+{
     uint32_t n = atomic_load(&th.count);
-    return n < MAX_CHUNKS * CHUNK ? n : MAX_CHUNKS * CHUNK;
+    while (id < n && !chunk_of(id))
+        id = (id | (CHUNK - 1)) + 1;
+    return id < n ? id : n;
 }
 
 void threads_set_name(struct wd_thread *t, const char *name)

@@ -1,7 +1,8 @@
-/* Threads as ward sees them: a record per thread ever seen (numbered T0,
- * T1, ... in creation order, as in ASan reports, and never freed, since a
- * report may name a thread long gone), and each thread's own state in one
- * small initial-exec TLS block. */
+/* Threads as ward sees them: a record per thread (numbered T0, T1, ... in
+ * creation order, as in ASan reports, never reused), kept after the thread
+ * ends, since a report may name it, until the 255 others of its chunk have
+ * ended too (see threads.c); and each thread's own state in one small
+ * initial-exec TLS block. */
 #ifndef WARD_THREADS_H
 #define WARD_THREADS_H
 
@@ -78,8 +79,30 @@ struct wd_thread *threads_self(void);
 struct wd_thread *threads_new(uint32_t create_stack);
 void threads_adopt(struct wd_thread *t);
 
+/* NULL for a number never handed out or whose record was reclaimed (its
+ * chunk of 256 all ended and left the kernel): callers must expect it. */
 struct wd_thread *threads_get(uint32_t id);
+/* Numbers handed out: every record is below. */
 uint32_t threads_count(void);
+/* The first number from id on that may have a record (skips reclaimed
+ * chunks whole), or threads_count(): for walks over every thread. */
+uint32_t threads_next(uint32_t id);
+/* Whether the thread's record was reclaimed. */
+bool threads_gone(uint32_t id);
+
+/* pthread_create failed: the record made for the thread is done with. */
+void threads_unstarted(struct wd_thread *t);
+
+/* Where the stack of the i-th newest thread whose record was reclaimed
+ * was; false past the last kept (glibc keeps stacks for reuse: the leak
+ * scan must not take what an ended thread left there for roots). Takes no
+ * lock: for the leak scan, with the other threads stopped. */
+struct dead_stack {
+    uintptr_t lo, hi, tp;
+    uint32_t id;
+    pid_t tid;
+};
+bool threads_dead_stack(uint32_t i, struct dead_stack *out);
 
 /* Names come from pthread_setname_np and prctl(PR_SET_NAME), which ward
  * interposes; the main thread starts as "main", others unnamed. A name is

@@ -274,10 +274,10 @@ static void take_idle(bool stale_only)
     if (!tw.can_take)
         return;
     uint64_t now = now_ts();
-    uint32_t n = threads_count(), i = 0;
+    uint32_t n = threads_count(), i = threads_next(0);
     while (i < n) {
         unsigned k = 0;
-        for (; i < n && k < WD_ARRAY_LEN(batch); i++) {
+        for (; i < n && k < WD_ARRAY_LEN(batch); i = threads_next(i + 1)) {
             struct wd_thread *t = threads_get(i);
             if (takeable(t, stale_only, now)) {
                 __atomic_fetch_add(&t->tsteal, 1, __ATOMIC_SEQ_CST);

@@ -53,8 +53,11 @@ WD_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
     struct wd_thread *t = threads_new(stacks_capture(__builtin_return_address(0)));
     struct start *s = t ? imem_alloc(sizeof *s) : NULL;
     wd_tls.in_ward--;
-    if (!s)
+    if (!s) {
+        if (t)
+            threads_unstarted(t);
         return real(th, attr, fn, arg);
+    }
     *s = (struct start){ fn, arg, t };
     /* Until the thread runs, ward's copy is the only one: the leak scan
      * reads it there (a detached std::thread not yet started at exit). */
@@ -63,6 +66,7 @@ WD_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
     if (rc) {
         atomic_store(&t->start_arg, 0);
         imem_free(s, sizeof *s);
+        threads_unstarted(t);
     }
     return rc;
 }

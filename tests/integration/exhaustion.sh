@@ -15,21 +15,21 @@ cmp -s "$TMP/out" "$TMP/plain.out" || fail "different output"
 [ "$(grep -c "ward's own memory is exhausted" "$TMP/err")" -eq 1 ] || fail "no single warning"
 expect_no_err "ward: ERROR"
 
-# Coroutines' records (one per coroutine made, kept for the run): when
+# Coroutines' records (kept while a coroutine of their chunk lives): when
 # there is no room for more, one warning, and the rest go unfollowed.
-build coro_abandon
-WARD_TEST_IMEM_LIMIT=25000000 ward_run -- "$TMP/coro_abandon" 250000
+build coro_churn
+WARD_TEST_IMEM_LIMIT=25000000 ward_run -- "$TMP/coro_churn" made 60000
 expect_rc 0
-expect_out "^abandoned 250000$"
+expect_out "^made 60000$"
 [ "$(grep -c "no memory left for ward's records of coroutines" "$TMP/err")" -eq 1 ] ||
     fail "no single warning about coroutines"
 expect_no_err "ward: ERROR"
 
 # Threads' records likewise.
-build thread_cases
-WARD_TEST_IMEM_LIMIT=20000000 ward_run -- "$TMP/thread_cases" churn 40000
+build thread_churn
+WARD_TEST_IMEM_LIMIT=20000000 ward_run -- "$TMP/thread_churn" alive 4000
 expect_rc 0
-expect_out "^churn 40000$"
+expect_out "^alive 4000$"
 [ "$(grep -c "no memory left for ward's records of threads" "$TMP/err")" -eq 1 ] ||
     fail "no single warning about threads"
 expect_no_err "ward: ERROR"

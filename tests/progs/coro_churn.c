@@ -12,6 +12,8 @@
  *               main then frees; late writes to it when resumed
  *   restart N   a context run to its end, N coroutines, then the first
  *               context switched to again: it runs again
+ *   made N      N contexts made on 1 KiB stacks of one mapping and never
+ *               entered: they never end, so ward keeps every record
  *   longjmp     coroutine 2047, the last of its chunk, is left by longjmp
  *               (a switch ward does not see), and its stack remade, which
  *               ends it; its chunk is reclaimed. main then frees a block
@@ -143,6 +145,19 @@ int main(int argc, char **argv)
         swapcontext(&main_ctx, &again);
         free(first);
         printf("%ld runs\n", runs);
+    } else if (!strcmp(mode, "made")) {
+        static ucontext_t made[1024];
+        char *area = mmap(NULL, (size_t)n << 10, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        for (long i = 0; i < n; i++) {
+            ucontext_t *c = &made[i % 1024];
+            getcontext(c);
+            c->uc_stack.ss_sp = area + (i << 10);
+            c->uc_stack.ss_size = 1024;
+            c->uc_link = &main_ctx;
+            makecontext(c, body, 0);
+        }
+        printf("made %ld\n", n);
     } else if (!strcmp(mode, "longjmp")) {
         churn(2046);
         char *s1 = mmap(NULL, STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -157,7 +172,7 @@ int main(int argc, char **argv)
         free(p);
         free(p);
     } else {
-        fprintf(stderr, "usage: coro_churn churn|overflow|uaf|restart|longjmp [N]\n");
+        fprintf(stderr, "usage: coro_churn churn|overflow|uaf|restart|made|longjmp [N]\n");
         return 2;
     }
     return 0;

@@ -18,9 +18,9 @@
 static uint32_t ids[PAIRS + 1];     /* coroutine -> its pair on thread 1 */
 static struct wd_tcache *tc;
 
-static bool gone(uint32_t coro)
+static bool gone(struct ctx_pair p)
 {
-    return coro >= 1 && coro <= GONE;
+    return p.coro >= 1 && p.coro <= GONE;
 }
 
 static int setup(void **state)
@@ -82,7 +82,7 @@ static void test_collect(void **state)
     assert_int_equal(ctx_get(ids[7]).thread, UINT32_MAX);
     uint32_t fresh = ctx_intern(2, PAIRS + 1);
     assert_true(fresh < PAIRS + 2);
-    assert_true(gone(ctx_get(fresh).coro) == false);
+    assert_true(!gone(ctx_get(fresh)));
     assert_int_equal(ctx_get(fresh).thread, 2);
     assert_int_equal(ctx_live(), before - (GONE - 3) + 1);
     /* Below the next threshold nothing more goes. */

@@ -1,0 +1,28 @@
+/* A directory of pointers indexed by a number below 2^23 (a chunk of
+ * records: coroutines', threads'), whose pages are allocated the first
+ * time a number in them is set: a process that numbers a few chunks
+ * touches one page, one that numbers millions a page per 4096 chunks.
+ * Readers take no lock; setters hold their own module's lock. */
+#ifndef WARD_DIR_H
+#define WARD_DIR_H
+
+#include "common.h"
+
+#define DIR_LEAF_SHIFT 12
+#define DIR_TOP        (1u << (23 - DIR_LEAF_SHIFT))
+
+struct wd_dir {
+    void **top[DIR_TOP];
+};
+
+static inline void *dir_get(const struct wd_dir *d, uint32_t i)
+{
+    void **leaf = __atomic_load_n(&d->top[(i >> DIR_LEAF_SHIFT) % DIR_TOP], __ATOMIC_ACQUIRE);
+    return leaf ? __atomic_load_n(&leaf[i & ((1u << DIR_LEAF_SHIFT) - 1)], __ATOMIC_ACQUIRE)
+                : NULL;
+}
+
+/* False if ward's memory is exhausted (for a new page) or i is too large. */
+bool dir_set(struct wd_dir *d, uint32_t i, void *p);
+
+#endif

@@ -1,0 +1,125 @@
+#define _GNU_SOURCE
+/* Many short-lived threads, as a server that starts one per request: ward
+ * lets the records of ended threads go, and what it still reports must
+ * not suffer for it.
+ *   churn N   4N threads, four at a time, each allocating and freeing;
+ *             prints the peak RSS in KiB
+ *   late N    after 4N threads, one named "late" frees a block twice:
+ *             the report names it and its creator
+ *   alive N   N threads alive at once, then all end: ward keeps every
+ *             record meanwhile
+ *   tls       a thread on a stack of its own size keeps a block only in
+ *             a __thread variable and ends; 600 more threads start and end
+ *             (its record goes, its stack stays in glibc's cache): the
+ *             block is leaked, as if its record were kept */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static __thread char *kept;
+
+static void *work(void *arg)
+{
+    char *p = malloc(64);
+    memset(p, 1, 64);
+    free(p);
+    return arg;
+}
+
+static void *late(void *arg)
+{
+    pthread_setname_np(pthread_self(), "late");
+    char *p = malloc(24);
+    free(p);
+    free(p);
+    return arg;
+}
+
+static void *keep_in_tls(void *arg)
+{
+    kept = malloc(777);
+    memset(kept, 2, 777);
+    return arg;
+}
+
+static pthread_barrier_t all_up;
+
+static void *wait_all(void *arg)
+{
+    pthread_barrier_wait(&all_up);
+    return arg;
+}
+
+static void churn(long n)
+{
+    for (long i = 0; i < n; i++) {
+        pthread_t t[4];
+        for (int k = 0; k < 4; k++)
+            pthread_create(&t[k], NULL, work, NULL);
+        for (int k = 0; k < 4; k++)
+            pthread_join(t[k], NULL);
+    }
+}
+
+static long peak_kib(void)
+{
+    char line[256];
+    long kib = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6))
+            kib = atol(line + 6);
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+static void one(void *(*fn)(void *), size_t stack)
+{
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    if (stack)
+        pthread_attr_setstacksize(&attr, stack);
+    pthread_create(&t, &attr, fn, NULL);
+    pthread_join(t, NULL);
+    pthread_attr_destroy(&attr);
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "churn";
+    long n = argc > 2 ? atol(argv[2]) : 1000;
+    if (!strcmp(mode, "churn")) {
+        churn(n);
+        printf("%ld threads, peak %ld KiB\n", 4 * n, peak_kib());
+    } else if (!strcmp(mode, "late")) {
+        churn(n);
+        one(late, 0);
+    } else if (!strcmp(mode, "alive")) {
+        pthread_t *t = malloc(n * sizeof *t);
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, 64 << 10);
+        pthread_barrier_init(&all_up, NULL, (unsigned)n + 1);
+        for (long i = 0; i < n; i++)
+            if (pthread_create(&t[i], &attr, wait_all, NULL) != 0) {
+                perror("pthread_create");
+                return 1;
+            }
+        pthread_barrier_wait(&all_up);
+        for (long i = 0; i < n; i++)
+            pthread_join(t[i], NULL);
+        free(t);
+        printf("alive %ld\n", n);
+    } else if (!strcmp(mode, "tls")) {
+        churn(64);                  /* past the chunk of T0, which stays */
+        one(keep_in_tls, 300 << 10);
+        churn(150);
+    } else {
+        fprintf(stderr, "usage: thread_churn churn|late|alive|tls [N]\n");
+        return 2;
+    }
+    return 0;
+}
