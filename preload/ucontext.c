@@ -166,29 +166,46 @@ WD_EXPORT int setcontext(const ucontext_t *ucp)
     return real_set(ucp);
 }
 
+/* What a coroutine made by makecontext runs. It lives at the top of the
+ * coroutine's own stack, above the frame makecontext builds: nothing the
+ * coroutine runs writes there, it lasts exactly as long as the context can
+ * be switched to (a context may run again after it finished, long after
+ * ward let its record go), and it costs nothing to free. */
+struct start {
+    uint32_t id;
+    void (*fn)(void);
+    const void *link;               /* uc_link: where it goes when fn returns */
+    long args[8];
+};
+
+#define START_ROOM ((sizeof(struct start) + 15) & ~(size_t)15)
+
 /* Every coroutine made by makecontext starts here: runs the program's
- * function, then tells ward it finished and where it goes next. What it
- * runs comes in its arguments, not from the coroutine's record: a context
- * may be switched to again long after it finished, when its record has
- * been reclaimed (see coro.c). */
-static void trampoline(long id, long fn, long link, long a0, long a1, long a2, long a3,
-                       long a4, long a5, long a6, long a7)
+ * function, then tells ward it finished and where it goes next. */
+static void trampoline(long arg)
 {
-    coro_restart((uint32_t)id);
+    const struct start *s = (const struct start *)arg;
+    coro_restart(s->id);
     typedef void (*f8)(long, long, long, long, long, long, long, long);
-    ((f8)fn)(a0, a1, a2, a3, a4, a5, a6, a7);
+    const long *a = s->args;
+    ((f8)s->fn)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
     /* Where its end was seen, for a report then: the function it ran
      * (frames are stored plus one, see stacks.h). */
-    uintptr_t entry = (uintptr_t)fn + 1;
+    uintptr_t entry = (uintptr_t)s->fn + 1;
     wd_tls.in_ward++;               /* as core_capture: a handler's malloc is internal */
     uint32_t at = stacks_intern(&entry, 1);
     wd_tls.in_ward--;
-    coro_exit((uint32_t)id, at);
-    coro_switch(link ? bound_coro((const void *)link) : 0, STACK_NONE);
+    coro_exit(s->id, at);
+    coro_switch(s->link ? bound_coro(s->link) : 0, STACK_NONE);
 }
 
 /* Passes argc arguments on, as long as they fit the trampoline's eight;
- * more go straight to glibc, and that coroutine's end goes unseen. */
+ * more go straight to glibc, and that coroutine's end goes unseen. The
+ * trampoline is made with one argument where the program gave up to six
+ * and with seven where it gave more, so that glibc lays the new stack out
+ * alike: arguments past the sixth go on the stack, and whether a context
+ * run again after it finished exits at its end or goes on to uc_link
+ * depends on that layout. */
 WD_EXPORT void makecontext(ucontext_t *ucp, void (*fn)(void), int argc, ...)
 {
     long a[16] = { 0 };
@@ -198,10 +215,12 @@ WD_EXPORT void makecontext(ucontext_t *ucp, void (*fn)(void), int argc, ...)
         a[i] = va_arg(ap, long);
     va_end(ap);
     resolve();
+    uintptr_t lo = (uintptr_t)ucp->uc_stack.ss_sp, size = ucp->uc_stack.ss_size;
+    uintptr_t top = (lo + size) & ~(uintptr_t)15;
     uint32_t id = 0;
-    if (wd_state == WD_ACTIVE && argc <= 8) {
+    if (wd_state == WD_ACTIVE && argc <= 8 && lo && size >= 4 * START_ROOM) {
         wd_tls.in_ward++;
-        id = coro_create(NULL, ucp->uc_stack.ss_sp, ucp->uc_stack.ss_size,
+        id = coro_create(NULL, ucp->uc_stack.ss_sp, size,
                          stacks_capture(__builtin_return_address(0)));
         wd_tls.in_ward--;
     }
@@ -210,8 +229,10 @@ WD_EXPORT void makecontext(ucontext_t *ucp, void (*fn)(void), int argc, ...)
                   a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
         return;
     }
-    /* glibc's x86-64 makecontext passes each argument as a whole register */
-    real_make(ucp, (void (*)(void))trampoline, 11, (long)id, (long)fn, (long)ucp->uc_link,
-              a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    struct start *s = (struct start *)(top - START_ROOM);
+    *s = (struct start){ id, fn, ucp->uc_link, { a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7] } };
+    ucp->uc_stack.ss_size = (uintptr_t)s - lo;
+    real_make(ucp, (void (*)(void))trampoline, argc <= 6 ? 1 : 7, (long)s, 0L, 0L, 0L, 0L, 0L, 0L);
+    ucp->uc_stack.ss_size = size;
     bind_context(ucp, id);
 }

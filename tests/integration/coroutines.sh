@@ -341,10 +341,14 @@ expect_rc 23
 expect_report use-after-free
 expect_err "^coroutine 3001 \(late\) was suspended when thread T0 freed the block; it had yielded at:$"
 expect_frame "was suspended when" late
+run "$TMP/coro_churn" restart 3000
+cp "$TMP/out" "$TMP/plain.out"
+plain_rc=$RC
 ward_run -- "$TMP/coro_churn" restart 3000
-expect_rc 0
+expect_rc $plain_rc
 expect_no_report
-expect_out "^3002 runs$"
+cmp -s "$TMP/out" "$TMP/plain.out" || fail "restart: output differs from a plain run"
+expect_out "^run 2$"
 ward_run -- "$TMP/coro_churn" longjmp
 expect_rc 23
 expect_report double-free

@@ -11,7 +11,8 @@
  *   uaf N       after N coroutines, "late" yields holding a block that
  *               main then frees; late writes to it when resumed
  *   restart N   a context run to its end, N coroutines, then the first
- *               context switched to again: it runs again
+ *               context switched to again: it runs again, and at its end
+ *               the process exits (glibc's makecontext left no way back)
  *   made N      N contexts made on 1 KiB stacks of one mapping and never
  *               entered: they never end, so ward keeps every record
  *   longjmp     coroutine 2047, the last of its chunk, is left by longjmp
@@ -96,6 +97,12 @@ static void late(void)
     mine[8] = 'x';                  /* freed by main meanwhile */
 }
 
+static void shout(void)
+{
+    printf("run %ld\n", ++runs);
+    fflush(stdout);
+}
+
 static void leave_by_longjmp(void)
 {
     longjmp(back, 1);
@@ -139,12 +146,13 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "restart")) {
         char *first = malloc(STACK);
         ucontext_t again;
-        make(&again, first, body);
+        make(&again, first, shout);
         swapcontext(&main_ctx, &again);
         churn(n);
+        runs = 1;
         swapcontext(&main_ctx, &again);
         free(first);
-        printf("%ld runs\n", runs);
+        printf("back after %ld runs\n", runs);
     } else if (!strcmp(mode, "made")) {
         static ucontext_t made[1024];
         char *area = mmap(NULL, (size_t)n << 10, PROT_READ | PROT_WRITE,
