@@ -186,7 +186,7 @@ static void fork_child(void)
 static void collect_owner_counts(void)
 {
     uint32_t n = threads_count();
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = threads_next(0); i < n; i = threads_next(i + 1)) {
         struct wd_thread *t = threads_get(i);
         if (!t || !atomic_load(&t->alive))
             continue;

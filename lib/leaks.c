@@ -169,7 +169,7 @@ static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi, uintptr_t *dead
     struct dead_stack d, e;
     bool dead = false;
     *dead_from = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = threads_next(0); i < n; i = threads_next(i + 1)) {
         struct wd_thread *t = threads_get(i);
         if (!t || t->stack_hi <= lo || t->stack_lo >= hi)
             continue;
@@ -260,7 +260,7 @@ static void find_own_data(void)
 static void scan_registers(void)
 {
     uint32_t n = threads_count();
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = threads_next(0); i < n; i = threads_next(i + 1)) {
         struct wd_thread *t = threads_get(i);
         if (!t)
             continue;

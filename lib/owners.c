@@ -106,7 +106,7 @@ int64_t owners_live_bytes(void)
     int64_t bytes = 0;
     for (uint32_t id = 0, n = owners_count(); id < n; id++)
         bytes += atomic_load(&ow.tab[id].live_bytes);
-    for (uint32_t i = 0, n = threads_count(); i < n; i++) {
+    for (uint32_t i = threads_next(0), n = threads_count(); i < n; i = threads_next(i + 1)) {
         struct wd_thread *t = threads_get(i);
         if (!t || !atomic_load(&t->alive))
             continue;

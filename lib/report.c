@@ -326,7 +326,7 @@ static void describe_other(fmt_t *f, uintptr_t a)
 {
     uint32_t n = threads_count();
     fmt_hex(f, a);
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = threads_next(0); i < n; i = threads_next(i + 1)) {
         struct wd_thread *t = threads_get(i);
         if (t && a >= t->stack_lo && a < t->stack_hi) {
             struct rt_ctx c = { .known = true, .thread = t->id, .thread_name = t->name };

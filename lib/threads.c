@@ -30,8 +30,10 @@
 #define CHUNK       (1u << CHUNK_SHIFT)
 #define MAX_ID      INT32_MAX
 #define GRACE_NS    (100 * 1000000ull)
-#define RETRY_EVERY 64                  /* thread starts between looks at a chunk
+#define RETRY_EVERY 64                  /* thread starts between looks at the chunks
                                            whose threads were still leaving */
+#define WAITING     64                  /* such chunks looked at again; past that,
+                                           one is kept for the run */
 #define DEAD_STACKS 4096
 
 WD_TLS struct wd_tls wd_tls;
@@ -48,11 +50,12 @@ static struct {
     struct wd_dir dir;                  /* id >> CHUNK_SHIFT -> chunk, NULL once reclaimed */
     _Atomic uint32_t count;
     _Atomic uint32_t low_due;           /* lowest chunk all ended since the last sweep */
-    uint32_t retry_from;                /* lowest chunk found ended but not yet gone */
-    uint32_t since_retry;               /* thread starts since it was looked at */
+    struct { uint32_t index, at; } waiting[WAITING];    /* ended, a thread at `at`
+                                                           still leaving */
+    uint32_t nwaiting, since_retry;
     struct thread_chunk *parked, *parked_tail;
-    struct dead_stack dead[DEAD_STACKS];    /* a ring, newest at dead_next - 1 */
-    uint32_t dead_next;
+    struct dead_stack dead[DEAD_STACKS];    /* one per stack range */
+    uint32_t ndead;
     pthread_key_t key;
     bool key_ok;
     bool lost_any;              /* some thread was lost at fork */
@@ -64,7 +67,6 @@ void threads_init(void)
 {
     th.key_ok = pthread_key_create(&th.key, thread_gone) == 0;
     atomic_store(&th.low_due, UINT32_MAX);
-    th.retry_from = UINT32_MAX;
 }
 
 static struct thread_chunk *chunk_of(uint32_t id)
@@ -98,15 +100,47 @@ static bool record_done(const struct wd_thread *t)
            !__atomic_load_n(&t->tsteal, __ATOMIC_ACQUIRE);
 }
 
+/* The first record of the chunk from at on whose thread has not left
+ * (CHUNK: none). */
+static uint32_t leaving(const struct thread_chunk *k, uint32_t at)
+{
+    while (at < CHUNK && record_done(&k->rec[at]))
+        at++;
+    return at;
+}
+
+/* A reclaimed thread's stack, for the leak scan. One entry per range: a
+ * stack glibc hands from thread to thread replaces its entry, so thousands
+ * of threads on a few cached stacks do not push out a stack of a rarer
+ * size, cached as long. Full, the oldest thread's entry goes. */
+static void remember_stack(const struct wd_thread *t)
+{
+    struct dead_stack d = { t->stack_lo, t->stack_hi, t->tp, t->id, t->tid };
+    uint32_t slot = th.ndead, oldest = 0;
+    for (uint32_t i = 0; i < th.ndead && slot == th.ndead; i++) {
+        if (th.dead[i].lo == d.lo && th.dead[i].hi == d.hi)
+            slot = i;
+        else if (th.dead[i].id < th.dead[oldest].id)
+            oldest = i;
+    }
+    if (slot < th.ndead) {
+        if (th.dead[slot].id < d.id)    /* a chunk reclaimed late is older */
+            th.dead[slot] = d;
+        return;
+    }
+    if (th.ndead < DEAD_STACKS)
+        th.ndead++;
+    else
+        slot = oldest;
+    th.dead[slot] = d;
+}
+
 static void reclaim(uint32_t index, struct thread_chunk *k)
 {
     for (uint32_t i = 0; i < CHUNK; i++) {
         struct wd_thread *t = &k->rec[i];
-        if (t->stack_hi) {
-            th.dead[th.dead_next % DEAD_STACKS] =
-                (struct dead_stack){ t->stack_lo, t->stack_hi, t->tp, t->id, t->tid };
-            th.dead_next++;
-        }
+        if (t->stack_hi)
+            remember_stack(t);
         if (t->own_coro)
             imem_free(t->own_coro, sizeof *t->own_coro);
     }
@@ -123,30 +157,50 @@ static void reclaim(uint32_t index, struct thread_chunk *k)
 /* Reclaims the chunks due whose threads are all gone; a chunk some of
  * whose threads are still leaving is looked at again later. True if it
  * looked. Called locked. */
+/* A chunk all ended: reclaimed if its threads have left, else put on the
+ * waiting list (or, that full, kept). */
+static bool try_reclaim(uint32_t index, uint32_t at)
+{
+    struct thread_chunk *k = chunk_of(index << CHUNK_SHIFT);
+    if (!k || atomic_load(&k->ended) != CHUNK)
+        return true;                    /* gone, or a thread is back (fork) */
+    at = leaving(k, at);
+    if (at == CHUNK) {
+        reclaim(index, k);
+        return true;
+    }
+    if (th.nwaiting < WAITING)
+        th.waiting[th.nwaiting++] = (__typeof__(th.waiting[0])){ index, at };
+    return false;
+}
+
+/* Reclaims the chunks that came due and those whose threads were still
+ * leaving (every RETRY_EVERY starts); true if it reclaimed any. Called
+ * locked. */
 static bool sweep(void)
 {
-    uint32_t from = atomic_exchange(&th.low_due, UINT32_MAX);
-    if (th.retry_from != UINT32_MAX && ++th.since_retry >= RETRY_EVERY) {
-        from = th.retry_from < from ? th.retry_from : from;
-        th.retry_from = UINT32_MAX;
+    uint32_t from = atomic_exchange(&th.low_due, UINT32_MAX), before = th.nwaiting;
+    bool any = false;
+    if (th.nwaiting && ++th.since_retry >= RETRY_EVERY) {
         th.since_retry = 0;
+        uint32_t n = th.nwaiting;
+        th.nwaiting = 0;
+        for (uint32_t i = 0; i < n; i++)
+            any |= try_reclaim(th.waiting[i].index, th.waiting[i].at);
+        before = th.nwaiting;
     }
     if (from == UINT32_MAX)
-        return false;
+        return any;
+    /* Chunks mostly end in the order they were made: from is near last. */
     uint32_t last = (atomic_load(&th.count) - 1) >> CHUNK_SHIFT;
     for (uint32_t i = from; i <= last; i++) {
-        struct thread_chunk *k = chunk_of(i << CHUNK_SHIFT);
-        if (!k || atomic_load(&k->ended) != CHUNK)
-            continue;
-        bool done = true;
-        for (uint32_t j = 0; j < CHUNK && done; j++)
-            done = record_done(&k->rec[j]);
-        if (done)
-            reclaim(i, k);
-        else if (i < th.retry_from)
-            th.retry_from = i;
+        bool waits = false;
+        for (uint32_t w = 0; w < before && !waits; w++)
+            waits = th.waiting[w].index == i;
+        if (!waits)
+            any |= try_reclaim(i, 0);
     }
-    return true;
+    return any;
 }
 
 /* Memory for the chunk of new ids: a parked one past its grace, or new.
@@ -170,10 +224,9 @@ bool threads_gone(uint32_t id)
 
 bool threads_dead_stack(uint32_t i, struct dead_stack *out)
 {
-    uint32_t n = th.dead_next;
-    if (i >= n || i >= DEAD_STACKS)
+    if (i >= th.ndead)
         return false;
-    *out = th.dead[(n - 1 - i) % DEAD_STACKS];
+    *out = th.dead[i];
     return true;
 }
 
@@ -352,6 +405,9 @@ void threads_set_name(struct wd_thread *t, const char *name)
         trace_thread_name(t->id, t->name);
 }
 
+void threads_lock(void)   { prim_lock(&th.lock); }
+void threads_unlock(void) { prim_unlock(&th.lock); }
+
 void threads_atfork_prepare(void) { prim_lock(&th.lock); }
 void threads_atfork_parent(void)  { prim_unlock(&th.lock); }
 
@@ -363,7 +419,7 @@ void threads_atfork_child(void)
     uint32_t n = threads_count();
     struct wd_thread *me = wd_tls.self;
     prim_lock_reset(&th.lock);
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = threads_next(0); i < n; i = threads_next(i + 1)) {
         struct wd_thread *t = threads_get(i);
         if (t && t != me && atomic_exchange(&t->alive, 0))
             t->lost = th.lost_any = true;

@@ -90,13 +90,19 @@ uint32_t threads_next(uint32_t id);
 /* Whether the thread's record was reclaimed. */
 bool threads_gone(uint32_t id);
 
+/* Holds records from being reclaimed meanwhile (the trace writer's steal
+ * of a buffer). */
+void threads_lock(void);
+void threads_unlock(void);
+
 /* pthread_create failed: the record made for the thread is done with. */
 void threads_unstarted(struct wd_thread *t);
 
-/* Where the stack of the i-th newest thread whose record was reclaimed
- * was; false past the last kept (glibc keeps stacks for reuse: the leak
- * scan must not take what an ended thread left there for roots). Takes no
- * lock: for the leak scan, with the other threads stopped. */
+/* The i-th of the stacks where threads whose records were reclaimed ran,
+ * one per range with the last thread there; false past the last (glibc
+ * keeps stacks for reuse: the leak scan must not take what an ended
+ * thread left there for roots). Takes no lock: for the leak scan, with the
+ * other threads stopped. */
 struct dead_stack {
     uintptr_t lo, hi, tp;
     uint32_t id;

@@ -277,6 +277,9 @@ static void take_idle(bool stale_only)
     uint32_t n = threads_count(), i = threads_next(0);
     while (i < n) {
         unsigned k = 0;
+        /* Under the registry's lock: a record whose steal is raised is not
+         * reclaimed, and one reclaimed is not raised. */
+        threads_lock();
         for (; i < n && k < WD_ARRAY_LEN(batch); i = threads_next(i + 1)) {
             struct wd_thread *t = threads_get(i);
             if (takeable(t, stale_only, now)) {
@@ -284,6 +287,7 @@ static void take_idle(bool stale_only)
                 batch[k++] = t;
             }
         }
+        threads_unlock();
         bool fenced = k && membarrier_cmd(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
         for (unsigned j = 0; j < k; j++) {
             struct wd_thread *t = batch[j];
@@ -666,7 +670,7 @@ static void known_so_far(void)
     stacks_trace_all();
     owners_trace_all();
     uint32_t n = threads_count();
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = threads_next(0); i < n; i = threads_next(i + 1)) {
         struct wd_thread *t = threads_get(i);
         if (t && t->name[0])
             trace_thread_name(t->id, t->name);
@@ -805,7 +809,7 @@ void trace_modules(void)
 void trace_collect_all(void)
 {
     uint32_t n = threads_count();
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = threads_next(0); i < n; i = threads_next(i + 1)) {
         struct wd_thread *t = threads_get(i);
         if (t && t != wd_tls.self && t->tbuf && atomic_load(&t->parked))
             queue_buffer(__atomic_exchange_n((struct tbuf **)&t->tbuf, NULL, __ATOMIC_ACQ_REL));

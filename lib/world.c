@@ -194,7 +194,7 @@ static void stop_all(void)
     do {
         waiting = NULL;
         n = threads_count();
-        for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t i = threads_next(0); i < n; i = threads_next(i + 1)) {
             struct wd_thread *t = threads_get(i);
             if (!t || t == wd_tls.self || !atomic_load(&t->alive) || atomic_load(&t->parked))
                 continue;

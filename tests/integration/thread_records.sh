@@ -2,9 +2,9 @@
 # A thread per request: the records of ended threads are let go (100,000
 # short threads cost 104 MB more than 2,000 when they were kept), and
 # reports stay right: a thread started after them is named with its
-# number and name, and a block an ended thread kept only in its
-# TLS is leaked even once its record went and its stack waits in glibc's
-# cache.
+# number and name, and a block an ended thread kept only in its TLS is
+# leaked even once its record went and its stack waits in glibc's cache
+# while 6,000 more threads come and go.
 . "$(dirname "$0")/../lib.sh"
 build thread_churn
 ward_run -- "$TMP/thread_churn" churn 500
@@ -23,7 +23,7 @@ expect_rc 23
 expect_report double-free
 expect_err "double-free on 0x[0-9a-f]+ \(free\) in thread T4001 \(late\)$"
 expect_err "^allocated by thread T4001 \(late\) at:$"
-ward_run -- "$TMP/thread_churn" tls
+ward_run -- "$TMP/thread_churn" tls 1500
 expect_rc 23
 expect_report leak
 expect_err "leak of 777 bytes in 1 block"

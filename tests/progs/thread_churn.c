@@ -8,10 +8,11 @@
  *             the report names it and its creator
  *   alive N   N threads alive at once, then all end: ward keeps every
  *             record meanwhile
- *   tls       a thread on a stack of its own size keeps a block only in
- *             a __thread variable and ends; 600 more threads start and end
- *             (its record goes, its stack stays in glibc's cache): the
- *             block is leaked, as if its record were kept */
+ *   tls N     a thread on a stack of its own size keeps a block only in
+ *             a __thread variable and ends; 4N more threads start and end
+ *             on glibc's few other cached stacks (its record goes, its
+ *             stack stays in the cache): the block is leaked, as if its
+ *             record were kept */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,7 +117,7 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "tls")) {
         churn(64);                  /* past the chunk of T0, which stays */
         one(keep_in_tls, 300 << 10);
-        churn(150);
+        churn(n);
     } else {
         fprintf(stderr, "usage: thread_churn churn|late|alive|tls [N]\n");
         return 2;
