@@ -182,13 +182,15 @@ struct start {
 
 /* Every coroutine made by makecontext starts here: runs the program's
  * function, then tells ward it finished and where it goes next. */
-static void trampoline(long arg)
+static long trampoline(long arg)
 {
     const struct start *s = (const struct start *)arg;
     coro_restart(s->id);
-    typedef void (*f8)(long, long, long, long, long, long, long, long);
+    /* What the function leaves in rax is passed on: where glibc's stack
+     * leads a finished context run again into exit, it is the status. */
+    typedef long (*f8)(long, long, long, long, long, long, long, long);
     const long *a = s->args;
-    ((f8)s->fn)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    long rax = ((f8)s->fn)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
     /* Where its end was seen, for a report then: the function it ran
      * (frames are stored plus one, see stacks.h). */
     uintptr_t entry = (uintptr_t)s->fn + 1;
@@ -197,6 +199,7 @@ static void trampoline(long arg)
     wd_tls.in_ward--;
     coro_exit(s->id, at);
     coro_switch(s->link ? bound_coro(s->link) : 0, STACK_NONE);
+    return rax;
 }
 
 /* Passes argc arguments on, as long as they fit the trampoline's eight;
