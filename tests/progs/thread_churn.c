@@ -6,6 +6,11 @@
  *             prints the peak RSS in KiB
  *   late N    after 4N threads, one named "late" frees a block twice:
  *             the report names it and its creator
+ *   keyfree N 4N threads, each leaving a block in a pthread key whose
+ *             destructor, run after ward's, frees it; prints the peak RSS
+ *   remap     a thread on a 64 MiB stack ends (glibc unmaps a stack that
+ *             large rather than cache it); the program maps 64 MiB, where
+ *             it was, and keeps a block only there: not a leak
  *   alive N   N threads alive at once, then all end: ward keeps every
  *             record meanwhile
  *   tls N     a thread on a stack of its own size keeps a block only in
@@ -17,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static __thread char *kept;
 
@@ -44,7 +50,16 @@ static void *keep_in_tls(void *arg)
     return arg;
 }
 
+static pthread_key_t key;
 static pthread_barrier_t all_up;
+
+static void *keep_in_key(void *arg)
+{
+    char *p = malloc(100);
+    memset(p, 3, 100);
+    pthread_setspecific(key, p);
+    return arg;
+}
 
 static void *wait_all(void *arg)
 {
@@ -52,15 +67,20 @@ static void *wait_all(void *arg)
     return arg;
 }
 
-static void churn(long n)
+static void churn_with(long n, void *(*fn)(void *))
 {
     for (long i = 0; i < n; i++) {
         pthread_t t[4];
         for (int k = 0; k < 4; k++)
-            pthread_create(&t[k], NULL, work, NULL);
+            pthread_create(&t[k], NULL, fn, NULL);
         for (int k = 0; k < 4; k++)
             pthread_join(t[k], NULL);
     }
+}
+
+static void churn(long n)
+{
+    churn_with(n, work);
 }
 
 static long peak_kib(void)
@@ -98,6 +118,18 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "late")) {
         churn(n);
         one(late, 0);
+    } else if (!strcmp(mode, "keyfree")) {
+        pthread_key_create(&key, free);
+        churn_with(n, keep_in_key);
+        printf("%ld threads, peak %ld KiB\n", 4 * n, peak_kib());
+    } else if (!strcmp(mode, "remap")) {
+        one(work, 64 << 20);
+        void **m = mmap(NULL, 64 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                        -1, 0);
+        if (m == MAP_FAILED)
+            return 1;
+        m[(60 << 20) / sizeof *m] = malloc(555);
+        puts("remapped");
     } else if (!strcmp(mode, "alive")) {
         pthread_t *t = malloc(n * sizeof *t);
         pthread_attr_t attr;
@@ -119,7 +151,7 @@ int main(int argc, char **argv)
         one(keep_in_tls, 300 << 10);
         churn(n);
     } else {
-        fprintf(stderr, "usage: thread_churn churn|late|alive|tls [N]\n");
+        fprintf(stderr, "usage: thread_churn churn|late|keyfree|remap|alive|tls [N]\n");
         return 2;
     }
     return 0;
