@@ -29,7 +29,6 @@
 #define CHUNK_SHIFT 10
 #define CHUNK       (1u << CHUNK_SHIFT)
 #define MAX_ID      INT32_MAX           /* ward.h hands ids out as int */
-#define GRACE_NS    (100 * 1000000ull)  /* a reclaimed chunk's records are reused after */
 #define FREE_LOG    1024            /* frees remembered per thread */
 #define STACK_BITS  18              /* 4 MiB: hashed, so touched all over */
 #define STACK_HASH  (1u << STACK_BITS)
@@ -56,12 +55,11 @@ struct free_log {
  * unmapped), the chunk leaves the directory, so a server that makes a
  * coroutine per request keeps the records of the ones alive, not of every
  * one it ever made. Readers look records up without a lock and may hold
- * one a moment after: a reclaimed chunk is parked for GRACE_NS before its
+ * one a moment after: a reclaimed chunk is parked (dir.h) before its
  * memory serves new ids, and it is never unmapped. */
 struct coro_chunk {
+    struct dir_parked park;
     _Atomic uint32_t dead;          /* its coroutines buried (see bury) */
-    uint64_t parked_ns;
-    struct coro_chunk *next;        /* in co.parked, oldest first */
     struct wd_coro rec[CHUNK];
 };
 
@@ -71,7 +69,7 @@ static struct {
     _Atomic uint32_t low_due;       /* the lowest chunk whose last coroutine was
                                        buried since the last sweep, or UINT32_MAX */
     uint64_t reclaimed;             /* records reclaimed */
-    struct coro_chunk *parked, *parked_tail;
+    struct dir_park parked;
     _Atomic uint32_t count;         /* ids handed out, plus one (0 is reserved) */
     _Atomic uint32_t gen;           /* bumped when a stack starts or stops being a
                                        coroutine's: lookups by stack pointer redo */
@@ -313,13 +311,7 @@ static void reclaim(uint32_t index, struct coro_chunk *k)
     foreign_forget(lo, lo + CHUNK);
     dir_set(&co.dir, index, NULL);
     atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
-    k->parked_ns = prim_now_ns();
-    k->next = NULL;
-    if (co.parked_tail)
-        co.parked_tail->next = k;
-    else
-        co.parked = k;
-    co.parked_tail = k;
+    dir_park(&co.parked, k);
     co.reclaimed += index ? CHUNK : CHUNK - 1;     /* id 0 is none */
 }
 
@@ -344,20 +336,6 @@ bool coro_pair_gone(struct ctx_pair p)
 {
     uint32_t id = p.coro;
     return threads_gone(p.thread) || (id && id < atomic_load(&co.count) && !coro_get(id));
-}
-
-/* Memory for the chunk of new ids: a parked one past its grace, or new.
- * Locked. */
-static struct coro_chunk *new_chunk(void)
-{
-    struct coro_chunk *k = co.parked;
-    if (!k || prim_now_ns() - k->parked_ns < GRACE_NS)
-        return imem_alloc(sizeof *k);
-    co.parked = k->next;
-    if (!co.parked)
-        co.parked_tail = NULL;
-    memset(k, 0, sizeof *k);
-    return k;
 }
 
 /* ---- creation and stack guards ---- */
@@ -749,7 +727,7 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
     uint32_t id = atomic_load(&co.count), index = id >> CHUNK_SHIFT;
     bool spent = id > MAX_ID;
     struct coro_chunk *k = spent ? NULL : chunk_of(id);
-    if (!spent && !k && (k = new_chunk())) {
+    if (!spent && !k && (k = dir_unpark(&co.parked, sizeof *k))) {
         atomic_store(&k->dead, index == 0);     /* id 0 names no coroutine */
         if (!dir_set(&co.dir, index, k)) {
             imem_free(k, sizeof *k);

@@ -2,7 +2,11 @@
  * records: coroutines', threads'), whose pages are allocated the first
  * time a number in them is set: a process that numbers a few chunks
  * touches one page, one that numbers millions a page per 4096 chunks.
- * Readers take no lock; setters hold their own module's lock. */
+ * Readers take no lock; setters hold their own module's lock.
+ *
+ * A chunk taken out of its directory is parked: readers may still hold a
+ * record they looked up a moment before, so its memory serves a new chunk
+ * only after DIR_GRACE_NS. Chunk types begin with struct dir_parked. */
 #ifndef WARD_DIR_H
 #define WARD_DIR_H
 
@@ -24,5 +28,21 @@ static inline void *dir_get(const struct wd_dir *d, uint32_t i)
 
 /* False if ward's memory is exhausted (for a new page) or i is too large. */
 bool dir_set(struct wd_dir *d, uint32_t i, void *p);
+
+#define DIR_GRACE_NS (100 * 1000000ull)
+
+struct dir_parked {
+    struct dir_parked *next;        /* oldest first */
+    uint64_t since_ns;
+};
+
+struct dir_park {
+    struct dir_parked *head, *tail;
+};
+
+void dir_park(struct dir_park *p, void *chunk);
+/* A parked chunk past its grace, zeroed, or a new one; NULL when ward's
+ * memory is exhausted. */
+void *dir_unpark(struct dir_park *p, size_t size);
 
 #endif

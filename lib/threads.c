@@ -3,7 +3,8 @@
  * ended and left the kernel leaves the directory (threads_get returns
  * NULL for its numbers), so that a server that starts a thread per
  * request keeps the records of the threads alive. Readers take no lock:
- * a reclaimed chunk serves new numbers only after GRACE_NS. What the leak
+ * a reclaimed chunk is parked a while (dir.h) before it serves new
+ * numbers. What the leak
  * scan needs of an ended thread, where its stack was, is kept in a ring
  * of dead stacks (glibc keeps stacks for reuse, with stale pointers). */
 #define _GNU_SOURCE
@@ -29,7 +30,6 @@
 #define CHUNK_SHIFT 8
 #define CHUNK       (1u << CHUNK_SHIFT)
 #define MAX_ID      INT32_MAX
-#define GRACE_NS    (100 * 1000000ull)
 #define RETRY_EVERY 64                  /* thread starts between looks at the chunks
                                            whose threads were still leaving */
 #define WAITING     64                  /* such chunks looked at again; past that,
@@ -39,9 +39,8 @@
 WD_TLS struct wd_tls wd_tls;
 
 struct thread_chunk {
+    struct dir_parked park;
     _Atomic uint32_t ended;             /* its threads past thread_gone (or never started) */
-    uint64_t parked_ns;
-    struct thread_chunk *next;          /* in th.parked, oldest first */
     struct wd_thread rec[CHUNK];
 };
 
@@ -53,7 +52,7 @@ static struct {
     struct { uint32_t index, at; } waiting[WAITING];    /* ended, a thread at `at`
                                                            still leaving */
     uint32_t nwaiting, since_retry;
-    struct thread_chunk *parked, *parked_tail;
+    struct dir_park parked;
     struct dead_stack dead[DEAD_STACKS];    /* one per stack range */
     uint32_t ndead;
     pthread_key_t key;
@@ -145,13 +144,7 @@ static void reclaim(uint32_t index, struct thread_chunk *k)
             imem_free(t->own_coro, sizeof *t->own_coro);
     }
     dir_set(&th.dir, index, NULL);
-    k->parked_ns = prim_now_ns();
-    k->next = NULL;
-    if (th.parked_tail)
-        th.parked_tail->next = k;
-    else
-        th.parked = k;
-    th.parked_tail = k;
+    dir_park(&th.parked, k);
 }
 
 /* Reclaims the chunks due whose threads are all gone; a chunk some of
@@ -201,20 +194,6 @@ static bool sweep(void)
             any |= try_reclaim(i, 0);
     }
     return any;
-}
-
-/* Memory for the chunk of new ids: a parked one past its grace, or new.
- * Called locked. */
-static struct thread_chunk *new_chunk(void)
-{
-    struct thread_chunk *k = th.parked;
-    if (!k || prim_now_ns() - k->parked_ns < GRACE_NS)
-        return imem_alloc(sizeof *k);
-    th.parked = k->next;
-    if (!th.parked)
-        th.parked_tail = NULL;
-    memset(k, 0, sizeof *k);
-    return k;
 }
 
 bool threads_gone(uint32_t id)
@@ -267,7 +246,8 @@ struct wd_thread *threads_new(uint32_t create_stack)
     uint32_t id = atomic_load(&th.count), index = id >> CHUNK_SHIFT;
     bool spent = id > MAX_ID;
     struct thread_chunk *k = spent ? NULL : chunk_of(id);
-    if (!spent && !k && (k = new_chunk()) && !dir_set(&th.dir, index, k)) {
+    if (!spent && !k && (k = dir_unpark(&th.parked, sizeof *k)) &&
+        !dir_set(&th.dir, index, k)) {
         imem_free(k, sizeof *k);
         k = NULL;
     }
