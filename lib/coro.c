@@ -70,6 +70,7 @@ static struct {
                                        buried since the last sweep, or UINT32_MAX */
     uint64_t reclaimed;             /* records reclaimed */
     struct dir_park parked;
+    struct dir_names names;         /* of reclaimed chunks */
     _Atomic uint32_t count;         /* ids handed out, plus one (0 is reserved) */
     _Atomic uint32_t gen;           /* bumped when a stack starts or stops being a
                                        coroutine's: lookups by stack pointer redo */
@@ -302,9 +303,21 @@ static void foreign_forget(uint32_t lo, uint32_t hi)
     atomic_store(&co.nforeign, k);
 }
 
+/* The owner id of the name every coroutine of the chunk had, or 0. */
+static uint16_t shared_name(const struct coro_chunk *k, uint32_t index)
+{
+    uint32_t first = index ? 0 : 1;     /* id 0 names no coroutine */
+    uint16_t owner = k->rec[first].name[0] ? k->rec[first].owner : 0;
+    for (uint32_t i = first + 1; i < CHUNK && owner; i++)
+        if (!k->rec[i].name[0] || k->rec[i].owner != owner)
+            owner = 0;
+    return owner;
+}
+
 static void reclaim(uint32_t index, struct coro_chunk *k)
 {
     uint32_t lo = index << CHUNK_SHIFT;
+    dir_name_set(&co.names, index, shared_name(k, index));
     for (uint32_t i = CHUNK; i-- > 0;)
         if (k->rec[i].stack_block)
             unlink_stack(&k->rec[i]);
@@ -1345,14 +1358,24 @@ uintptr_t coro_next_guard(uintptr_t user, uintptr_t from, uintptr_t end, uintptr
 
 /* ---- reports ---- */
 
-void coro_describe(fmt_t *f, uint32_t id)
+const char *coro_name_of(uint32_t id)
 {
     struct wd_coro *c = coro_get(id);
+    if (c)
+        return c->name[0] ? c->name : NULL;
+    uint16_t owner = id && id < atomic_load(&co.count) ? dir_name_get(&co.names, id >> CHUNK_SHIFT)
+                                                       : 0;
+    return owner ? owners_name(owner) : NULL;
+}
+
+void coro_describe(fmt_t *f, uint32_t id)
+{
+    const char *name = coro_name_of(id);
     fmt_str(f, "coroutine ");
     fmt_u64(f, id);
-    if (c && c->name[0]) {
+    if (name) {
         fmt_str(f, " (");
-        fmt_str(f, c->name);
+        fmt_str(f, name);
         fmt_str(f, ")");
     }
 }

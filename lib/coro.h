@@ -146,6 +146,9 @@ uintptr_t coro_next_guard(uintptr_t user, uintptr_t from, uintptr_t end, uintptr
  * was not seen). coro_stack_note says whose stack a freed block was. */
 #define CORO_NO_YIELD_STACK UINT32_MAX
 void coro_describe(fmt_t *f, uint32_t coro);
+/* Its name, or NULL: from its record, or for a reclaimed one the name
+ * its whole chunk shared. */
+const char *coro_name_of(uint32_t coro);
 uint32_t coro_explain(fmt_t *f, uint32_t free_ctx, uint32_t free_epoch, uint32_t access_ctx);
 bool coro_stack_note(fmt_t *f, uintptr_t user);
 

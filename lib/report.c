@@ -293,13 +293,11 @@ struct rt_ctx report_rt_ctx(uint32_t ctx)
     struct rt_ctx c = { 0 };
     if (p.thread == UINT32_MAX)
         return c;
-    struct wd_thread *t = threads_get(p.thread);
-    struct wd_coro *k = coro_get(p.coro);
     c.known = true;
     c.thread = p.thread;
-    c.thread_name = t ? t->name : NULL;
+    c.thread_name = threads_name_of(p.thread);
     c.coro = p.coro;
-    c.coro_name = k ? k->name : NULL;
+    c.coro_name = coro_name_of(p.coro);
     return c;
 }
 

@@ -53,6 +53,7 @@ static struct {
                                                            still leaving */
     uint32_t nwaiting, since_retry;
     struct dir_park parked;
+    struct dir_names names;             /* of reclaimed chunks */
     struct dead_stack dead[DEAD_STACKS];    /* one per stack range */
     uint32_t ndead;
     pthread_key_t key;
@@ -134,8 +135,19 @@ static void remember_stack(const struct wd_thread *t)
     th.dead[slot] = d;
 }
 
+/* The owner id of the name every thread of the chunk had, or 0. */
+static uint16_t shared_name(const struct thread_chunk *k)
+{
+    uint16_t owner = k->rec[0].name[0] ? k->rec[0].default_owner : 0;
+    for (uint32_t i = 1; i < CHUNK && owner; i++)
+        if (!k->rec[i].name[0] || k->rec[i].default_owner != owner)
+            owner = 0;
+    return owner;
+}
+
 static void reclaim(uint32_t index, struct thread_chunk *k)
 {
+    dir_name_set(&th.names, index, shared_name(k));
     for (uint32_t i = 0; i < CHUNK; i++) {
         struct wd_thread *t = &k->rec[i];
         if (t->stack_hi)
@@ -194,6 +206,15 @@ static bool sweep(void)
             any |= try_reclaim(i, 0);
     }
     return any;
+}
+
+const char *threads_name_of(uint32_t id)
+{
+    struct wd_thread *t = threads_get(id);
+    if (t)
+        return t->name[0] ? t->name : NULL;
+    uint16_t owner = id < atomic_load(&th.count) ? dir_name_get(&th.names, id >> CHUNK_SHIFT) : 0;
+    return owner ? owners_name(owner) : NULL;
 }
 
 bool threads_gone(uint32_t id)

@@ -87,6 +87,9 @@ uint32_t threads_count(void);
 /* The first number from id on that may have a record (skips reclaimed
  * chunks whole), or threads_count(): for walks over every thread. */
 uint32_t threads_next(uint32_t id);
+/* Its name, or NULL: from its record, or for a reclaimed one the name its
+ * whole chunk shared. */
+const char *threads_name_of(uint32_t id);
 /* Whether the thread's record was reclaimed. */
 bool threads_gone(uint32_t id);
 

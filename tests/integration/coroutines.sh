@@ -349,6 +349,10 @@ expect_rc $plain_rc
 expect_no_report
 cmp -s "$TMP/out" "$TMP/plain.out" || fail "restart: output differs from a plain run"
 expect_out "^run 2$"
+ward_run -- "$TMP/coro_churn" named 3000
+expect_rc 23
+expect_report double-free
+expect_err "^allocated by thread T0 \(main\), coroutine 7 \(req\) at:$"
 ward_run -- "$TMP/coro_churn" longjmp
 expect_rc 23
 expect_report double-free

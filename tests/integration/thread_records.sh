@@ -18,6 +18,12 @@ expect_out "^100000 threads"
 many=$(sed -n 's/.*peak \([0-9]*\) KiB/\1/p' "$TMP/out")
 [ -n "$few" ] && [ -n "$many" ] && [ $((many - few)) -lt 30000 ] ||
     fail "peak RSS grew from $few to $many KiB with 98,000 more ended threads"
+# A thread whose record went is still named when its chunk's threads
+# were all named alike.
+ward_run -- "$TMP/thread_churn" named 1000
+expect_rc 23
+expect_report double-free
+expect_err "^allocated by thread T300 \(handler\) at:$"
 # Frees in the program's key destructors, after ward's own: each used to
 # hold an 8 KiB batch of the quarantine out of its limit.
 ward_run -- "$TMP/thread_churn" keyfree 12500

@@ -13,6 +13,9 @@
  *   restart N   a context run to its end, N coroutines, then the first
  *               context switched to again: it runs again, and at its end
  *               the process exits (glibc's makecontext left no way back)
+ *   named N     N coroutines all named "req"; the 7th leaves a block that
+ *               main frees twice after them all: the report names
+ *               coroutine 7 by its name, its record long gone
  *   made N      N contexts made on 1 KiB stacks of one mapping and never
  *               entered: they never end, so ward keeps every record
  *   longjmp     coroutine 2047, the last of its chunk, is left by longjmp
@@ -97,6 +100,18 @@ static void late(void)
     mine[8] = 'x';                  /* freed by main meanwhile */
 }
 
+static char *left;
+
+static void req(void)
+{
+    ward_coro_name("req");
+    char *p = malloc(32);
+    if (++runs == 7)
+        left = p;
+    else
+        free(p);
+}
+
 static void shout(void)
 {
     printf("run %ld\n", ++runs);
@@ -153,6 +168,14 @@ int main(int argc, char **argv)
         swapcontext(&main_ctx, &again);
         free(first);
         printf("back after %ld runs\n", runs);
+    } else if (!strcmp(mode, "named")) {
+        for (long i = 0; i < n; i++) {
+            char *stack = malloc(STACK);
+            run_one(stack, req);
+            free(stack);
+        }
+        free(left);
+        free(left);
     } else if (!strcmp(mode, "made")) {
         static ucontext_t made[1024];
         char *area = mmap(NULL, (size_t)n << 10, PROT_READ | PROT_WRITE,
@@ -180,7 +203,7 @@ int main(int argc, char **argv)
         free(p);
         free(p);
     } else {
-        fprintf(stderr, "usage: coro_churn churn|overflow|uaf|restart|made|longjmp [N]\n");
+        fprintf(stderr, "usage: coro_churn churn|overflow|uaf|restart|named|made|longjmp [N]\n");
         return 2;
     }
     return 0;

@@ -6,6 +6,9 @@
  *             prints the peak RSS in KiB
  *   late N    after 4N threads, one named "late" frees a block twice:
  *             the report names it and its creator
+ *   named N   255 threads, then N named "handler", the 45th of which
+ *             (T300) leaves a block that main frees twice after them all:
+ *             the report names T300 by its name, its record long gone
  *   keyfree N 4N threads, each leaving a block in a pthread key whose
  *             destructor, run after ward's, frees it; prints the peak RSS
  *   remap     a thread on a 64 MiB stack ends (glibc unmaps a stack that
@@ -51,6 +54,19 @@ static void *keep_in_tls(void *arg)
 }
 
 static pthread_key_t key;
+static char *left;
+static long started;
+
+static void *handler(void *arg)
+{
+    pthread_setname_np(pthread_self(), "handler");
+    char *p = malloc(48);
+    if (++started == 45)
+        left = p;
+    else
+        free(p);
+    return arg;
+}
 static pthread_barrier_t all_up;
 
 static void *keep_in_key(void *arg)
@@ -118,6 +134,13 @@ int main(int argc, char **argv)
     } else if (!strcmp(mode, "late")) {
         churn(n);
         one(late, 0);
+    } else if (!strcmp(mode, "named")) {
+        for (int i = 0; i < 255; i++)
+            one(work, 0);
+        for (long i = 0; i < n; i++)
+            one(handler, 0);
+        free(left);
+        free(left);
     } else if (!strcmp(mode, "keyfree")) {
         pthread_key_create(&key, free);
         churn_with(n, keep_in_key);
@@ -151,7 +174,7 @@ int main(int argc, char **argv)
         one(keep_in_tls, 300 << 10);
         churn(n);
     } else {
-        fprintf(stderr, "usage: thread_churn churn|late|keyfree|remap|alive|tls [N]\n");
+        fprintf(stderr, "usage: thread_churn churn|late|named|keyfree|remap|alive|tls [N]\n");
         return 2;
     }
     return 0;
