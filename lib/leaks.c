@@ -192,10 +192,12 @@ static struct wd_thread *stack_owner(uintptr_t lo, uintptr_t hi, uintptr_t *dead
         return NULL;
     if (prim_thread_exists(d.tid))
         return last;                    /* NULL: all of it is live */
-    /* A stack glibc unmapped, its place since mapped again by the program,
-     * has lost the descriptor's self-pointer (the TCB's first word, which
-     * %fs:0 reads): all of it is the program's. */
-    if (d.tp > lo && d.tp + sizeof(uintptr_t) <= hi && *(const uintptr_t *)d.tp != d.tp)
+    /* glibc keeps a dead thread's stack whole, its descriptor at the top
+     * with the self-pointer %fs:0 reads. A stack it unmapped, its place
+     * mapped again by the program (in part, or whole), has lost that: the
+     * mapping is all the program's. */
+    uintptr_t self;
+    if (!prim_read_word(d.tp, &self) || self != d.tp)
         return NULL;
     *dead_from = d.tp > lo && d.tp < hi ? d.tp : hi;
     return NULL;

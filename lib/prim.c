@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
@@ -234,6 +235,12 @@ pid_t prim_gettid(void)
 bool prim_thread_exists(pid_t tid)
 {
     return tid > 0 && syscall(SYS_tgkill, getpid(), tid, 0) == 0;
+}
+
+bool prim_read_word(uintptr_t addr, uintptr_t *out)
+{
+    struct iovec local = { out, sizeof *out }, remote = { (void *)addr, sizeof *out };
+    return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)sizeof *out;
 }
 
 uint64_t prim_now_ns(void)

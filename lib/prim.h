@@ -80,6 +80,9 @@ pid_t    prim_gettid(void);
 /* Whether a thread of this process with that id is still running (its id
  * may have been reused by a later one). */
 bool     prim_thread_exists(pid_t tid);
+/* Reads the word at addr; false where nothing is mapped (or the kernel
+ * refuses: a seccomp filter) instead of faulting. */
+bool     prim_read_word(uintptr_t addr, uintptr_t *out);
 uint64_t prim_now_ns(void);                 /* CLOCK_MONOTONIC */
 void     prim_exit(int code) __attribute__((noreturn)); /* _exit, no handlers */
 

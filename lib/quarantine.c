@@ -107,7 +107,7 @@ void quarantine_push(const struct wd_block *blk, uint64_t bytes)
  * batch holding one block. */
 void quarantine_flush_thread(void)
 {
-    struct qbatch *b = wd_tls.qbatch, *full = NULL;
+    struct qbatch *b = wd_tls.qbatch, *full = NULL, *big = NULL;
     wd_tls.qbatch = NULL;
     if (!b)
         return;
@@ -117,20 +117,23 @@ void quarantine_flush_thread(void)
         memcpy(s->user + s->n, b->user, b->n * sizeof *b->user);
         s->n += b->n;
         s->bytes += b->bytes;
-        if (s->n == QB_CAP || s->bytes >= QB_BYTES) {
-            full = s;
-            q.shared = NULL;
-        }
     } else {
         full = s;                   /* the old one goes to the queue */
-        q.shared = b;
+        q.shared = s = b;
         b = NULL;
+    }
+    /* Full, or holding a large block: counted against the limit now. */
+    if (s->n == QB_CAP || s->bytes >= QB_BYTES) {
+        big = s;
+        q.shared = NULL;
     }
     prim_unlock(&q.lock);
     if (b)
         imem_free(b, sizeof *b);
     if (full)
         commit_batch(full);
+    if (big)
+        commit_batch(big);
 }
 
 /* Without the lock (mallinfo may be called from a signal handler): the

@@ -12,8 +12,9 @@
  *   keyfree N 4N threads, each leaving a block in a pthread key whose
  *             destructor, run after ward's, frees it; prints the peak RSS
  *   remap     a thread on a 64 MiB stack ends (glibc unmaps a stack that
- *             large rather than cache it); the program maps 64 MiB, where
- *             it was, and keeps a block only there: not a leak
+ *             large rather than cache it); the program maps 16 MiB at the
+ *             bottom of where it was, and keeps a block only there: not a
+ *             leak
  *   alive N   N threads alive at once, then all end: ward keeps every
  *             record meanwhile
  *   tls N     a thread on a stack of its own size keeps a block only in
@@ -68,6 +69,18 @@ static void *handler(void *arg)
     return arg;
 }
 static pthread_barrier_t all_up;
+
+static void *stack_lo;
+
+static void *where(void *arg)
+{
+    pthread_attr_t attr;
+    size_t size;
+    pthread_getattr_np(pthread_self(), &attr);
+    pthread_attr_getstack(&attr, &stack_lo, &size);
+    pthread_attr_destroy(&attr);
+    return arg;
+}
 
 static void *keep_in_key(void *arg)
 {
@@ -146,12 +159,14 @@ int main(int argc, char **argv)
         churn_with(n, keep_in_key);
         printf("%ld threads, peak %ld KiB\n", 4 * n, peak_kib());
     } else if (!strcmp(mode, "remap")) {
-        one(work, 64 << 20);
-        void **m = mmap(NULL, 64 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                        -1, 0);
-        if (m == MAP_FAILED)
+        one(where, 64 << 20);
+        void **m = mmap(stack_lo, 16 << 20, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (m != stack_lo) {
+            perror("mmap where the stack was");
             return 1;
-        m[(60 << 20) / sizeof *m] = malloc(555);
+        }
+        m[1000] = malloc(555);
         puts("remapped");
     } else if (!strcmp(mode, "alive")) {
         pthread_t *t = malloc(n * sizeof *t);
