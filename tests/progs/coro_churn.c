@@ -30,6 +30,8 @@
 #include <ucontext.h>
 #include <ward.h>
 
+#include "peak_rss.h"
+
 #define STACK (64 * 1024)
 
 static ucontext_t main_ctx, ctx, old_ctx, late_ctx;
@@ -65,18 +67,6 @@ static void churn(long n)
     }
 }
 
-static long peak_kib(void)
-{
-    char line[256];
-    long kib = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmHWM:", 6))
-            kib = atol(line + 6);
-    if (f)
-        fclose(f);
-    return kib;
-}
 
 static int deep(int n)
 {

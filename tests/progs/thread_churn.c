@@ -28,6 +28,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "peak_rss.h"
+
 static __thread char *kept;
 
 static void *work(void *arg)
@@ -112,18 +114,6 @@ static void churn(long n)
     churn_with(n, work);
 }
 
-static long peak_kib(void)
-{
-    char line[256];
-    long kib = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmHWM:", 6))
-            kib = atol(line + 6);
-    if (f)
-        fclose(f);
-    return kib;
-}
 
 static void one(void *(*fn)(void *), size_t stack)
 {
