@@ -156,16 +156,17 @@ static bool bit(const uint64_t *set, uint32_t id)
     return set[id / 64] >> (id % 64) & 1;
 }
 
-/* Rebuilds the hash without the pairs of gone coroutines that no block
- * named; returns the pairs kept. Called locked. */
+/* Rebuilds the hash without the pairs, among the first n, that were gone
+ * and that no block named; pairs made since the collection began stay.
+ * Returns the pairs kept. Called locked. */
 static uint32_t give_back(uint32_t n, const uint64_t *gone_set, const uint64_t *in_use)
 {
-    uint32_t kept = 0;
+    uint32_t kept = 0, now = atomic_load(&cx.count);
     memset(cx.hash, 0, sizeof *cx.hash << cx.bits);
-    for (uint32_t id = 0; id < n; id++) {
+    for (uint32_t id = 0; id < now; id++) {
         if (cx.pairs[id].thread == UINT32_MAX)
             continue;                       /* spare already */
-        if (bit(gone_set, id) && !bit(in_use, id)) {
+        if (id < n && bit(gone_set, id) && !bit(in_use, id)) {
             cx.pairs[id] = (struct ctx_pair){ UINT32_MAX, 0 };
             cx.spare[cx.nspare++] = id;
             continue;
