@@ -340,7 +340,8 @@ struct group {
     uint32_t ctx;
     uint16_t owner;
     bool     indirect;
-    bool     many_threads;
+    bool     many_threads;          /* blocks of it came from other threads */
+    bool     many_coros;            /* ... or other coroutines of the thread */
     uint64_t bytes, blocks;
 };
 
@@ -426,7 +427,11 @@ static void tally(struct wd_block *b, void *arg)
         if (g) {
             g->bytes += size;
             g->blocks++;
-            g->many_threads |= g->ctx != m->alloc_ctx;
+            if (g->ctx != m->alloc_ctx) {
+                bool same = ctx_get(g->ctx).thread == ctx_get(m->alloc_ctx).thread;
+                g->many_threads |= !same;
+                g->many_coros |= same;
+            }
         }
         lk.tot.leaked_bytes += size;
         lk.tot.leaked_blocks++;
@@ -481,6 +486,7 @@ static void print_group(fmt_t *f, const struct group *g)
         .kind = RT_LEAK, .alloc_stack = g->stack, .alloc_ctx = report_rt_ctx(g->ctx),
         .owner = g->owner, .owner_name = owners_name(g->owner), .leak_bytes = g->bytes,
         .leak_blocks = g->blocks, .indirect = g->indirect, .many_threads = g->many_threads,
+        .many_coros = g->many_coros,
     };
     report_write(f, &r);
     report_count_error();

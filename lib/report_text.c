@@ -119,7 +119,10 @@ static void print_leak(const struct rt_out *o, const struct rt_report *r)
     fmt_str(f, r->indirect ? "\" (indirect: reachable only from other leaks)\n" : "\"\n");
     fmt_str(f, "allocated by ");
     rt_ctx_text(f, &r->alloc_ctx);
-    fmt_str(f, r->many_threads ? " and other threads at:\n" : " at:\n");
+    fmt_str(f, r->many_threads && r->many_coros ? " and other threads and coroutines at:\n"
+               : r->many_threads                ? " and other threads at:\n"
+               : r->many_coros                  ? " and other coroutines at:\n"
+                                                : " at:\n");
     o->stack(o->arg, f, r->alloc_stack);
     fmt_str(f, "\n");
 }

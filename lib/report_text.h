@@ -55,7 +55,7 @@ struct rt_report {
     uint32_t owner;
     const char *owner_name;
     uint64_t leak_bytes, leak_blocks;
-    bool     indirect, many_threads;
+    bool     indirect, many_threads, many_coros;
 };
 
 struct rt_out {

@@ -175,6 +175,7 @@ static void get_error(struct varint_cursor *c, struct rt_report *e, struct err_s
     uint64_t bits = vget(c);
     e->indirect = bits & 1;
     e->many_threads = (bits & 2) != 0;
+    e->many_coros = (bits & 4) != 0;
     if (e->kind > 10)
         c->bad = true;
 }

@@ -1207,5 +1207,6 @@ void trace_error(const struct rt_report *r)
     p = varint_put(p, r->owner);
     p = varint_put(p, r->leak_bytes);
     p = varint_put(p, r->leak_blocks);
-    end(varint_put(p, (unsigned)r->indirect | (unsigned)r->many_threads << 1));
+    end(varint_put(p, (unsigned)r->indirect | (unsigned)r->many_threads << 1 |
+                          (unsigned)r->many_coros << 2));
 }

@@ -353,6 +353,14 @@ ward_run -- "$TMP/coro_churn" named 3000
 expect_rc 23
 expect_report double-free
 expect_err "^allocated by thread T0 \(main\), coroutine 7 \(req\) at:$"
+# Leaks from several coroutines of one thread are one report, which says
+# so, live and read back from a trace.
+ward_run --trace="$TMP/leaky.wtr" -- "$TMP/coro_churn" leaky 50
+expect_rc 23
+expect_report leak
+expect_err "^allocated by thread T0 \(main\), coroutine [0-9]+ and other coroutines at:$"
+run "$WARD" report "$TMP/leaky.wtr"
+expect_out "^allocated by thread T0 \(main\), coroutine [0-9]+ and other coroutines at:$"
 ward_run -- "$TMP/coro_churn" longjmp
 expect_rc 23
 expect_report double-free

@@ -16,6 +16,8 @@
  *   named N     N coroutines all named "req"; the 7th leaves a block that
  *               main frees twice after them all: the report names
  *               coroutine 7 by its name, its record long gone
+ *   leaky N     N coroutines each leak a block from the same call: one
+ *               leak report, allocated by several coroutines of main
  *   made N      N contexts made on 1 KiB stacks of one mapping and never
  *               entered: they never end, so ward keeps every record
  *   longjmp     coroutine 2047, the last of its chunk, is left by longjmp
@@ -58,13 +60,18 @@ static void run_one(char *stack, void (*fn)(void))
     swapcontext(&main_ctx, &ctx);
 }
 
-static void churn(long n)
+static void churn_with(long n, void (*fn)(void))
 {
     for (long i = 0; i < n; i++) {
         char *stack = malloc(STACK);
-        run_one(stack, body);
+        run_one(stack, fn);
         free(stack);
     }
+}
+
+static void churn(long n)
+{
+    churn_with(n, body);
 }
 
 
@@ -100,6 +107,13 @@ static void req(void)
         left = p;
     else
         free(p);
+}
+
+static void leak_one(void)
+{
+    char *volatile p = malloc(40);
+    memset(p, 5, 40);
+    p = NULL;
 }
 
 static void shout(void)
@@ -166,6 +180,8 @@ int main(int argc, char **argv)
         }
         free(left);
         free(left);
+    } else if (!strcmp(mode, "leaky")) {
+        churn_with(n, leak_one);
     } else if (!strcmp(mode, "made")) {
         static ucontext_t made[1024];
         char *area = mmap(NULL, (size_t)n << 10, PROT_READ | PROT_WRITE,
@@ -193,7 +209,7 @@ int main(int argc, char **argv)
         free(p);
         free(p);
     } else {
-        fprintf(stderr, "usage: coro_churn churn|overflow|uaf|restart|named|made|longjmp [N]\n");
+        fprintf(stderr, "usage: coro_churn churn|overflow|uaf|restart|named|leaky|made|longjmp [N]\n");
         return 2;
     }
     return 0;
