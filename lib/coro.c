@@ -18,6 +18,7 @@
 #include "report.h"
 #include "stacks.h"
 #include "threads.h"
+#include "trace_format.h"
 #include "trace_write.h"
 
 #include <limits.h>
@@ -738,7 +739,7 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
     prim_lock(&co.lock);
     bool swept = sweep();
     uint32_t id = atomic_load(&co.count), index = id >> CHUNK_SHIFT;
-    bool spent = id > MAX_ID;
+    bool spent = id > MAX_ID || (trace_on && id >= TR_MAX_CORO);
     struct coro_chunk *k = spent ? NULL : chunk_of(id);
     if (!spent && !k && (k = dir_unpark(&co.parked, sizeof *k))) {
         atomic_store(&k->dead, index == 0);     /* id 0 names no coroutine */
@@ -749,7 +750,10 @@ uint32_t coro_create(const char *name, void *stack, size_t size, uint32_t make_s
     }
     if (!k) {
         prim_unlock(&co.lock);
-        if (spent)
+        if (spent && trace_on)
+            report_warning_once("a trace holds coroutines numbered below 4,194,304; "
+                                "coroutines made from now on are not followed");
+        else if (spent)
             report_warning_once("ward has numbered 2,147,483,647 coroutines, all it can; "
                                 "coroutines made from now on are not followed");
         else

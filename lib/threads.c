@@ -18,6 +18,7 @@
 #include "prim.h"
 #include "quarantine.h"
 #include "report.h"
+#include "trace_format.h"
 #include "trace_write.h"
 #include "unwind.h"
 #include "world.h"
@@ -265,7 +266,7 @@ struct wd_thread *threads_new(uint32_t create_stack)
     prim_lock(&th.lock);
     bool swept = sweep();
     uint32_t id = atomic_load(&th.count), index = id >> CHUNK_SHIFT;
-    bool spent = id > MAX_ID;
+    bool spent = id > MAX_ID || (trace_on && id >= TR_MAX_THREAD);
     struct thread_chunk *k = spent ? NULL : chunk_of(id);
     if (!spent && !k && (k = dir_unpark(&th.parked, sizeof *k)) &&
         !dir_set(&th.dir, index, k)) {
@@ -278,7 +279,10 @@ struct wd_thread *threads_new(uint32_t create_stack)
     if (swept)
         ctx_collect(coro_pair_gone);
     if (!k) {
-        if (spent)
+        if (spent && trace_on)
+            report_warning_once("a trace holds threads numbered below 1,048,576; threads "
+                                "started from now on are not followed");
+        else if (spent)
             report_warning_once("ward has numbered 2,147,483,647 threads, all it can; threads "
                                 "started from now on are not followed");
         else

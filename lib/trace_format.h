@@ -31,6 +31,11 @@
 #define TR_CHUNK_MAX    (256u << 10)    /* records of one chunk, at most */
 #define TR_MAX_FRAMES   64              /* frames of one stack, at most */
 #define TR_MAX_STRING   4096
+/* Thread and coroutine numbers a trace may hold: readers keep a table
+ * indexed by number, so a traced process follows no more (an untraced one
+ * numbers up to INT32_MAX). */
+#define TR_MAX_THREAD   (1u << 20)
+#define TR_MAX_CORO     (1u << 22)
 
 enum tr_type {
     /* Once per trace, in the first chunk. */

@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#define MAX_THREAD  (1u << 20)
-#define MAX_CORO    (1u << 22)      /* ward itself numbers no more */
+#define MAX_THREAD  TR_MAX_THREAD
+#define MAX_CORO    TR_MAX_CORO
 #define MAX_STACKID (1u << 23)
 #define MAX_OWNER   65536
 #define CHUNK_CAP   (TR_CHUNK_MAX + 64)
