@@ -71,7 +71,8 @@ static struct {
                                        buried since the last sweep, or UINT32_MAX */
     uint64_t reclaimed;             /* records reclaimed */
     struct dir_park parked;
-    struct dir_names names;         /* of reclaimed chunks */
+    struct wd_dir names;            /* of reclaimed chunks: the owner id of the name
+                                       all its coroutines had, or none */
     _Atomic uint32_t count;         /* ids handed out, plus one (0 is reserved) */
     _Atomic uint32_t gen;           /* bumped when a stack starts or stops being a
                                        coroutine's: lookups by stack pointer redo */
@@ -256,9 +257,7 @@ static void bury(struct wd_coro *c)
     struct coro_chunk *k = chunk_of(c->id);
     if (!k || atomic_fetch_add(&k->dead, 1) + 1 != CHUNK)
         return;
-    uint32_t index = c->id >> CHUNK_SHIFT, low = atomic_load(&co.low_due);
-    while (index < low && !atomic_compare_exchange_weak(&co.low_due, &low, index))
-        ;
+    dir_due(&co.low_due, c->id >> CHUNK_SHIFT);
 }
 
 /* A finished coroutine runs again (coro_restart): its chunk must stay. */
@@ -291,18 +290,7 @@ static void unlink_stack(const struct wd_coro *c)
         }
 }
 
-/* The list of coroutines on stacks outside the heap loses the ids of
- * [lo, hi) (it holds only live ones but is compacted lazily). Locked. */
-static void foreign_forget(uint32_t lo, uint32_t hi)
-{
-    uint32_t n = atomic_load(&co.nforeign), k = 0;
-    if (!co.foreign)
-        return;
-    for (uint32_t i = 0; i < n; i++)
-        if (co.foreign[i] < lo || co.foreign[i] >= hi)
-            __atomic_store_n(&co.foreign[k++], co.foreign[i], __ATOMIC_RELEASE);
-    atomic_store(&co.nforeign, k);
-}
+static void foreign_compact(uint32_t *n, bool now);
 
 /* The owner id of the name every coroutine of the chunk had, or 0. */
 static uint16_t shared_name(const struct coro_chunk *k, uint32_t index)
@@ -317,12 +305,15 @@ static uint16_t shared_name(const struct coro_chunk *k, uint32_t index)
 
 static void reclaim(uint32_t index, struct coro_chunk *k)
 {
-    uint32_t lo = index << CHUNK_SHIFT;
-    dir_name_set(&co.names, index, shared_name(k, index));
+    uint32_t n = atomic_load(&co.nforeign);
+    dir_set(&co.names, index, (void *)(uintptr_t)shared_name(k, index));
     for (uint32_t i = CHUNK; i-- > 0;)
         if (k->rec[i].stack_block)
             unlink_stack(&k->rec[i]);
-    foreign_forget(lo, lo + CHUNK);
+    /* The list of foreign stacks holds the chunk's ids until compacted:
+     * every one of them is dead. */
+    if (co.foreign)
+        foreign_compact(&n, true);
     dir_set(&co.dir, index, NULL);
     atomic_fetch_add_explicit(&co.gen, 1, memory_order_release);
     dir_park(&co.parked, k);
@@ -641,11 +632,12 @@ static void foreign_remove(uint32_t i, uint32_t *n)
 }
 
 /* Drops the finished and freed ones; run when the list has doubled since,
- * so that its cost is spread over the additions. Called locked. */
-static void foreign_compact(uint32_t *n)
+ * so that its cost is spread over the additions, or now (before a chunk of
+ * records goes). Called locked. */
+static void foreign_compact(uint32_t *n, bool now)
 {
     static uint32_t last = 64;
-    if (*n < 2 * last)
+    if (!now && *n < 2 * last)
         return;
     uint32_t k = 0;
     for (uint32_t i = 0; i < *n; i++) {
@@ -693,7 +685,7 @@ static void add_foreign(struct wd_coro *c)
                          __ATOMIC_RELEASE);
     uint32_t n = atomic_load(&co.nforeign);
     if (co.foreign) {
-        foreign_compact(&n);
+        foreign_compact(&n, false);
         foreign_drop(c->stack_lo, c->stack_hi, &n, &ended);
     }
     if (co.foreign && n < FOREIGN_MAX) {
@@ -1367,8 +1359,8 @@ const char *coro_name_of(uint32_t id)
     struct wd_coro *c = coro_get(id);
     if (c)
         return c->name[0] ? c->name : NULL;
-    uint16_t owner = id && id < atomic_load(&co.count) ? dir_name_get(&co.names, id >> CHUNK_SHIFT)
-                                                       : 0;
+    uint16_t owner = id && id < atomic_load(&co.count)
+                         ? (uint16_t)(uintptr_t)dir_get(&co.names, id >> CHUNK_SHIFT) : 0;
     return owner ? owners_name(owner) : NULL;
 }
 

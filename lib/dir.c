@@ -22,20 +22,6 @@ bool dir_set(struct wd_dir *d, uint32_t i, void *p)
     return true;
 }
 
-void dir_name_set(struct dir_names *d, uint32_t i, uint16_t owner)
-{
-    uint32_t t = i >> DIR_LEAF_SHIFT;
-    if (t >= DIR_TOP || (!owner && !d->top[t]))
-        return;
-    uint16_t *leaf = d->top[t];
-    if (!leaf) {
-        if (!(leaf = imem_alloc(sizeof *leaf << DIR_LEAF_SHIFT)))
-            return;
-        __atomic_store_n(&d->top[t], leaf, __ATOMIC_RELEASE);
-    }
-    __atomic_store_n(&leaf[i & ((1u << DIR_LEAF_SHIFT) - 1)], owner, __ATOMIC_RELAXED);
-}
-
 void dir_park(struct dir_park *p, void *chunk)
 {
     struct dir_parked *k = chunk;

@@ -12,6 +12,8 @@
 
 #include "common.h"
 
+#include <stdatomic.h>
+
 #define DIR_LEAF_SHIFT 12
 #define DIR_TOP        (1u << (23 - DIR_LEAF_SHIFT))
 
@@ -29,23 +31,14 @@ static inline void *dir_get(const struct wd_dir *d, uint32_t i)
 /* False if ward's memory is exhausted (for a new page) or i is too large. */
 bool dir_set(struct wd_dir *d, uint32_t i, void *p);
 
-/* What reports may still name of a reclaimed chunk: the owner id of the
- * name all its records had (most servers name every worker alike), 0 if
- * none or they differed. A 16-bit word per chunk, pages allocated as
- * needed. */
-struct dir_names {
-    uint16_t *top[DIR_TOP];
-};
-
-static inline uint16_t dir_name_get(const struct dir_names *d, uint32_t i)
+/* A chunk whose last record ended: *low, the lowest such chunk since the
+ * module's last sweep, comes down to index. */
+static inline void dir_due(_Atomic uint32_t *low, uint32_t index)
 {
-    uint16_t *leaf = __atomic_load_n(&d->top[(i >> DIR_LEAF_SHIFT) % DIR_TOP], __ATOMIC_ACQUIRE);
-    return leaf ? __atomic_load_n(&leaf[i & ((1u << DIR_LEAF_SHIFT) - 1)], __ATOMIC_RELAXED)
-                : 0;
+    uint32_t cur = atomic_load(low);
+    while (index < cur && !atomic_compare_exchange_weak(low, &cur, index))
+        ;
 }
-
-/* Records nothing if ward's memory is exhausted: the name is then lost. */
-void dir_name_set(struct dir_names *d, uint32_t i, uint16_t owner);
 
 #define DIR_GRACE_NS (100 * 1000000ull)
 

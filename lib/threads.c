@@ -54,7 +54,8 @@ static struct {
                                                            still leaving */
     uint32_t nwaiting, since_retry;
     struct dir_park parked;
-    struct dir_names names;             /* of reclaimed chunks */
+    struct wd_dir names;                /* of reclaimed chunks: the owner id of the
+                                           name all its threads had, or none */
     struct dead_stack dead[DEAD_STACKS];    /* one per stack range */
     uint32_t ndead;
     pthread_key_t key;
@@ -84,9 +85,7 @@ static void end_record(struct wd_thread *t)
     struct thread_chunk *k = chunk_of(t->id);
     if (!k || atomic_fetch_add(&k->ended, 1) + 1 != CHUNK)
         return;
-    uint32_t index = t->id >> CHUNK_SHIFT, low = atomic_load(&th.low_due);
-    while (index < low && !atomic_compare_exchange_weak(&th.low_due, &low, index))
-        ;
+    dir_due(&th.low_due, t->id >> CHUNK_SHIFT);
 }
 
 /* Whether nothing can use the record any more: the thread has left the
@@ -148,7 +147,7 @@ static uint16_t shared_name(const struct thread_chunk *k)
 
 static void reclaim(uint32_t index, struct thread_chunk *k)
 {
-    dir_name_set(&th.names, index, shared_name(k));
+    dir_set(&th.names, index, (void *)(uintptr_t)shared_name(k));
     for (uint32_t i = 0; i < CHUNK; i++) {
         struct wd_thread *t = &k->rec[i];
         if (t->stack_hi)
@@ -214,7 +213,8 @@ const char *threads_name_of(uint32_t id)
     struct wd_thread *t = threads_get(id);
     if (t)
         return t->name[0] ? t->name : NULL;
-    uint16_t owner = id < atomic_load(&th.count) ? dir_name_get(&th.names, id >> CHUNK_SHIFT) : 0;
+    uint16_t owner = id < atomic_load(&th.count)
+                         ? (uint16_t)(uintptr_t)dir_get(&th.names, id >> CHUNK_SHIFT) : 0;
     return owner ? owners_name(owner) : NULL;
 }
 
