@@ -80,7 +80,9 @@ static bool blame_block_below(const struct wd_block *b, struct wd_block *below,
 {
     if (b->seg->kind != SEG_SMALL || b->slot == b->seg->slot_base)
         return false;
-    if (!heap_find((void *)(b->slot - 1), below) || below->m->state != BS_LIVE)
+    /* ward's own blocks have no redzones to find damaged. */
+    if (!heap_find((void *)(b->slot - 1), below) || below->m->state != BS_LIVE ||
+        (below->m->flags & BF_INTERNAL))
         return false;
     return pat_check_redzones(below, d) && !d->below;
 }
@@ -118,6 +120,8 @@ static void report_damage(const struct wd_block *b, const struct pat_damage *d,
     fmt_t f;
     uintptr_t user = blk_user(b);
     uint32_t yield_stack = 0;
+    if (b->m->flags & BF_ACCESS_REPORTED)
+        return;                     /* the write was reported as it happened */
     fmt_init(&f, note, sizeof note, -1);
     fmt_u64(&f, d->count);
     if (kind == WK_USE_AFTER_FREE)

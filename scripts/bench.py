@@ -486,6 +486,9 @@ CONFIGS = {
     # The default mode without its quarantine: peak memory with the
     # quarantine excluded, as issue 9's memory target counts it.
     "ward-q0": Config([WARD, "run", "--quarantine=0", "--"], tool=WARD),
+    # The default mode without the checks of libc's copies, to show what
+    # they cost.
+    "ward-libc0": Config([WARD, "run", "--check_libc=0", "--"], tool=WARD),
     "ward-guard": Config([WARD, "run", "--guard=all", "--"], tool=WARD),
     # guard=all as on kernels without guard markers: a mapping per block.
     "ward-guard-maps": Config([WARD, "run", "--guard=all", "--guard_markers=0", "--"], tool=WARD),
@@ -499,7 +502,8 @@ CONFIGS = {
     "duma": Config(preload="libduma.so.0.0.0", env={"DUMA_ALIGNMENT": "16"}, package="duma"),
 }
 SLOW_CONFIGS = ("memcheck", "efence", "duma", "ward-guard-maps")
-DEFAULT_CONFIGS = [c for c in CONFIGS if c not in SLOW_CONFIGS]
+ON_REQUEST_CONFIGS = ("ward-libc0",)
+DEFAULT_CONFIGS = [c for c in CONFIGS if c not in SLOW_CONFIGS + ON_REQUEST_CONFIGS]
 
 
 # --- running
@@ -623,7 +627,7 @@ def main():
     ap.add_argument("--reps", type=int, default=None, help="repetitions (default 5, 1 with --quick)")
     ap.add_argument("--workloads", default=",".join(w for w in WORKLOADS if w not in EXTRA_WORKLOADS))
     ap.add_argument("--configs", default=",".join(DEFAULT_CONFIGS),
-                    help="comma-separated, or 'all' (default: all but %s)" % ", ".join(SLOW_CONFIGS))
+                    help="comma-separated, or 'all' (default: all but %s)" % ", ".join(SLOW_CONFIGS + ON_REQUEST_CONFIGS))
     ap.add_argument("--quick", action="store_true", help="small sizes, 1 repetition")
     ap.add_argument("--timeout", type=float, default=120, help="per-run timeout in seconds (default 120)")
     ap.add_argument("--timeout-factor", type=float, default=100,

@@ -120,8 +120,8 @@ build coro_write_twice
 ward_run -- "$TMP/coro_write_twice"
 expect_rc 23
 [ "$(grep -c 'ERROR: use-after-free' "$TMP/err")" -eq 2 ] || fail "not both writes after free reported"
-expect_err "SUMMARY: use-after-free in body .*coro_write_twice.c:19$"
 expect_err "SUMMARY: use-after-free in body .*coro_write_twice.c:21$"
+expect_err "SUMMARY: use-after-free in body .*coro_write_twice.c:23$"
 
 # munmap from a signal handler that interrupts ward's coroutine code.
 build coro_sig_munmap

@@ -1,0 +1,325 @@
+/* libc's functions that copy and fill memory, interposed so that the bytes
+ * each call reads and writes are checked against ward's blocks first
+ * (access.h), then the call goes on to libc's own as it would have: the
+ * program's overflow still happens, as its own bug, after the report.
+ *
+ * The _FORTIFY_SOURCE entry points (__memcpy_chk and the like) are here
+ * too, since a program built with it calls those; they fail as glibc's do
+ * (__chk_fail) when the destination is smaller than the call writes.
+ *
+ * ward's own copies go past all this: the library is linked with --wrap
+ * for memcpy, memmove and memset, whose __wrap_ versions below call libc
+ * directly, and any other call from ward's code is recognised by its
+ * return address. Until libc's functions are found (the constructors of
+ * libraries initialised before ward's run first), simple loops stand in. */
+#define _GNU_SOURCE
+#undef _FORTIFY_SOURCE              /* this file defines what it would wrap */
+#include "access.h"
+#include "next.h"
+
+#include <string.h>
+
+typedef void *(*copy_fn)(void *, const void *, size_t);
+typedef void *(*set_fn)(void *, int, size_t);
+typedef char *(*str_fn)(char *, const char *);
+typedef char *(*strn_fn)(char *, const char *, size_t);
+
+extern void __chk_fail(void) __attribute__((noreturn));
+
+/* ---- stand-ins until libc's are found: no call the compiler could turn
+ * back into memcpy or memset ---- */
+
+static void *early_memcpy(void *d, const void *s, size_t n)
+{
+    void *r = d;
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+    return r;
+}
+
+static void *early_memmove(void *d, const void *s, size_t n)
+{
+    if ((uintptr_t)d - (uintptr_t)s >= n)
+        return early_memcpy(d, s, n);
+    /* Overlapping, destination above: copy from the end down. */
+    unsigned char *dp = (unsigned char *)d + n - 1;
+    const unsigned char *sp = (const unsigned char *)s + n - 1;
+    __asm__ volatile("std\n\trep movsb\n\tcld" : "+D"(dp), "+S"(sp), "+c"(n) : : "memory");
+    return d;
+}
+
+static void *early_memset(void *d, int c, size_t n)
+{
+    void *r = d;
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    return r;
+}
+
+static char *early_strcpy(char *d, const char *s)
+{
+    early_memcpy(d, s, strlen(s) + 1);
+    return d;
+}
+
+static char *early_stpcpy(char *d, const char *s)
+{
+    size_t n = strlen(s);
+    early_memcpy(d, s, n + 1);
+    return d + n;
+}
+
+static char *early_strncpy(char *d, const char *s, size_t n)
+{
+    size_t k = strnlen(s, n);
+    early_memcpy(d, s, k);
+    early_memset(d + k, 0, n - k);
+    return d;
+}
+
+static char *early_strcat(char *d, const char *s)
+{
+    early_strcpy(d + strlen(d), s);
+    return d;
+}
+
+static char *early_strncat(char *d, const char *s, size_t n)
+{
+    char *e = d + strlen(d);
+    size_t k = strnlen(s, n);
+    early_memcpy(e, s, k);
+    e[k] = 0;
+    return d;
+}
+
+static struct {
+    copy_fn memcpy, memmove, mempcpy;
+    set_fn memset;
+    str_fn strcpy, stpcpy, strcat;
+    strn_fn strncpy, strncat;
+} real = {
+    .memcpy = early_memcpy, .memmove = early_memmove, .memset = early_memset,
+    .strcpy = early_strcpy, .stpcpy = early_stpcpy, .strcat = early_strcat,
+    .strncpy = early_strncpy, .strncat = early_strncat,
+};
+
+__attribute__((constructor(102))) static void resolve(void)
+{
+    copy_fn c;
+    set_fn s;
+    str_fn t;
+    strn_fn u;
+    /* Each stays the stand-in if libc's cannot be found. */
+    if ((c = (copy_fn)preload_next("memcpy")))
+        real.memcpy = c;
+    if ((c = (copy_fn)preload_next("memmove")))
+        real.memmove = c;
+    real.mempcpy = (copy_fn)preload_next("mempcpy");
+    if ((s = (set_fn)preload_next("memset")))
+        real.memset = s;
+    if ((t = (str_fn)preload_next("strcpy")))
+        real.strcpy = t;
+    if ((t = (str_fn)preload_next("stpcpy")))
+        real.stpcpy = t;
+    if ((t = (str_fn)preload_next("strcat")))
+        real.strcat = t;
+    if ((u = (strn_fn)preload_next("strncpy")))
+        real.strncpy = u;
+    if ((u = (strn_fn)preload_next("strncat")))
+        real.strncat = u;
+}
+
+/* ---- ward's own calls (see --wrap in the Makefile) ---- */
+
+void *__wrap_memcpy(void *d, const void *s, size_t n)
+{
+    return real.memcpy(d, s, n);
+}
+
+void *__wrap_memmove(void *d, const void *s, size_t n)
+{
+    return real.memmove(d, s, n);
+}
+
+void *__wrap_memset(void *d, int c, size_t n)
+{
+    return real.memset(d, c, n);
+}
+
+/* ---- the checks: the range each call reads, then the one it writes ---- */
+
+#define CALLER __builtin_return_address(0)
+
+static inline void check_copy(void *d, const void *s, size_t n, const char *fn, void *caller)
+{
+    access_check(s, n, ACCESS_READ, fn, caller);
+    access_check(d, n, ACCESS_WRITE, fn, caller);
+}
+
+/* strcpy's and stpcpy's: the string and its terminator. */
+static inline size_t check_strcpy(char *d, const char *s, const char *fn, void *caller)
+{
+    size_t n = 0;
+    if (arena_contains(d) || arena_contains(s)) {
+        n = strlen(s) + 1;
+        check_copy(d, s, n, fn, caller);
+    }
+    return n;
+}
+
+/* strncpy writes all n bytes, padding with zeros; it reads up to the
+ * terminator, or n bytes. */
+static inline void check_strncpy(char *d, const char *s, size_t n, const char *fn,
+                                 void *caller)
+{
+    if (n && (arena_contains(d) || arena_contains(s))) {
+        size_t k = strnlen(s, n);
+        access_check(s, k < n ? k + 1 : n, ACCESS_READ, fn, caller);
+        access_check(d, n, ACCESS_WRITE, fn, caller);
+    }
+}
+
+/* strcat reads the destination's string, and writes the source's with its
+ * terminator over the destination's terminator. max: strncat's bound on
+ * the source (SIZE_MAX for strcat). Returns the bytes the result holds,
+ * terminator included. */
+static inline size_t check_strcat(char *d, const char *s, size_t max, const char *fn,
+                                  void *caller)
+{
+    if (!arena_contains(d) && !arena_contains(s))
+        return 0;
+    size_t dl = strlen(d), k = max == SIZE_MAX ? strlen(s) : strnlen(s, max);
+    access_check(d, dl + 1, ACCESS_READ, fn, caller);
+    access_check(s, k < max ? k + 1 : k, ACCESS_READ, fn, caller);
+    access_check(d + dl, k + 1, ACCESS_WRITE, fn, caller);
+    return dl + k + 1;
+}
+
+WD_EXPORT void *memcpy(void *d, const void *s, size_t n)
+{
+    check_copy(d, s, n, "memcpy", CALLER);
+    return real.memcpy(d, s, n);
+}
+
+WD_EXPORT void *memmove(void *d, const void *s, size_t n)
+{
+    check_copy(d, s, n, "memmove", CALLER);
+    return real.memmove(d, s, n);
+}
+
+WD_EXPORT void *mempcpy(void *d, const void *s, size_t n)
+{
+    check_copy(d, s, n, "mempcpy", CALLER);
+    if (real.mempcpy)
+        return real.mempcpy(d, s, n);
+    return (char *)real.memcpy(d, s, n) + n;
+}
+
+WD_EXPORT void *memset(void *d, int c, size_t n)
+{
+    access_check(d, n, ACCESS_WRITE, "memset", CALLER);
+    return real.memset(d, c, n);
+}
+
+WD_EXPORT char *strcpy(char *d, const char *s)
+{
+    check_strcpy(d, s, "strcpy", CALLER);
+    return real.strcpy(d, s);
+}
+
+WD_EXPORT char *stpcpy(char *d, const char *s)
+{
+    check_strcpy(d, s, "stpcpy", CALLER);
+    return real.stpcpy(d, s);
+}
+
+WD_EXPORT char *strncpy(char *d, const char *s, size_t n)
+{
+    check_strncpy(d, s, n, "strncpy", CALLER);
+    return real.strncpy(d, s, n);
+}
+
+WD_EXPORT char *strcat(char *d, const char *s)
+{
+    check_strcat(d, s, SIZE_MAX, "strcat", CALLER);
+    return real.strcat(d, s);
+}
+
+WD_EXPORT char *strncat(char *d, const char *s, size_t n)
+{
+    check_strcat(d, s, n, "strncat", CALLER);
+    return real.strncat(d, s, n);
+}
+
+/* ---- _FORTIFY_SOURCE's: dlen is what the compiler knows the destination
+ * holds ---- */
+
+WD_EXPORT void *__memcpy_chk(void *d, const void *s, size_t n, size_t dlen)
+{
+    check_copy(d, s, n, "memcpy", CALLER);
+    if (dlen < n)
+        __chk_fail();
+    return real.memcpy(d, s, n);
+}
+
+WD_EXPORT void *__memmove_chk(void *d, const void *s, size_t n, size_t dlen)
+{
+    check_copy(d, s, n, "memmove", CALLER);
+    if (dlen < n)
+        __chk_fail();
+    return real.memmove(d, s, n);
+}
+
+WD_EXPORT void *__mempcpy_chk(void *d, const void *s, size_t n, size_t dlen)
+{
+    check_copy(d, s, n, "mempcpy", CALLER);
+    if (dlen < n)
+        __chk_fail();
+    return (char *)real.memcpy(d, s, n) + n;
+}
+
+WD_EXPORT void *__memset_chk(void *d, int c, size_t n, size_t dlen)
+{
+    access_check(d, n, ACCESS_WRITE, "memset", CALLER);
+    if (dlen < n)
+        __chk_fail();
+    return real.memset(d, c, n);
+}
+
+WD_EXPORT char *__strcpy_chk(char *d, const char *s, size_t dlen)
+{
+    size_t n = check_strcpy(d, s, "strcpy", CALLER);
+    if ((n ? n : strlen(s) + 1) > dlen)
+        __chk_fail();
+    return real.strcpy(d, s);
+}
+
+WD_EXPORT char *__stpcpy_chk(char *d, const char *s, size_t dlen)
+{
+    size_t n = check_strcpy(d, s, "stpcpy", CALLER);
+    if ((n ? n : strlen(s) + 1) > dlen)
+        __chk_fail();
+    return real.stpcpy(d, s);
+}
+
+WD_EXPORT char *__strncpy_chk(char *d, const char *s, size_t n, size_t dlen)
+{
+    check_strncpy(d, s, n, "strncpy", CALLER);
+    if (dlen < n)
+        __chk_fail();
+    return real.strncpy(d, s, n);
+}
+
+WD_EXPORT char *__strcat_chk(char *d, const char *s, size_t dlen)
+{
+    size_t n = check_strcat(d, s, SIZE_MAX, "strcat", CALLER);
+    if ((n ? n : strlen(d) + strlen(s) + 1) > dlen)
+        __chk_fail();
+    return real.strcat(d, s);
+}
+
+WD_EXPORT char *__strncat_chk(char *d, const char *s, size_t n, size_t dlen)
+{
+    size_t k = check_strcat(d, s, n, "strncat", CALLER);
+    if ((k ? k : strlen(d) + strnlen(s, n) + 1) > dlen)
+        __chk_fail();
+    return real.strncat(d, s, n);
+}

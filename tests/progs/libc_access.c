@@ -1,0 +1,116 @@
+/* Bad reads and writes made by libc's string functions, for
+ * tests/integration/libc_checks.sh. Sizes go through a volatile so that the
+ * compiler calls libc instead of inlining the copy.
+ *
+ * Usage: libc_access MODE; prints "survived MODE" when the call returned. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile size_t vsize;
+
+static size_t sz(size_t n)
+{
+    vsize = n;
+    return vsize;
+}
+
+/* The classic: room for the characters, none for the terminator. */
+__attribute__((noinline)) static char *copy_name(const char *name)
+{
+    char *p = malloc(strlen(name));
+    strcpy(p, name);
+    return p;
+}
+
+__attribute__((noinline)) static void read_past(char *dst, const char *src, size_t n)
+{
+    memcpy(dst, src, n);
+}
+
+__attribute__((noinline)) static void clear(char *p, size_t n)
+{
+    memset(p, 0, n);
+}
+
+static int clean(void)
+{
+    char buf[64];
+    char *p = malloc(32), *q = malloc(32);
+    memset(p, 'a', sz(32));
+    memcpy(q, p, sz(32));
+    memmove(p + 1, p, sz(31));                  /* overlapping, inside */
+    strcpy(q, "exactly 31 characters long here");
+    strncpy(p, "short", sz(32));                /* pads all 32 with zeros */
+    strcat(p, "er");
+    strncat(p, "and longer than it may take", sz(8));
+    char *e = stpcpy(q, "abc");
+    e = mempcpy(e, "def", sz(4));
+    memcpy(buf, q, sz(7));
+    memcpy(buf, p, sz(0));
+    free(q);
+    memcpy(buf, q, sz(0));                      /* no byte read: no error */
+    printf("%s %s %s\n", p, buf, e - 1 == q + 6 ? "end ok" : "end wrong");
+    free(p);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "clean";
+    char buf[64];
+    if (!strcmp(mode, "clean")) {
+        return clean();
+    } else if (!strcmp(mode, "strcpy")) {
+        char *p = copy_name("a name of 16 chr");
+        printf("%s\n", p);
+        free(p);
+    } else if (!strcmp(mode, "memcpy-read")) {
+        char *p = malloc(24);
+        memset(p, 'r', 24);
+        read_past(buf, p, sz(40));
+        free(p);
+    } else if (!strcmp(mode, "memset-uaf")) {
+        char *p = malloc(48);
+        free(p);
+        clear(p + 8, sz(8));
+    } else if (!strcmp(mode, "memcpy-uaf")) {
+        char *p = malloc(48);
+        memset(p, 'u', 48);
+        free(p);
+        read_past(buf, p + 4, sz(8));
+    } else if (!strcmp(mode, "underflow")) {
+        char *p = malloc(24);
+        clear(p - 4, sz(8));
+        free(p);
+    } else if (!strcmp(mode, "strcat")) {
+        /* The strings come from argv: with literals, gcc writes strcat
+         * out inline (strlen and a fixed copy). */
+        char *p = malloc(8);
+        strcpy(p, argc > 2 ? argv[2] : "abcd");
+        strcat(p, argc > 3 ? argv[3] : "efgh");
+        free(p);
+    } else if (!strcmp(mode, "strncpy")) {
+        char *p = malloc(8);
+        strncpy(p, "ab", sz(12));
+        free(p);
+    } else if (!strcmp(mode, "memmove-big")) {
+        /* A block of page slots (guard=auto guards it): the check comes
+         * before the access could fault. */
+        char *p = malloc(100000);
+        memmove(p + 10, p, sz(100000));
+        free(p);
+    } else if (!strcmp(mode, "fortify")) {
+        /* Built with _FORTIFY_SOURCE, this is __strcpy_chk with the block's
+         * size known: ward reports, then glibc ends the process. */
+        char *p = malloc(8);
+        strcpy(p, argc > 2 ? argv[2] : "more than eight");
+        printf("%s\n", p);
+        free(p);
+    } else {
+        fprintf(stderr, "unknown mode %s\n", mode);
+        return 2;
+    }
+    printf("survived %s\n", mode);
+    return 0;
+}
