@@ -21,7 +21,8 @@ expect_frame "ERROR: heap-buffer-overflow" copy_name
 expect_frame "^allocated by thread T0" copy_name
 expect_err "is 0 bytes after the end of a 16-byte block"
 expect_err "^strcpy writes \[0x[0-9a-f]+, 0x[0-9a-f]+\)$"
-expect_err "SUMMARY: heap-buffer-overflow in copy_name .*libc_access.c:22$"
+line=$(grep -n 'strcpy(p, name);' "$ROOT/tests/progs/libc_access.c" | cut -d: -f1)
+expect_err "SUMMARY: heap-buffer-overflow in copy_name .*libc_access.c:$line$"
 [ "$(grep -c 'ERROR:' "$TMP/err")" -eq 1 ] || fail "the overflow was reported again"
 expect_out "^survived strcpy$"
 
@@ -54,6 +55,16 @@ expect_rc 23
 expect_err "heap-buffer-underflow on 0x[0-9a-f]+ \(write of 8 bytes by memset\)"
 expect_err "is 4 bytes before the start of a 24-byte block"
 [ "$(grep -c 'ERROR:' "$TMP/err")" -eq 1 ] || fail "the underflow was reported again"
+
+# A coroutine copies from a block freed while it was suspended: the report
+# says so, with the yield.
+ward_run -- "$TMP/libc_access" coro
+expect_rc 23
+expect_err "use-after-free on 0x[0-9a-f]+ \(read of 16 bytes by memcpy\) in thread T0 \(main\), coroutine 1"
+expect_frame "ERROR: use-after-free" coro_body
+expect_err "coroutine 1 was suspended when thread T0 freed the block; it had yielded at:"
+expect_frame "it had yielded at:" coro_body
+expect_out "^coroutine read"
 
 # strcat writes after the destination's string; strncpy pads to n.
 ward_run -- "$TMP/libc_access" strcat

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
 
 static volatile size_t vsize;
 
@@ -31,6 +32,35 @@ __attribute__((noinline)) static void read_past(char *dst, const char *src, size
 __attribute__((noinline)) static void clear(char *p, size_t n)
 {
     memset(p, 0, n);
+}
+
+/* A coroutine keeps a pointer across a yield; the block is freed while it
+ * is suspended, and it then copies from it. */
+static ucontext_t main_ctx, coro_ctx;
+static char *shared_buf;
+
+__attribute__((noinline)) static void coro_body(void)
+{
+    char local[16];
+    char *held = shared_buf;
+    swapcontext(&coro_ctx, &main_ctx);         /* main frees it meanwhile */
+    memcpy(local, held, sz(16));
+    printf("coroutine read %c\n", local[0]);
+}
+
+static void coro(void)
+{
+    static char stack[65536];
+    shared_buf = malloc(64);
+    memset(shared_buf, 'c', 64);
+    getcontext(&coro_ctx);
+    coro_ctx.uc_stack.ss_sp = stack;
+    coro_ctx.uc_stack.ss_size = sizeof stack;
+    coro_ctx.uc_link = &main_ctx;
+    makecontext(&coro_ctx, coro_body, 0);
+    swapcontext(&main_ctx, &coro_ctx);
+    free(shared_buf);
+    swapcontext(&main_ctx, &coro_ctx);
 }
 
 static int clean(void)
@@ -100,6 +130,8 @@ int main(int argc, char **argv)
         char *p = malloc(100000);
         memmove(p + 10, p, sz(100000));
         free(p);
+    } else if (!strcmp(mode, "coro")) {
+        coro();
     } else if (!strcmp(mode, "fortify")) {
         /* Built with _FORTIFY_SOURCE, this is __strcpy_chk with the block's
          * size known: ward reports, then glibc ends the process. */
