@@ -45,13 +45,13 @@ $(BUILD)/cli/%.o: %.c
 # linker's resolver, which saves the vector registers on the stack (some
 # KiB with AVX-512), and ward runs on coroutine stacks of 3 KiB (GNU PCL's).
 # The bounds of the ward_probed section (see WD_PROBED) stay internal.
-# ward's own memcpy, memmove and memset calls bypass its checked ones
+# ward's own memcpy, memmove, memset, strlen and strnlen calls bypass its checked ones
 # (preload/string.c).
 $(SO): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -shared -o $@ $^ -Wl,-soname,libward.so -Wl,-z,nodelete -Wl,-z,now -Wl,--no-undefined \
 	    -Wl,-z,start-stop-visibility=hidden -Wl,--wrap=memcpy -Wl,--wrap=memmove \
-	    -Wl,--wrap=memset -ldl -lpthread
+	    -Wl,--wrap=memset -Wl,--wrap=strlen -Wl,--wrap=strnlen -ldl -lpthread
 
 # The core as a static archive, for unit tests that call internals.
 $(CORE): $(filter $(BUILD)/obj/lib/%,$(LIB_OBJ))

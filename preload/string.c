@@ -17,12 +17,17 @@
 #include "access.h"
 #include "next.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef void *(*copy_fn)(void *, const void *, size_t);
 typedef void *(*set_fn)(void *, int, size_t);
 typedef char *(*str_fn)(char *, const char *);
 typedef char *(*strn_fn)(char *, const char *, size_t);
+typedef size_t (*len_fn)(const char *);
+typedef size_t (*nlen_fn)(const char *, size_t);
+typedef char *(*dup_fn)(const char *);
+typedef char *(*ndup_fn)(const char *, size_t);
 
 extern void __chk_fail(void) __attribute__((noreturn));
 
@@ -54,22 +59,37 @@ static void *early_memset(void *d, int c, size_t n)
     return r;
 }
 
+static size_t early_strnlen(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n]) {
+        n++;
+        __asm__("" : "+r"(n));          /* not a loop to recognise */
+    }
+    return n;
+}
+
+static size_t early_strlen(const char *s)
+{
+    return early_strnlen(s, SIZE_MAX);
+}
+
 static char *early_strcpy(char *d, const char *s)
 {
-    early_memcpy(d, s, strlen(s) + 1);
+    early_memcpy(d, s, early_strlen(s) + 1);
     return d;
 }
 
 static char *early_stpcpy(char *d, const char *s)
 {
-    size_t n = strlen(s);
+    size_t n = early_strlen(s);
     early_memcpy(d, s, n + 1);
     return d + n;
 }
 
 static char *early_strncpy(char *d, const char *s, size_t n)
 {
-    size_t k = strnlen(s, n);
+    size_t k = early_strnlen(s, n);
     early_memcpy(d, s, k);
     early_memset(d + k, 0, n - k);
     return d;
@@ -77,14 +97,14 @@ static char *early_strncpy(char *d, const char *s, size_t n)
 
 static char *early_strcat(char *d, const char *s)
 {
-    early_strcpy(d + strlen(d), s);
+    early_strcpy(d + early_strlen(d), s);
     return d;
 }
 
 static char *early_strncat(char *d, const char *s, size_t n)
 {
-    char *e = d + strlen(d);
-    size_t k = strnlen(s, n);
+    char *e = d + early_strlen(d);
+    size_t k = early_strnlen(s, n);
     early_memcpy(e, s, k);
     e[k] = 0;
     return d;
@@ -95,10 +115,15 @@ static struct {
     set_fn memset;
     str_fn strcpy, stpcpy, strcat;
     strn_fn strncpy, strncat;
+    len_fn strlen;
+    nlen_fn strnlen;
+    dup_fn strdup;
+    ndup_fn strndup;
 } real = {
     .memcpy = early_memcpy, .memmove = early_memmove, .memset = early_memset,
     .strcpy = early_strcpy, .stpcpy = early_stpcpy, .strcat = early_strcat,
-    .strncpy = early_strncpy, .strncat = early_strncat,
+    .strncpy = early_strncpy, .strncat = early_strncat, .strlen = early_strlen,
+    .strnlen = early_strnlen,
 };
 
 __attribute__((constructor(102))) static void resolve(void)
@@ -107,6 +132,8 @@ __attribute__((constructor(102))) static void resolve(void)
     set_fn s;
     str_fn t;
     strn_fn u;
+    len_fn l;
+    nlen_fn k;
     /* Each stays the stand-in if libc's cannot be found. */
     if ((c = (copy_fn)preload_next("memcpy")))
         real.memcpy = c;
@@ -125,6 +152,13 @@ __attribute__((constructor(102))) static void resolve(void)
         real.strncpy = u;
     if ((u = (strn_fn)preload_next("strncat")))
         real.strncat = u;
+    if ((l = (len_fn)preload_next("strlen")))
+        real.strlen = l;
+    if ((k = (nlen_fn)preload_next("strnlen")))
+        real.strnlen = k;
+    /* (Until then, ward's stand-ins below allocate with malloc.) */
+    real.strdup = (dup_fn)preload_next("strdup");
+    real.strndup = (ndup_fn)preload_next("strndup");
 }
 
 /* ---- ward's own calls (see --wrap in the Makefile) ---- */
@@ -144,6 +178,16 @@ void *__wrap_memset(void *d, int c, size_t n)
     return real.memset(d, c, n);
 }
 
+size_t __wrap_strlen(const char *s)
+{
+    return real.strlen(s);
+}
+
+size_t __wrap_strnlen(const char *s, size_t max)
+{
+    return real.strnlen(s, max);
+}
+
 /* ---- the checks: the range each call reads, then the one it writes ---- */
 
 #define CALLER __builtin_return_address(0)
@@ -159,7 +203,7 @@ static inline size_t check_strcpy(char *d, const char *s, const char *fn, void *
 {
     size_t n = 0;
     if (arena_contains(d) || arena_contains(s)) {
-        n = strlen(s) + 1;
+        n = real.strlen(s) + 1;
         check_copy(d, s, n, fn, caller);
     }
     return n;
@@ -171,7 +215,7 @@ static inline void check_strncpy(char *d, const char *s, size_t n, const char *f
                                  void *caller)
 {
     if (n && (arena_contains(d) || arena_contains(s))) {
-        size_t k = strnlen(s, n);
+        size_t k = real.strnlen(s, n);
         access_check(s, k < n ? k + 1 : n, ACCESS_READ, fn, caller);
         access_check(d, n, ACCESS_WRITE, fn, caller);
     }
@@ -186,7 +230,7 @@ static inline size_t check_strcat(char *d, const char *s, size_t max, const char
 {
     if (!arena_contains(d) && !arena_contains(s))
         return 0;
-    size_t dl = strlen(d), k = max == SIZE_MAX ? strlen(s) : strnlen(s, max);
+    size_t dl = real.strlen(d), k = max == SIZE_MAX ? real.strlen(s) : real.strnlen(s, max);
     access_check(d, dl + 1, ACCESS_READ, fn, caller);
     access_check(s, k < max ? k + 1 : k, ACCESS_READ, fn, caller);
     access_check(d + dl, k + 1, ACCESS_WRITE, fn, caller);
@@ -249,6 +293,48 @@ WD_EXPORT char *strncat(char *d, const char *s, size_t n)
     return real.strncat(d, s, n);
 }
 
+/* Reads only: a string that runs past its block's end (no terminator in
+ * it) is read past the end. */
+WD_EXPORT size_t strlen(const char *s)
+{
+    size_t n = real.strlen(s);
+    access_check(s, n + 1, ACCESS_READ, "strlen", CALLER);
+    return n;
+}
+
+WD_EXPORT size_t strnlen(const char *s, size_t max)
+{
+    size_t n = real.strnlen(s, max);
+    access_check(s, n < max ? n + 1 : n, ACCESS_READ, "strnlen", CALLER);
+    return n;
+}
+
+/* The copy that libc's strdup makes from inside libc is not a call ward
+ * sees: its source is checked here. The new block is malloc's, so ward's. */
+WD_EXPORT char *strdup(const char *s)
+{
+    size_t n = real.strlen(s) + 1;
+    access_check(s, n, ACCESS_READ, "strdup", CALLER);
+    if (real.strdup)
+        return real.strdup(s);
+    char *d = malloc(n);
+    return d ? real.memcpy(d, s, n) : NULL;
+}
+
+WD_EXPORT char *strndup(const char *s, size_t max)
+{
+    size_t n = real.strnlen(s, max);
+    access_check(s, n < max ? n + 1 : n, ACCESS_READ, "strndup", CALLER);
+    if (real.strndup)
+        return real.strndup(s, max);
+    char *d = malloc(n + 1);
+    if (d) {
+        real.memcpy(d, s, n);
+        d[n] = 0;
+    }
+    return d;
+}
+
 /* ---- _FORTIFY_SOURCE's: dlen is what the compiler knows the destination
  * holds ---- */
 
@@ -287,7 +373,7 @@ WD_EXPORT void *__memset_chk(void *d, int c, size_t n, size_t dlen)
 WD_EXPORT char *__strcpy_chk(char *d, const char *s, size_t dlen)
 {
     size_t n = check_strcpy(d, s, "strcpy", CALLER);
-    if ((n ? n : strlen(s) + 1) > dlen)
+    if ((n ? n : real.strlen(s) + 1) > dlen)
         __chk_fail();
     return real.strcpy(d, s);
 }
@@ -295,7 +381,7 @@ WD_EXPORT char *__strcpy_chk(char *d, const char *s, size_t dlen)
 WD_EXPORT char *__stpcpy_chk(char *d, const char *s, size_t dlen)
 {
     size_t n = check_strcpy(d, s, "stpcpy", CALLER);
-    if ((n ? n : strlen(s) + 1) > dlen)
+    if ((n ? n : real.strlen(s) + 1) > dlen)
         __chk_fail();
     return real.stpcpy(d, s);
 }
@@ -311,7 +397,7 @@ WD_EXPORT char *__strncpy_chk(char *d, const char *s, size_t n, size_t dlen)
 WD_EXPORT char *__strcat_chk(char *d, const char *s, size_t dlen)
 {
     size_t n = check_strcat(d, s, SIZE_MAX, "strcat", CALLER);
-    if ((n ? n : strlen(d) + strlen(s) + 1) > dlen)
+    if ((n ? n : real.strlen(d) + real.strlen(s) + 1) > dlen)
         __chk_fail();
     return real.strcat(d, s);
 }
@@ -319,7 +405,7 @@ WD_EXPORT char *__strcat_chk(char *d, const char *s, size_t dlen)
 WD_EXPORT char *__strncat_chk(char *d, const char *s, size_t n, size_t dlen)
 {
     size_t k = check_strcat(d, s, n, "strncat", CALLER);
-    if ((k ? k : strlen(d) + strnlen(s, n) + 1) > dlen)
+    if ((k ? k : real.strlen(d) + real.strnlen(s, n) + 1) > dlen)
         __chk_fail();
     return real.strncat(d, s, n);
 }

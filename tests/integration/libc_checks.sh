@@ -10,7 +10,7 @@ build libc_access
 ward_run -- "$TMP/libc_access" clean
 expect_rc 0
 expect_no_report
-expect_out "^shorterand long abcdef end ok$"
+expect_out "^shorterand long abcdef end ok 11$"
 
 # The off-by-one: room for the characters, none for the terminator.
 ward_run -- "$TMP/libc_access" strcpy
@@ -65,6 +65,18 @@ expect_frame "ERROR: use-after-free" coro_body
 expect_err "coroutine 1 was suspended when thread T0 freed the block; it had yielded at:"
 expect_frame "it had yielded at:" coro_body
 expect_out "^coroutine read"
+
+# A string with no terminator in its block is read past the end by strlen,
+# and by strdup (whose copy, inside libc, ward would not see).
+ward_run -- "$TMP/libc_access" strlen
+expect_rc 23
+expect_err "heap-buffer-overflow on 0x[0-9a-f]+ \(read of [0-9]+ bytes by strlen\)"
+expect_err "is 0 bytes after the end of a 8-byte block"
+expect_out "^length 8$"
+ward_run -- "$TMP/libc_access" strdup
+expect_rc 23
+expect_err "heap-buffer-overflow on 0x[0-9a-f]+ \(read of [0-9]+ bytes by strdup\)"
+[ "$(grep -c 'ERROR:' "$TMP/err")" -eq 1 ] || fail "the strdup was reported more than once"
 
 # strcat writes after the destination's string; strncpy pads to n.
 ward_run -- "$TMP/libc_access" strcat

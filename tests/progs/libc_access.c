@@ -78,9 +78,13 @@ static int clean(void)
     e = mempcpy(e, "def", sz(4));
     memcpy(buf, q, sz(7));
     memcpy(buf, p, sz(0));
+    char *d = strdup(q), *nd = strndup(q, sz(3));
+    size_t lens = strlen(d) + strnlen(d, sz(2)) + strnlen(nd, sz(64));
+    free(d);
+    free(nd);
     free(q);
     memcpy(buf, q, sz(0));                      /* no byte read: no error */
-    printf("%s %s %s\n", p, buf, e - 1 == q + 6 ? "end ok" : "end wrong");
+    printf("%s %s %s %zu\n", p, buf, e - 1 == q + 6 ? "end ok" : "end wrong", lens);
     free(p);
     return 0;
 }
@@ -129,6 +133,19 @@ int main(int argc, char **argv)
          * before the access could fault. */
         char *p = malloc(100000);
         memmove(p + 10, p, sz(100000));
+        free(p);
+    } else if (!strcmp(mode, "strlen")) {
+        /* Eight characters and no terminator in an 8-byte block. */
+        char *p = malloc(8);
+        memcpy(p, "abcdefgh", sz(8));
+        printf("length %zu\n", strlen(p) >= 8 ? (size_t)8 : (size_t)0);
+        free(p);
+    } else if (!strcmp(mode, "strdup")) {
+        char *p = malloc(8);
+        memcpy(p, "abcdefgh", sz(8));
+        char *q = strdup(p);
+        printf("copied %c\n", q[0]);
+        free(q);
         free(p);
     } else if (!strcmp(mode, "coro")) {
         coro();
