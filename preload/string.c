@@ -126,39 +126,32 @@ static struct {
     .strnlen = early_strnlen,
 };
 
+/* Each stays the stand-in (or NULL: the callers then make do) if libc's
+ * cannot be found. */
+static void find(void **slot, const char *name)
+{
+    void *f = preload_next(name);
+    if (f)
+        *slot = f;
+}
+
+#define FIND(fn) find((void **)&real.fn, #fn)
+
 __attribute__((constructor(102))) static void resolve(void)
 {
-    copy_fn c;
-    set_fn s;
-    str_fn t;
-    strn_fn u;
-    len_fn l;
-    nlen_fn k;
-    /* Each stays the stand-in if libc's cannot be found. */
-    if ((c = (copy_fn)preload_next("memcpy")))
-        real.memcpy = c;
-    if ((c = (copy_fn)preload_next("memmove")))
-        real.memmove = c;
-    real.mempcpy = (copy_fn)preload_next("mempcpy");
-    if ((s = (set_fn)preload_next("memset")))
-        real.memset = s;
-    if ((t = (str_fn)preload_next("strcpy")))
-        real.strcpy = t;
-    if ((t = (str_fn)preload_next("stpcpy")))
-        real.stpcpy = t;
-    if ((t = (str_fn)preload_next("strcat")))
-        real.strcat = t;
-    if ((u = (strn_fn)preload_next("strncpy")))
-        real.strncpy = u;
-    if ((u = (strn_fn)preload_next("strncat")))
-        real.strncat = u;
-    if ((l = (len_fn)preload_next("strlen")))
-        real.strlen = l;
-    if ((k = (nlen_fn)preload_next("strnlen")))
-        real.strnlen = k;
-    /* (Until then, ward's stand-ins below allocate with malloc.) */
-    real.strdup = (dup_fn)preload_next("strdup");
-    real.strndup = (ndup_fn)preload_next("strndup");
+    FIND(memcpy);
+    FIND(memmove);
+    FIND(mempcpy);
+    FIND(memset);
+    FIND(strcpy);
+    FIND(stpcpy);
+    FIND(strcat);
+    FIND(strncpy);
+    FIND(strncat);
+    FIND(strlen);
+    FIND(strnlen);
+    FIND(strdup);
+    FIND(strndup);
 }
 
 /* ---- ward's own calls (see --wrap in the Makefile) ---- */
