@@ -11,9 +11,18 @@ CFLAGS  ?= -O2 -g
 BASE    := -std=gnu11 $(WARN) -Ilib -D_FORTIFY_SOURCE=2
 # The library: position independent, nothing exported but what says so,
 # TLS that never allocates, and no compiler-made calls back into malloc.
+# No _FORTIFY_SOURCE: its __memcpy_chk and the like are among the functions
+# the library checks (preload/string.c), which its own code must not call.
 LIBFLAGS := -fPIC -fvisibility=hidden -ftls-model=initial-exec \
             -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc \
-            -fno-builtin-free -fno-strict-aliasing
+            -fno-builtin-free -fno-strict-aliasing -U_FORTIFY_SOURCE
+
+# The library's own calls of the functions it checks go straight to libc's
+# through --wrap (preload/string.c); the link fails if one is not listed.
+WRAPPED := memcpy memmove memset strlen strnlen strcpy stpcpy strdup
+CHECKED := memcpy memmove mempcpy memset strcpy stpcpy strncpy strcat strncat \
+           strlen strnlen strdup strndup
+UNWRAPPED := $(filter-out $(WRAPPED),$(CHECKED))
 
 # The trace reader is the ward command's, not the library's: it links zstd
 # and allocates freely.
@@ -45,13 +54,13 @@ $(BUILD)/cli/%.o: %.c
 # linker's resolver, which saves the vector registers on the stack (some
 # KiB with AVX-512), and ward runs on coroutine stacks of 3 KiB (GNU PCL's).
 # The bounds of the ward_probed section (see WD_PROBED) stay internal.
-# ward's own memcpy, memmove, memset, strlen and strnlen calls bypass its checked ones
-# (preload/string.c).
 $(SO): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
+	@if nm -u $(filter-out %/preload/string.o,$^) | \
+	    grep -wE '$(subst $(eval) ,|,$(UNWRAPPED))|__[a-z]+_chk' | grep -v _longjmp_chk; then \
+	    echo "ward calls a function it checks: add it to WRAPPED in the Makefile" >&2; exit 1; fi
 	$(CC) -shared -o $@ $^ -Wl,-soname,libward.so -Wl,-z,nodelete -Wl,-z,now -Wl,--no-undefined \
-	    -Wl,-z,start-stop-visibility=hidden -Wl,--wrap=memcpy -Wl,--wrap=memmove \
-	    -Wl,--wrap=memset -Wl,--wrap=strlen -Wl,--wrap=strnlen -ldl -lpthread
+	    -Wl,-z,start-stop-visibility=hidden $(WRAPPED:%=-Wl,--wrap=%) -ldl -lpthread
 
 # The core as a static archive, for unit tests that call internals.
 $(CORE): $(filter $(BUILD)/obj/lib/%,$(LIB_OBJ))

@@ -1,21 +1,64 @@
 /* The range checks of libc's string functions (see access.h). */
 #include "access.h"
 #include "core.h"
+#include "coro.h"
 #include "heap.h"
-#include "options.h"
+#include "prim.h"
 #include "report.h"
-#include "stacks.h"
 #include "threads.h"
 
-#include <stdatomic.h>
+/* Writes reported at the call. What such a write leaves in the redzones or
+ * the poison is the same bug, found again later (at the free, a yield, a
+ * reuse, at exit): report_damage asks here, by block and range, so that
+ * damage outside the range, a second bug of the same block, is still
+ * reported. A ring: an entry pushed out means a report twice, no more.
+ * Both sides only try the lock (a fork may leave it taken in the child). */
+#define SEEN_MAX 64
+
+static struct {
+    struct {
+        uintptr_t user, lo, hi;
+        uint32_t alloc_stack;
+        bool freed;         /* into the freed block: poison, not redzones */
+    } w[SEEN_MAX];
+    unsigned next;
+    atomic_flag lock;
+} seen = { .lock = ATOMIC_FLAG_INIT };
+
+static void remember(const struct wd_block *b, uintptr_t lo, uintptr_t hi, bool freed)
+{
+    if (atomic_flag_test_and_set_explicit(&seen.lock, memory_order_acquire))
+        return;
+    unsigned i = seen.next++ % SEEN_MAX;
+    seen.w[i].user = blk_user(b);
+    seen.w[i].alloc_stack = b->m->alloc_stack;
+    seen.w[i].lo = lo;
+    seen.w[i].hi = hi;
+    seen.w[i].freed = freed;
+    atomic_flag_clear_explicit(&seen.lock, memory_order_release);
+}
+
+bool access_reported(const struct wd_block *b, uintptr_t lo, uintptr_t hi, bool freed)
+{
+    bool found = false;
+    if (atomic_flag_test_and_set_explicit(&seen.lock, memory_order_acquire))
+        return false;
+    uintptr_t user = blk_user(b);
+    for (unsigned i = 0; i < SEEN_MAX && !found; i++)
+        found = seen.w[i].user == user && seen.w[i].alloc_stack == b->m->alloc_stack &&
+                seen.w[i].freed == freed && seen.w[i].lo <= lo && hi <= seen.w[i].hi;
+    atomic_flag_clear_explicit(&seen.lock, memory_order_release);
+    return found;
+}
 
 /* Whether the call, let go on, would fault on a guard page or a freed
  * guarded block's pages: then this report is the one the fault would have
  * made, and the process ends as it would. */
-static bool would_fault(const struct wd_block *b, uintptr_t a, uintptr_t last)
+static bool would_fault(const struct wd_block *b, enum access_kind kind, uintptr_t a,
+                        uintptr_t last)
 {
     uintptr_t lo, hi;
-    if (!(b->m->flags & BF_GUARDED))
+    if (kind == ACCESS_WRITE_REFUSED || !(b->m->flags & BF_GUARDED))
         return false;
     if (b->m->state == BS_QUAR)
         return true;
@@ -28,9 +71,10 @@ static WD_COLD void report_access(const struct wd_block *b, uintptr_t a, size_t 
 {
     uintptr_t user = blk_user(b), end = user + blk_size(b);
     bool freed = b->m->state == BS_QUAR;
+    bool write = kind != ACCESS_READ;
     char op[96], note[640];
     fmt_t o, f;
-    struct wd_err e = { .op_ctx = wd_tls.ctx, .blk = b };
+    struct wd_err e = { .blk = b };
     uintptr_t last = n > UINTPTR_MAX - a ? UINTPTR_MAX : a + n;
     /* Named by the first byte the call may not touch. */
     if (freed && a < end && last > user) {
@@ -44,14 +88,20 @@ static WD_COLD void report_access(const struct wd_block *b, uintptr_t a, size_t 
         e.addr = a > end ? a : end;
     }
     fmt_init(&o, op, sizeof op, -1);
-    fmt_str(&o, kind == ACCESS_WRITE ? "write of " : "read of ");
+    fmt_str(&o, write ? "write of " : "read of ");
     fmt_u64(&o, n);
     fmt_str(&o, n == 1 ? " byte by " : " bytes by ");
     fmt_str(&o, fn);
     e.op = fmt_cstr(&o);
+    /* The calling coroutine may have been entered by a switch ward did not
+     * see (as for a fault). */
+    wd_tls.in_ward++;
+    coro_sync_fault(prim_live_sp());
+    wd_tls.in_ward--;
+    e.op_ctx = wd_tls.ctx;
     fmt_init(&f, note, sizeof note, -1);
     fmt_str(&f, fn);
-    fmt_str(&f, kind == ACCESS_WRITE ? " writes [" : " reads [");
+    fmt_str(&f, write ? " writes [" : " reads [");
     fmt_hex(&f, a);
     fmt_str(&f, ", ");
     fmt_hex(&f, last);
@@ -59,14 +109,10 @@ static WD_COLD void report_access(const struct wd_block *b, uintptr_t a, size_t 
     if (freed)
         e.note_stack = core_explain_free(&f, b, true);
     e.note = fmt_cstr(&f);
-    wd_tls.in_ward++;
-    e.op_stack = stacks_capture(caller);
-    wd_tls.in_ward--;
-    /* What a write leaves in the redzones or the poison was reported here:
-     * not again at the block's free or reuse. */
+    e.op_stack = core_capture(caller);
     if (kind == ACCESS_WRITE)
-        __atomic_fetch_or(&b->m->flags, (uint8_t)BF_ACCESS_REPORTED, __ATOMIC_RELAXED);
-    e.fatal = would_fault(b, a, last);
+        remember(b, a, last, freed);
+    e.fatal = would_fault(b, kind, a, last);
     report_error(&e);
     if (e.fatal)
         report_die();
@@ -76,18 +122,24 @@ void access_check_slow(const void *p, size_t n, enum access_kind kind, const cha
                        void *caller)
 {
     struct wd_block b;
+    struct wd_meta m;
     uintptr_t a = (uintptr_t)p;
-    /* ward's own calls (filling redzones, copying a block realloc moves)
-     * and those of the libraries it calls are not the program's. */
-    if (wd_state != WD_ACTIVE || wd_tls.in_ward ||
-        stacks_is_ward_pc((uintptr_t)caller) || !heap_find(p, &b))
+    /* ward's own calls reach libc directly (see preload/string.c); those of
+     * the libraries it runs (libunwind, libdw, zstd) come with in_ward. */
+    if (wd_state != WD_ACTIVE || wd_tls.in_ward || !heap_find(p, &b))
         return;
-    uint8_t state = atomic_load_explicit((_Atomic uint8_t *)&b.m->state, memory_order_acquire);
-    if ((state != BS_LIVE && state != BS_QUAR) || (b.m->flags & BF_INTERNAL))
+    /* Reported from a copy: another thread may free the block, or place a
+     * new one in its slot, meanwhile. */
+    m.state = atomic_load_explicit((_Atomic uint8_t *)&b.m->state, memory_order_acquire);
+    if (m.state != BS_LIVE && m.state != BS_QUAR)
+        return;
+    m = *b.m;
+    b.m = &m;
+    if ((m.state != BS_LIVE && m.state != BS_QUAR) || (m.flags & BF_INTERNAL))
         return;
     uintptr_t user = blk_user(&b);
     uint64_t size = blk_size(&b);
-    if (state == BS_LIVE && a >= user && n <= user + size - a)
+    if (m.state == BS_LIVE && a >= user && n <= user + size - a)
         return;
     report_access(&b, a, n, kind, fn, caller);
 }

@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "common.h"
+#include "heap.h"
 #include "options.h"
 
 #include <stdatomic.h>
@@ -16,7 +17,13 @@
 enum access_kind {
     ACCESS_READ,
     ACCESS_WRITE,
+    ACCESS_WRITE_REFUSED,   /* a _FORTIFY_SOURCE check will stop it first */
 };
+
+/* Whether damage [lo, hi) of block b (to its poison if freed, else to its
+ * redzones) is what a write reported at its call left: report_damage does
+ * not report it again. */
+bool access_reported(const struct wd_block *b, uintptr_t lo, uintptr_t hi, bool freed);
 
 void access_check_slow(const void *p, size_t n, enum access_kind kind, const char *fn,
                        void *caller);

@@ -14,6 +14,7 @@
  * "internal": placed in the same heap, flagged, never checked or reported. */
 #define _GNU_SOURCE
 #include "core.h"
+#include "access.h"
 #include "coro.h"
 #include "ctx.h"
 #include "cxx.h"
@@ -120,7 +121,7 @@ static void report_damage(const struct wd_block *b, const struct pat_damage *d,
     fmt_t f;
     uintptr_t user = blk_user(b);
     uint32_t yield_stack = 0;
-    if (b->m->flags & BF_ACCESS_REPORTED)
+    if (access_reported(b, d->first, d->first + d->span, kind == WK_USE_AFTER_FREE))
         return;                     /* the write was reported as it happened */
     fmt_init(&f, note, sizeof note, -1);
     fmt_u64(&f, d->count);
@@ -184,11 +185,24 @@ static WD_COLD void redzones_damaged(const struct wd_block *b, const struct pat_
     }
 }
 
+/* The damage of b's redzones to report: a run past the end that a libc
+ * call's write left, reported at the call, gives way to one before the
+ * start. */
+static bool redzone_damage(const struct wd_block *b, struct pat_damage *d)
+{
+    if (!pat_check_redzones(b, d))
+        return false;
+    if (d->below || !access_reported(b, d->first, d->first + d->span, false))
+        return true;
+    clear_above(b);             /* what the same write left in the slot above */
+    return pat_check_below(b, d);
+}
+
 /* Checks a block's redzones; reports what was overwritten. */
 static void check_redzones(const struct wd_block *b, const char *op, uint32_t stack)
 {
     struct pat_damage d;
-    if (pat_check_redzones(b, &d))
+    if (redzone_damage(b, &d))
         redzones_damaged(b, &d, op, stack);
 }
 
@@ -783,7 +797,7 @@ static void check_at_exit(struct wd_block *b, void *arg)
     if (b->m->state == BS_QUAR) {
         if (pat_check_poison(b, &d))
             keep(b, &d, WK_USE_AFTER_FREE);
-    } else if (b->m->state == BS_LIVE && pat_check_redzones(b, &d)) {
+    } else if (b->m->state == BS_LIVE && redzone_damage(b, &d)) {
         /* The block below is reported for its own damage, on its turn. */
         if (!(d.below && blame_block_below(b, &below, &below_d)))
             keep(b, &d, d.below ? WK_UNDERFLOW : WK_OVERFLOW);

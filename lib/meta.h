@@ -25,9 +25,6 @@ enum blk_flag {
     BF_INDIRECT = 1u << 4,   /* leak scan: reached only from leaked blocks */
     BF_CORO_STACK = 1u << 5, /* holds a coroutine's stack (see coro.h) */
     BF_REPORTED = 1u << 6,   /* already reported as leaked (coro_leaks=1) */
-    BF_ACCESS_REPORTED = 1u << 7, /* a libc call's write past its bounds or
-                                     after its free was reported at the call
-                                     (access.h): the damage is not again */
 };
 
 /* Which family made a block, so that it is freed by the same one: free

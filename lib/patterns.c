@@ -131,12 +131,18 @@ static void scan(uintptr_t lo, uintptr_t hi, uint8_t c, struct pat_damage *d)
 
 bool pat_check_redzones(const struct wd_block *b, struct pat_damage *d)
 {
-    uintptr_t lo, hi, mid, mid2, user = blk_user(b);
+    uintptr_t lo, hi, user = blk_user(b);
     heap_span(b, &lo, &hi);
     memset(d, 0, sizeof *d);
     scan(user + blk_size(b), right_end(b, user + blk_size(b), hi), PAT_REDZONE, d);
-    if (d->count)
-        return true;
+    return d->count || pat_check_below(b, d);
+}
+
+bool pat_check_below(const struct wd_block *b, struct pat_damage *d)
+{
+    uintptr_t lo, hi, mid, mid2, user = blk_user(b);
+    heap_span(b, &lo, &hi);
+    memset(d, 0, sizeof *d);
     left_parts(b, lo, user, &mid, &mid2);
     scan(lo, mid, PAT_REDZONE, d);
     scan(mid2, user, PAT_REDZONE, d);

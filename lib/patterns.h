@@ -26,6 +26,8 @@ void pat_fill_redzones(const struct wd_block *b);
 /* Checks both redzones; false if intact, else *d says where. The right
  * redzone is checked first: overflows are the common case. */
 bool pat_check_redzones(const struct wd_block *b, struct pat_damage *d);
+/* The same, of the redzone before the block only. */
+bool pat_check_below(const struct wd_block *b, struct pat_damage *d);
 
 /* Poisons a freed small block (guarded ones lose their pages instead) and
  * checks that the poison is intact. */

@@ -181,70 +181,108 @@ size_t __wrap_strnlen(const char *s, size_t max)
     return real.strnlen(s, max);
 }
 
-/* ---- the checks: the range each call reads, then the one it writes ---- */
-
-#define CALLER __builtin_return_address(0)
-
-static inline void check_copy(void *d, const void *s, size_t n, const char *fn, void *caller)
+char *__wrap_strcpy(char *d, const char *s)
 {
-    access_check(s, n, ACCESS_READ, fn, caller);
-    access_check(d, n, ACCESS_WRITE, fn, caller);
+    return real.strcpy(d, s);
 }
 
-/* strcpy's and stpcpy's: the string and its terminator. */
-static inline size_t check_strcpy(char *d, const char *s, const char *fn, void *caller)
+char *__wrap_stpcpy(char *d, const char *s)
 {
-    size_t n = 0;
-    if (arena_contains(d) || arena_contains(s)) {
-        n = real.strlen(s) + 1;
-        check_copy(d, s, n, fn, caller);
+    return real.stpcpy(d, s);
+}
+
+/* n bytes of s and a terminator, in a new block: strdup and strndup until
+ * libc's are found. */
+static char *dup(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (d) {
+        real.memcpy(d, s, n);
+        d[n] = 0;
     }
+    return d;
+}
+
+char *__wrap_strdup(const char *s)
+{
+    return real.strdup ? real.strdup(s) : dup(s, real.strlen(s));
+}
+
+/* ---- the checks: the range each call reads, then the one it writes.
+ * dlen: what a _FORTIFY_SOURCE form was told the destination holds
+ * (SIZE_MAX for the plain ones); a write that needs more is never made,
+ * glibc's check (__chk_fail) ending the process first. ---- */
+
+#define CALLER __builtin_return_address(0)
+#define ANY SIZE_MAX
+
+static inline enum access_kind write_kind(size_t need, size_t dlen)
+{
+    return need > dlen ? ACCESS_WRITE_REFUSED : ACCESS_WRITE;
+}
+
+static inline void check_copy(void *d, const void *s, size_t n, size_t dlen, const char *fn,
+                              void *caller)
+{
+    access_check(s, n, ACCESS_READ, fn, caller);
+    access_check(d, n, write_kind(n, dlen), fn, caller);
+}
+
+/* strcpy's and stpcpy's: the string and its terminator. Returns that
+ * length, or 0 when it did not need it. */
+static inline size_t check_strcpy(char *d, const char *s, size_t dlen, const char *fn,
+                                  void *caller)
+{
+    if (dlen == ANY && !arena_contains(d) && !arena_contains(s))
+        return 0;
+    size_t n = real.strlen(s) + 1;
+    check_copy(d, s, n, dlen, fn, caller);
     return n;
 }
 
 /* strncpy writes all n bytes, padding with zeros; it reads up to the
  * terminator, or n bytes. */
-static inline void check_strncpy(char *d, const char *s, size_t n, const char *fn,
-                                 void *caller)
+static inline void check_strncpy(char *d, const char *s, size_t n, size_t dlen,
+                                 const char *fn, void *caller)
 {
     if (n && (arena_contains(d) || arena_contains(s))) {
         size_t k = real.strnlen(s, n);
         access_check(s, k < n ? k + 1 : n, ACCESS_READ, fn, caller);
-        access_check(d, n, ACCESS_WRITE, fn, caller);
+        access_check(d, n, write_kind(n, dlen), fn, caller);
     }
 }
 
 /* strcat reads the destination's string, and writes the source's with its
  * terminator over the destination's terminator. max: strncat's bound on
- * the source (SIZE_MAX for strcat). Returns the bytes the result holds,
- * terminator included. */
-static inline size_t check_strcat(char *d, const char *s, size_t max, const char *fn,
-                                  void *caller)
+ * the source (ANY for strcat). Returns the bytes the result holds,
+ * terminator included, or 0 when it did not need them. */
+static inline size_t check_strcat(char *d, const char *s, size_t max, size_t dlen,
+                                  const char *fn, void *caller)
 {
-    if (!arena_contains(d) && !arena_contains(s))
+    if (dlen == ANY && !arena_contains(d) && !arena_contains(s))
         return 0;
-    size_t dl = real.strlen(d), k = max == SIZE_MAX ? real.strlen(s) : real.strnlen(s, max);
+    size_t dl = real.strlen(d), k = max == ANY ? real.strlen(s) : real.strnlen(s, max);
     access_check(d, dl + 1, ACCESS_READ, fn, caller);
     access_check(s, k < max ? k + 1 : k, ACCESS_READ, fn, caller);
-    access_check(d + dl, k + 1, ACCESS_WRITE, fn, caller);
+    access_check(d + dl, k + 1, write_kind(dl + k + 1, dlen), fn, caller);
     return dl + k + 1;
 }
 
 WD_EXPORT void *memcpy(void *d, const void *s, size_t n)
 {
-    check_copy(d, s, n, "memcpy", CALLER);
+    check_copy(d, s, n, ANY, "memcpy", CALLER);
     return real.memcpy(d, s, n);
 }
 
 WD_EXPORT void *memmove(void *d, const void *s, size_t n)
 {
-    check_copy(d, s, n, "memmove", CALLER);
+    check_copy(d, s, n, ANY, "memmove", CALLER);
     return real.memmove(d, s, n);
 }
 
 WD_EXPORT void *mempcpy(void *d, const void *s, size_t n)
 {
-    check_copy(d, s, n, "mempcpy", CALLER);
+    check_copy(d, s, n, ANY, "mempcpy", CALLER);
     if (real.mempcpy)
         return real.mempcpy(d, s, n);
     return (char *)real.memcpy(d, s, n) + n;
@@ -258,31 +296,31 @@ WD_EXPORT void *memset(void *d, int c, size_t n)
 
 WD_EXPORT char *strcpy(char *d, const char *s)
 {
-    check_strcpy(d, s, "strcpy", CALLER);
+    check_strcpy(d, s, ANY, "strcpy", CALLER);
     return real.strcpy(d, s);
 }
 
 WD_EXPORT char *stpcpy(char *d, const char *s)
 {
-    check_strcpy(d, s, "stpcpy", CALLER);
+    check_strcpy(d, s, ANY, "stpcpy", CALLER);
     return real.stpcpy(d, s);
 }
 
 WD_EXPORT char *strncpy(char *d, const char *s, size_t n)
 {
-    check_strncpy(d, s, n, "strncpy", CALLER);
+    check_strncpy(d, s, n, ANY, "strncpy", CALLER);
     return real.strncpy(d, s, n);
 }
 
 WD_EXPORT char *strcat(char *d, const char *s)
 {
-    check_strcat(d, s, SIZE_MAX, "strcat", CALLER);
+    check_strcat(d, s, ANY, ANY, "strcat", CALLER);
     return real.strcat(d, s);
 }
 
 WD_EXPORT char *strncat(char *d, const char *s, size_t n)
 {
-    check_strcat(d, s, n, "strncat", CALLER);
+    check_strcat(d, s, n, ANY, "strncat", CALLER);
     return real.strncat(d, s, n);
 }
 
@@ -308,32 +346,21 @@ WD_EXPORT char *strdup(const char *s)
 {
     size_t n = real.strlen(s) + 1;
     access_check(s, n, ACCESS_READ, "strdup", CALLER);
-    if (real.strdup)
-        return real.strdup(s);
-    char *d = malloc(n);
-    return d ? real.memcpy(d, s, n) : NULL;
+    return real.strdup ? real.strdup(s) : dup(s, n - 1);
 }
 
 WD_EXPORT char *strndup(const char *s, size_t max)
 {
     size_t n = real.strnlen(s, max);
     access_check(s, n < max ? n + 1 : n, ACCESS_READ, "strndup", CALLER);
-    if (real.strndup)
-        return real.strndup(s, max);
-    char *d = malloc(n + 1);
-    if (d) {
-        real.memcpy(d, s, n);
-        d[n] = 0;
-    }
-    return d;
+    return real.strndup ? real.strndup(s, max) : dup(s, n);
 }
 
-/* ---- _FORTIFY_SOURCE's: dlen is what the compiler knows the destination
- * holds ---- */
+/* ---- the _FORTIFY_SOURCE forms, which fail as glibc's do ---- */
 
 WD_EXPORT void *__memcpy_chk(void *d, const void *s, size_t n, size_t dlen)
 {
-    check_copy(d, s, n, "memcpy", CALLER);
+    check_copy(d, s, n, dlen, "memcpy", CALLER);
     if (dlen < n)
         __chk_fail();
     return real.memcpy(d, s, n);
@@ -341,7 +368,7 @@ WD_EXPORT void *__memcpy_chk(void *d, const void *s, size_t n, size_t dlen)
 
 WD_EXPORT void *__memmove_chk(void *d, const void *s, size_t n, size_t dlen)
 {
-    check_copy(d, s, n, "memmove", CALLER);
+    check_copy(d, s, n, dlen, "memmove", CALLER);
     if (dlen < n)
         __chk_fail();
     return real.memmove(d, s, n);
@@ -349,7 +376,7 @@ WD_EXPORT void *__memmove_chk(void *d, const void *s, size_t n, size_t dlen)
 
 WD_EXPORT void *__mempcpy_chk(void *d, const void *s, size_t n, size_t dlen)
 {
-    check_copy(d, s, n, "mempcpy", CALLER);
+    check_copy(d, s, n, dlen, "mempcpy", CALLER);
     if (dlen < n)
         __chk_fail();
     return (char *)real.memcpy(d, s, n) + n;
@@ -357,7 +384,7 @@ WD_EXPORT void *__mempcpy_chk(void *d, const void *s, size_t n, size_t dlen)
 
 WD_EXPORT void *__memset_chk(void *d, int c, size_t n, size_t dlen)
 {
-    access_check(d, n, ACCESS_WRITE, "memset", CALLER);
+    access_check(d, n, write_kind(n, dlen), "memset", CALLER);
     if (dlen < n)
         __chk_fail();
     return real.memset(d, c, n);
@@ -365,23 +392,21 @@ WD_EXPORT void *__memset_chk(void *d, int c, size_t n, size_t dlen)
 
 WD_EXPORT char *__strcpy_chk(char *d, const char *s, size_t dlen)
 {
-    size_t n = check_strcpy(d, s, "strcpy", CALLER);
-    if ((n ? n : real.strlen(s) + 1) > dlen)
+    if (check_strcpy(d, s, dlen, "strcpy", CALLER) > dlen)
         __chk_fail();
     return real.strcpy(d, s);
 }
 
 WD_EXPORT char *__stpcpy_chk(char *d, const char *s, size_t dlen)
 {
-    size_t n = check_strcpy(d, s, "stpcpy", CALLER);
-    if ((n ? n : real.strlen(s) + 1) > dlen)
+    if (check_strcpy(d, s, dlen, "stpcpy", CALLER) > dlen)
         __chk_fail();
     return real.stpcpy(d, s);
 }
 
 WD_EXPORT char *__strncpy_chk(char *d, const char *s, size_t n, size_t dlen)
 {
-    check_strncpy(d, s, n, "strncpy", CALLER);
+    check_strncpy(d, s, n, dlen, "strncpy", CALLER);
     if (dlen < n)
         __chk_fail();
     return real.strncpy(d, s, n);
@@ -389,16 +414,14 @@ WD_EXPORT char *__strncpy_chk(char *d, const char *s, size_t n, size_t dlen)
 
 WD_EXPORT char *__strcat_chk(char *d, const char *s, size_t dlen)
 {
-    size_t n = check_strcat(d, s, SIZE_MAX, "strcat", CALLER);
-    if ((n ? n : real.strlen(d) + real.strlen(s) + 1) > dlen)
+    if (check_strcat(d, s, ANY, dlen, "strcat", CALLER) > dlen)
         __chk_fail();
     return real.strcat(d, s);
 }
 
 WD_EXPORT char *__strncat_chk(char *d, const char *s, size_t n, size_t dlen)
 {
-    size_t k = check_strcat(d, s, n, "strncat", CALLER);
-    if ((k ? k : real.strlen(d) + real.strnlen(s, n) + 1) > dlen)
+    if (check_strcat(d, s, n, dlen, "strncat", CALLER) > dlen)
         __chk_fail();
     return real.strncat(d, s, n);
 }

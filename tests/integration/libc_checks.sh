@@ -78,6 +78,17 @@ expect_rc 23
 expect_err "heap-buffer-overflow on 0x[0-9a-f]+ \(read of [0-9]+ bytes by strdup\)"
 [ "$(grep -c 'ERROR:' "$TMP/err")" -eq 1 ] || fail "the strdup was reported more than once"
 
+# Another bug of a block whose overflow was reported at the call is still
+# reported: only the damage the call left is not reported again.
+ward_run -- "$TMP/libc_access" two-bugs-under
+expect_err "write of 17 bytes by memset"
+expect_err "heap-buffer-underflow on 0x[0-9a-f]+ \(found at free\)"
+[ "$(grep -c 'ERROR:' "$TMP/err")" -eq 2 ] || fail "not two reports"
+ward_run -- "$TMP/libc_access" two-bugs-uaf
+expect_err "write of 17 bytes by memset"
+expect_err "use-after-free on 0x[0-9a-f]+ \(found at exit\)"
+[ "$(grep -c 'ERROR:' "$TMP/err")" -eq 2 ] || fail "not two reports"
+
 # strcat writes after the destination's string; strncpy pads to n.
 ward_run -- "$TMP/libc_access" strcat
 expect_err "heap-buffer-overflow on 0x[0-9a-f]+ \(write of 5 bytes by strcat\)"
@@ -117,6 +128,21 @@ ward_run -- bash -c '"$@"; exit $?' _ "$TMP/libc_access" fortify
 expect_err "heap-buffer-overflow on 0x[0-9a-f]+ \(write of 16 bytes by strcpy\)"
 expect_err "buffer overflow detected"
 [ "$RC" -eq "$plain_rc" ] || fail "status $RC under ward, $plain_rc without"
+# A guarded block whose size the compiler knew: glibc stops the write, so
+# ward reports without ending the process itself.
+run bash -c '"$@"; exit $?' _ "$TMP/libc_access" fortify-big
+plain_rc=$RC
+ward_run -- bash -c '"$@"; exit $?' _ "$TMP/libc_access" fortify-big
+expect_err "heap-buffer-overflow on 0x[0-9a-f]+ \(write of 100001 bytes by memset\)"
+expect_err "buffer overflow detected"
+[ "$RC" -eq "$plain_rc" ] || fail "status $RC under ward, $plain_rc without"
+
+# A coroutine's last call, a tail call, returns into ward's trampoline: it
+# is the program's all the same.
+ward_run -- "$TMP/libc_access" coro-tail
+expect_rc 23
+expect_err "heap-buffer-overflow on 0x[0-9a-f]+ \(write of 24 bytes by memset\) in thread T0 \(main\), coroutine 1"
+
 ward_run -- "$TMP/libc_access" clean
 expect_rc 0
 expect_no_report

@@ -63,6 +63,26 @@ static void coro(void)
     swapcontext(&main_ctx, &coro_ctx);
 }
 
+/* Built with -O2, the memset is a tail call: it returns into ward's
+ * coroutine trampoline, not into the program. */
+__attribute__((noinline)) static void coro_tail_body(void)
+{
+    memset(shared_buf, 'x', sz(24));
+}
+
+static void coro_tail(void)
+{
+    static char stack[65536];
+    shared_buf = malloc(16);
+    getcontext(&coro_ctx);
+    coro_ctx.uc_stack.ss_sp = stack;
+    coro_ctx.uc_stack.ss_size = sizeof stack;
+    coro_ctx.uc_link = &main_ctx;
+    makecontext(&coro_ctx, coro_tail_body, 0);
+    swapcontext(&main_ctx, &coro_ctx);
+    free(shared_buf);
+}
+
 static int clean(void)
 {
     char buf[64];
@@ -146,6 +166,25 @@ int main(int argc, char **argv)
         char *q = strdup(p);
         printf("copied %c\n", q[0]);
         free(q);
+        free(p);
+    } else if (!strcmp(mode, "two-bugs-under") || !strcmp(mode, "two-bugs-uaf")) {
+        /* A reported overflow by memset, then another bug of the same
+         * block by plain stores: both are reported. */
+        char *p = malloc(16);
+        memset(p, 0, sz(17));
+        if (!strcmp(mode, "two-bugs-under"))
+            p[-8] = 1;
+        free(p);
+        if (!strcmp(mode, "two-bugs-uaf"))
+            p[4] = 1;
+    } else if (!strcmp(mode, "coro-tail")) {
+        coro_tail();
+    } else if (!strcmp(mode, "fortify-big")) {
+        /* A guarded block, and __memset_chk told its size: glibc's check
+         * stops the write before it reaches the guard page. */
+        char *p = malloc(100000);
+        memset(p, 0, strtoul(argc > 2 ? argv[2] : "100001", NULL, 0));
+        printf("%d\n", p[5]);
         free(p);
     } else if (!strcmp(mode, "coro")) {
         coro();
