@@ -139,7 +139,7 @@ void access_check_slow(const void *p, size_t n, enum access_kind kind, const cha
         return;
     uintptr_t user = blk_user(&b);
     uint64_t size = blk_size(&b);
-    if (m.state == BS_LIVE && a >= user && n <= user + size - a)
+    if (m.state == BS_LIVE && a >= user && a - user <= size && n <= size - (a - user))
         return;
     report_access(&b, a, n, kind, fn, caller);
 }

@@ -28,23 +28,24 @@ bool access_reported(const struct wd_block *b, uintptr_t lo, uintptr_t hi, bool 
 void access_check_slow(const void *p, size_t n, enum access_kind kind, const char *fn,
                        void *caller);
 
-/* Whether [a, a + n) lies in a live block of a small or page slot: the
- * common case, with no more than the loads it needs (sqlite3 copies in and
- * out of its pages millions of times; a call and the general lookup cost
- * it a tenth of its time). */
+/* Whether [a, a + n) lies in a live block: the common case, with no more
+ * than the loads it needs (sqlite3 copies in and out of its pages
+ * millions of times; a call and the general lookup cost it a tenth of its
+ * time). */
 static inline bool access_fits(uintptr_t a, size_t n)
 {
     const struct wd_seg *s = arena_seg((const void *)a);
     uint8_t kind = atomic_load_explicit((_Atomic uint8_t *)&s->kind, memory_order_acquire);
-    if (kind != SEG_SMALL && kind != SEG_PAGES)
+    if (kind == SEG_UNUSED)
         return false;
     uint64_t i = seg_slot_index(s, a);
     const struct wd_meta *m = &s->meta[i];
     if (i >= s->nslots ||
         atomic_load_explicit((_Atomic uint8_t *)&m->state, memory_order_acquire) != BS_LIVE)
         return false;
-    uintptr_t user = s->slot_base + i * s->slot_size + m->off;
-    return a >= user && n <= user + m->size - a;
+    uintptr_t user = kind == SEG_HUGE ? s->huge_user : s->slot_base + i * s->slot_size + m->off;
+    uint64_t size = kind == SEG_HUGE ? s->huge_size : m->size;
+    return a >= user && a - user <= size && n <= size - (a - user);
 }
 
 /* Cheap for what is not ward's (the stack, static data, a mapping): a

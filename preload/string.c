@@ -233,7 +233,7 @@ static inline void check_copy(void *d, const void *s, size_t n, size_t dlen, con
 static inline size_t check_strcpy(char *d, const char *s, size_t dlen, const char *fn,
                                   void *caller)
 {
-    if (dlen == ANY && !arena_contains(d) && !arena_contains(s))
+    if (dlen == ANY && (!wd_opt.check_libc || (!arena_contains(d) && !arena_contains(s))))
         return 0;
     size_t n = real.strlen(s) + 1;
     check_copy(d, s, n, dlen, fn, caller);
@@ -245,7 +245,7 @@ static inline size_t check_strcpy(char *d, const char *s, size_t dlen, const cha
 static inline void check_strncpy(char *d, const char *s, size_t n, size_t dlen,
                                  const char *fn, void *caller)
 {
-    if (n && (arena_contains(d) || arena_contains(s))) {
+    if (n && wd_opt.check_libc && (arena_contains(d) || arena_contains(s))) {
         size_t k = real.strnlen(s, n);
         access_check(s, k < n ? k + 1 : n, ACCESS_READ, fn, caller);
         access_check(d, n, write_kind(n, dlen), fn, caller);
@@ -259,7 +259,7 @@ static inline void check_strncpy(char *d, const char *s, size_t n, size_t dlen,
 static inline size_t check_strcat(char *d, const char *s, size_t max, size_t dlen,
                                   const char *fn, void *caller)
 {
-    if (dlen == ANY && !arena_contains(d) && !arena_contains(s))
+    if (dlen == ANY && (!wd_opt.check_libc || (!arena_contains(d) && !arena_contains(s))))
         return 0;
     size_t dl = real.strlen(d), k = max == ANY ? real.strlen(s) : real.strnlen(s, max);
     access_check(d, dl + 1, ACCESS_READ, fn, caller);
@@ -344,16 +344,18 @@ WD_EXPORT size_t strnlen(const char *s, size_t max)
  * sees: its source is checked here. The new block is malloc's, so ward's. */
 WD_EXPORT char *strdup(const char *s)
 {
-    size_t n = real.strlen(s) + 1;
-    access_check(s, n, ACCESS_READ, "strdup", CALLER);
-    return real.strdup ? real.strdup(s) : dup(s, n - 1);
+    if (arena_contains(s))
+        access_check(s, real.strlen(s) + 1, ACCESS_READ, "strdup", CALLER);
+    return real.strdup ? real.strdup(s) : dup(s, real.strlen(s));
 }
 
 WD_EXPORT char *strndup(const char *s, size_t max)
 {
-    size_t n = real.strnlen(s, max);
-    access_check(s, n < max ? n + 1 : n, ACCESS_READ, "strndup", CALLER);
-    return real.strndup ? real.strndup(s, max) : dup(s, n);
+    if (arena_contains(s)) {
+        size_t n = real.strnlen(s, max);
+        access_check(s, n < max ? n + 1 : n, ACCESS_READ, "strndup", CALLER);
+    }
+    return real.strndup ? real.strndup(s, max) : dup(s, real.strnlen(s, max));
 }
 
 /* ---- the _FORTIFY_SOURCE forms, which fail as glibc's do ---- */

@@ -34,6 +34,17 @@ expect_frame "ERROR: heap-buffer-overflow" read_past
 expect_err "is 0 bytes after the end of a 24-byte block"
 expect_out "^survived memcpy-read$"
 
+# A read that starts past the end (the arithmetic must not wrap), and one
+# that runs off a block of several MiB.
+ward_run -- "$TMP/libc_access" read-beyond
+expect_rc 23
+expect_err "heap-buffer-overflow on 0x[0-9a-f]+ \(read of 4 bytes by memcpy\)"
+expect_err "is 2 bytes after the end of a 24-byte block"
+ward_run -- "$TMP/libc_access" huge
+expect_rc 23
+expect_err "heap-buffer-overflow on 0x[0-9a-f]+ \(read of 16 bytes by memcpy\)"
+expect_err "is 0 bytes after the end of a 6291456-byte block"
+
 # Writes and reads after free, with both stacks; the write is not reported
 # a second time when the poison is checked at exit.
 ward_run -- "$TMP/libc_access" memset-uaf

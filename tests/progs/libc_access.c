@@ -124,6 +124,18 @@ int main(int argc, char **argv)
         memset(p, 'r', 24);
         read_past(buf, p, sz(40));
         free(p);
+    } else if (!strcmp(mode, "read-beyond")) {
+        /* Starting past the end, still in the block's slot. */
+        char *p = malloc(24);
+        read_past(buf, p + 26, sz(4));
+        free(p);
+    } else if (!strcmp(mode, "huge")) {
+        /* A block of several MiB (a span of segments of its own). */
+        size_t n = 6u << 20;
+        char *p = malloc(n);
+        memset(p, 1, n);
+        read_past(buf, p + n - 8, sz(16));
+        free(p);
     } else if (!strcmp(mode, "memset-uaf")) {
         char *p = malloc(48);
         free(p);
