@@ -7,11 +7,12 @@
  * too, since a program built with it calls those; they fail as glibc's do
  * (__chk_fail) when the destination is smaller than the call writes.
  *
- * ward's own copies go past all this: the library is linked with --wrap
- * for memcpy, memmove and memset, whose __wrap_ versions below call libc
- * directly, and any other call from ward's code is recognised by its
- * return address. Until libc's functions are found (the constructors of
- * libraries initialised before ward's run first), simple loops stand in. */
+ * ward's own calls go past all this: the library is linked with --wrap for
+ * each of these functions its code calls (WRAPPED in the Makefile), whose
+ * __wrap_ versions below call libc directly; the libraries ward runs
+ * (libunwind, libdw, zstd) call with in_ward set. Until libc's functions
+ * are found (the constructors of libraries initialised before ward's run
+ * first), simple loops stand in. */
 #define _GNU_SOURCE
 #undef _FORTIFY_SOURCE              /* this file defines what it would wrap */
 #include "access.h"
