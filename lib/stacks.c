@@ -317,12 +317,17 @@ uint32_t stacks_capture_context(void *ucontext)
     if (!wd_unw.init_local2 ||
         wd_unw.init_local2(&cur, ucontext, UNW_INIT_SIGNAL_FRAME) < 0)
         return STACK_NONE;
+    bool top = true;
     do {
         unw_word_t ip;
         if (wd_unw.get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
             break;
-        pcs[n] = (uintptr_t)ip + (n == 0);      /* see stacks.h */
-        n++;
+        /* ward's frames further in are left out, as stacks_from_raw does
+         * (an interposer whose call into libc faulted, the coroutine
+         * trampoline); the faulting one is kept. */
+        if (top || !stacks_is_ward_pc((uintptr_t)ip))
+            pcs[n++] = (uintptr_t)ip + top;     /* see stacks.h */
+        top = false;
     } while (n < depth && wd_unw.step(&cur) > 0);
     return stacks_intern(pcs, n);
 }

@@ -34,6 +34,12 @@ expect_frame "ERROR: heap-buffer-overflow" read_past
 expect_err "is 0 bytes after the end of a 24-byte block"
 expect_out "^survived memcpy-read$"
 
+ward_run -- "$TMP/libc_access" strcpy-uaf-guarded
+expect_rc 23
+expect_report use-after-free
+expect_frame "ERROR: use-after-free" main
+expect_no_err "preload/string.c"
+
 # A read that starts past the end (the arithmetic must not wrap), and one
 # that runs off a block of several MiB.
 ward_run -- "$TMP/libc_access" read-beyond

@@ -136,6 +136,13 @@ int main(int argc, char **argv)
         memset(p, 1, n);
         read_past(buf, p + n - 8, sz(16));
         free(p);
+    } else if (!strcmp(mode, "strcpy-uaf-guarded")) {
+        /* Measuring the string faults first, in libc's strlen, called by
+         * ward's strcpy: the report shows the program's frames. */
+        char *p = malloc(100000);
+        strcpy(p, argc > 2 ? argv[2] : "hello");
+        free(p);
+        strcpy(buf, p);
     } else if (!strcmp(mode, "memset-uaf")) {
         char *p = malloc(48);
         free(p);
