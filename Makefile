@@ -19,10 +19,9 @@ LIBFLAGS := -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 
 # The library's own calls of the functions it checks go straight to libc's
 # through --wrap (preload/string.c); the link fails if one is not listed.
-WRAPPED := memcpy memmove memset strlen strnlen strcpy stpcpy strdup memcmp strcmp \
-           strncmp
+WRAPPED := memcpy memmove memset strlen strnlen strcpy stpcpy strdup
 CHECKED := memcpy memmove mempcpy memset strcpy stpcpy strncpy strcat strncat \
-           strlen strnlen strdup strndup memcmp strcmp strncmp
+           strlen strnlen strdup strndup
 UNWRAPPED := $(filter-out $(WRAPPED),$(CHECKED))
 
 # The trace reader is the ward command's, not the library's: it links zstd

@@ -29,9 +29,6 @@ typedef size_t (*len_fn)(const char *);
 typedef size_t (*nlen_fn)(const char *, size_t);
 typedef char *(*dup_fn)(const char *);
 typedef char *(*ndup_fn)(const char *, size_t);
-typedef int (*cmp_fn)(const void *, const void *, size_t);
-typedef int (*scmp_fn)(const char *, const char *);
-typedef int (*sncmp_fn)(const char *, const char *, size_t);
 
 extern void __chk_fail(void) __attribute__((noreturn));
 
@@ -114,37 +111,6 @@ static char *early_strncat(char *d, const char *s, size_t n)
     return d;
 }
 
-/* The bytes up to the first that differs, or to a terminator (str), of
- * at most n: those a comparison reads. */
-static size_t compared(const char *a, const char *b, size_t n, bool str)
-{
-    size_t i = 0;
-    while (i < n && a[i] == b[i] && !(str && !a[i])) {
-        i++;
-        __asm__("" : "+r"(i));
-    }
-    return i < n ? i + 1 : n;
-}
-
-static int early_strncmp(const char *a, const char *b, size_t n)
-{
-    size_t k = compared(a, b, n, true);
-    return k && k <= n && a[k - 1] != b[k - 1]
-               ? (unsigned char)a[k - 1] - (unsigned char)b[k - 1] : 0;
-}
-
-static int early_strcmp(const char *a, const char *b)
-{
-    return early_strncmp(a, b, SIZE_MAX);
-}
-
-static int early_memcmp(const void *a, const void *b, size_t n)
-{
-    size_t k = compared(a, b, n, false);
-    const unsigned char *x = a, *y = b;
-    return k && x[k - 1] != y[k - 1] ? x[k - 1] - y[k - 1] : 0;
-}
-
 static struct {
     copy_fn memcpy, memmove, mempcpy;
     set_fn memset;
@@ -154,15 +120,11 @@ static struct {
     nlen_fn strnlen;
     dup_fn strdup;
     ndup_fn strndup;
-    cmp_fn memcmp;
-    scmp_fn strcmp;
-    sncmp_fn strncmp;
 } real = {
     .memcpy = early_memcpy, .memmove = early_memmove, .memset = early_memset,
     .strcpy = early_strcpy, .stpcpy = early_stpcpy, .strcat = early_strcat,
     .strncpy = early_strncpy, .strncat = early_strncat, .strlen = early_strlen,
-    .strnlen = early_strnlen, .memcmp = early_memcmp, .strcmp = early_strcmp,
-    .strncmp = early_strncmp,
+    .strnlen = early_strnlen,
 };
 
 /* Each stays the stand-in (or NULL: the callers then make do) if libc's
@@ -191,9 +153,6 @@ __attribute__((constructor(102))) static void resolve(void)
     FIND(strnlen);
     FIND(strdup);
     FIND(strndup);
-    FIND(memcmp);
-    FIND(strcmp);
-    FIND(strncmp);
 }
 
 /* ---- ward's own calls (see --wrap in the Makefile) ---- */
@@ -248,21 +207,6 @@ static char *dup(const char *s, size_t n)
 char *__wrap_strdup(const char *s)
 {
     return real.strdup ? real.strdup(s) : dup(s, real.strlen(s));
-}
-
-int __wrap_memcmp(const void *a, const void *b, size_t n)
-{
-    return real.memcmp(a, b, n);
-}
-
-int __wrap_strcmp(const char *a, const char *b)
-{
-    return real.strcmp(a, b);
-}
-
-int __wrap_strncmp(const char *a, const char *b, size_t n)
-{
-    return real.strncmp(a, b, n);
 }
 
 /* ---- the checks: the range each call reads, then the one it writes.
@@ -413,54 +357,6 @@ WD_EXPORT char *strndup(const char *s, size_t max)
         access_check(s, n < max ? n + 1 : n, ACCESS_READ, "strndup", CALLER);
     }
     return real.strndup ? real.strndup(s, max) : dup(s, real.strnlen(s, max));
-}
-
-/* ---- comparisons ---- */
-
-/* Whether n bytes at p raise no question: not ward's, or in a live block. */
-static inline bool plainly_fine(const void *p, size_t n)
-{
-    return !arena_contains(p) || access_fits((uintptr_t)p, n);
-}
-
-/* memcmp is taken to read all n bytes of both, as AddressSanitizer takes
- * it (strict_memcmp, its default): glibc's reads them a vector at a time,
- * past the first difference. */
-WD_EXPORT int memcmp(const void *a, const void *b, size_t n)
-{
-    access_check(a, n, ACCESS_READ, "memcmp", CALLER);
-    access_check(b, n, ACCESS_READ, "memcmp", CALLER);
-    return real.memcmp(a, b, n);
-}
-
-/* strcmp and strncmp read up to the first difference or terminator, at
- * most n: worked out byte by byte only when a string does not plainly lie
- * in its block (the loop then stays within what the lengths read). */
-static inline void check_strncmp(const char *a, const char *b, size_t n, const char *fn,
-                                 void *caller)
-{
-    if (!n || !wd_opt.check_libc || (!arena_contains(a) && !arena_contains(b)))
-        return;
-    size_t la = n == ANY ? real.strlen(a) : real.strnlen(a, n);
-    size_t lb = n == ANY ? real.strlen(b) : real.strnlen(b, n);
-    size_t ra = la < n ? la + 1 : n, rb = lb < n ? lb + 1 : n;
-    if (plainly_fine(a, ra) && plainly_fine(b, rb))
-        return;
-    size_t k = compared(a, b, ra < rb ? ra : rb, true);
-    access_check(a, k, ACCESS_READ, fn, caller);
-    access_check(b, k, ACCESS_READ, fn, caller);
-}
-
-WD_EXPORT int strcmp(const char *a, const char *b)
-{
-    check_strncmp(a, b, ANY, "strcmp", CALLER);
-    return real.strcmp(a, b);
-}
-
-WD_EXPORT int strncmp(const char *a, const char *b, size_t n)
-{
-    check_strncmp(a, b, n, "strncmp", CALLER);
-    return real.strncmp(a, b, n);
 }
 
 /* ---- the _FORTIFY_SOURCE forms, which fail as glibc's do ---- */
