@@ -48,17 +48,23 @@ __attribute__((noinline)) static void coro_body(void)
     printf("coroutine read %c\n", local[0]);
 }
 
-static void coro(void)
+/* Runs fn as a coroutine, until it yields or ends. */
+static void coro_start(void (*fn)(void))
 {
     static char stack[65536];
-    shared_buf = malloc(64);
-    memset(shared_buf, 'c', 64);
     getcontext(&coro_ctx);
     coro_ctx.uc_stack.ss_sp = stack;
     coro_ctx.uc_stack.ss_size = sizeof stack;
     coro_ctx.uc_link = &main_ctx;
-    makecontext(&coro_ctx, coro_body, 0);
+    makecontext(&coro_ctx, fn, 0);
     swapcontext(&main_ctx, &coro_ctx);
+}
+
+static void coro(void)
+{
+    shared_buf = malloc(64);
+    memset(shared_buf, 'c', 64);
+    coro_start(coro_body);
     free(shared_buf);
     swapcontext(&main_ctx, &coro_ctx);
 }
@@ -72,14 +78,8 @@ __attribute__((noinline)) static void coro_tail_body(void)
 
 static void coro_tail(void)
 {
-    static char stack[65536];
     shared_buf = malloc(16);
-    getcontext(&coro_ctx);
-    coro_ctx.uc_stack.ss_sp = stack;
-    coro_ctx.uc_stack.ss_size = sizeof stack;
-    coro_ctx.uc_link = &main_ctx;
-    makecontext(&coro_ctx, coro_tail_body, 0);
-    swapcontext(&main_ctx, &coro_ctx);
+    coro_start(coro_tail_body);
     free(shared_buf);
 }
 
