@@ -129,25 +129,32 @@ static void scan(uintptr_t lo, uintptr_t hi, uint8_t c, struct pat_damage *d)
         d->span = last + 1 - d->first;
 }
 
-bool pat_check_redzones(const struct wd_block *b, struct pat_damage *d)
+/* The redzone before the block, whose slot (or span) starts at lo. */
+static bool check_below(const struct wd_block *b, uintptr_t lo, struct pat_damage *d)
 {
-    uintptr_t lo, hi, user = blk_user(b);
-    heap_span(b, &lo, &hi);
-    memset(d, 0, sizeof *d);
-    scan(user + blk_size(b), right_end(b, user + blk_size(b), hi), PAT_REDZONE, d);
-    return d->count || pat_check_below(b, d);
-}
-
-bool pat_check_below(const struct wd_block *b, struct pat_damage *d)
-{
-    uintptr_t lo, hi, mid, mid2, user = blk_user(b);
-    heap_span(b, &lo, &hi);
-    memset(d, 0, sizeof *d);
+    uintptr_t mid, mid2, user = blk_user(b);
     left_parts(b, lo, user, &mid, &mid2);
     scan(lo, mid, PAT_REDZONE, d);
     scan(mid2, user, PAT_REDZONE, d);
     d->below = d->count > 0;
-    return d->count > 0;
+    return d->below;
+}
+
+bool pat_check_redzones(const struct wd_block *b, struct pat_damage *d)
+{
+    uintptr_t lo, hi, end = blk_user(b) + blk_size(b);
+    heap_span(b, &lo, &hi);
+    memset(d, 0, sizeof *d);
+    scan(end, right_end(b, end, hi), PAT_REDZONE, d);
+    return d->count || check_below(b, lo, d);
+}
+
+bool pat_check_below(const struct wd_block *b, struct pat_damage *d)
+{
+    uintptr_t lo, hi;
+    heap_span(b, &lo, &hi);
+    memset(d, 0, sizeof *d);
+    return check_below(b, lo, d);
 }
 
 /* Only the first poison_bytes: freed memory is cold by the time it is
