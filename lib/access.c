@@ -130,16 +130,13 @@ void access_check_slow(const void *p, size_t n, enum access_kind kind, const cha
         return;
     /* Reported from a copy: another thread may free the block, or place a
      * new one in its slot, meanwhile. */
-    m.state = atomic_load_explicit((_Atomic uint8_t *)&b.m->state, memory_order_acquire);
-    if (m.state != BS_LIVE && m.state != BS_QUAR)
-        return;
+    uint8_t state = atomic_load_explicit((_Atomic uint8_t *)&b.m->state, memory_order_acquire);
     m = *b.m;
+    m.state = state;
     b.m = &m;
-    if ((m.state != BS_LIVE && m.state != BS_QUAR) || (m.flags & BF_INTERNAL))
+    if ((state != BS_LIVE && state != BS_QUAR) || (m.flags & BF_INTERNAL))
         return;
-    uintptr_t user = blk_user(&b);
-    uint64_t size = blk_size(&b);
-    if (m.state == BS_LIVE && a >= user && a - user <= size && n <= size - (a - user))
+    if (state == BS_LIVE && access_within(a, n, blk_user(&b), blk_size(&b)))
         return;
     report_access(&b, a, n, kind, fn, caller);
 }

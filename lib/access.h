@@ -28,6 +28,13 @@ bool access_reported(const struct wd_block *b, uintptr_t lo, uintptr_t hi, bool 
 void access_check_slow(const void *p, size_t n, enum access_kind kind, const char *fn,
                        void *caller);
 
+/* Whether [a, a + n) lies in [user, user + size), without wrapping round
+ * when a is past the end. */
+static inline bool access_within(uintptr_t a, size_t n, uintptr_t user, uint64_t size)
+{
+    return a >= user && a - user <= size && n <= size - (a - user);
+}
+
 /* Whether [a, a + n) lies in a live block: the common case, with no more
  * than the loads it needs (sqlite3 copies in and out of its pages
  * millions of times; a call and the general lookup cost it a tenth of its
@@ -45,7 +52,7 @@ static inline bool access_fits(uintptr_t a, size_t n)
         return false;
     uintptr_t user = kind == SEG_HUGE ? s->huge_user : s->slot_base + i * s->slot_size + m->off;
     uint64_t size = kind == SEG_HUGE ? s->huge_size : m->size;
-    return a >= user && a - user <= size && n <= size - (a - user);
+    return access_within(a, n, user, size);
 }
 
 /* Cheap for what is not ward's (the stack, static data, a mapping): a

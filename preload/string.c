@@ -217,6 +217,13 @@ char *__wrap_strdup(const char *s)
 #define CALLER __builtin_return_address(0)
 #define ANY SIZE_MAX
 
+/* Whether a call on d and s has anything to check (its lengths measured
+ * only then). */
+static inline bool worth_checking(const void *d, const void *s)
+{
+    return wd_opt.check_libc && (arena_contains(d) || arena_contains(s));
+}
+
 static inline enum access_kind write_kind(size_t need, size_t dlen)
 {
     return need > dlen ? ACCESS_WRITE_REFUSED : ACCESS_WRITE;
@@ -234,7 +241,7 @@ static inline void check_copy(void *d, const void *s, size_t n, size_t dlen, con
 static inline size_t check_strcpy(char *d, const char *s, size_t dlen, const char *fn,
                                   void *caller)
 {
-    if (dlen == ANY && (!wd_opt.check_libc || (!arena_contains(d) && !arena_contains(s))))
+    if (dlen == ANY && !worth_checking(d, s))
         return 0;
     size_t n = real.strlen(s) + 1;
     check_copy(d, s, n, dlen, fn, caller);
@@ -246,7 +253,7 @@ static inline size_t check_strcpy(char *d, const char *s, size_t dlen, const cha
 static inline void check_strncpy(char *d, const char *s, size_t n, size_t dlen,
                                  const char *fn, void *caller)
 {
-    if (n && wd_opt.check_libc && (arena_contains(d) || arena_contains(s))) {
+    if (n && worth_checking(d, s)) {
         size_t k = real.strnlen(s, n);
         access_check(s, k < n ? k + 1 : n, ACCESS_READ, fn, caller);
         access_check(d, n, write_kind(n, dlen), fn, caller);
@@ -260,7 +267,7 @@ static inline void check_strncpy(char *d, const char *s, size_t n, size_t dlen,
 static inline size_t check_strcat(char *d, const char *s, size_t max, size_t dlen,
                                   const char *fn, void *caller)
 {
-    if (dlen == ANY && (!wd_opt.check_libc || (!arena_contains(d) && !arena_contains(s))))
+    if (dlen == ANY && !worth_checking(d, s))
         return 0;
     size_t dl = real.strlen(d), k = max == ANY ? real.strlen(s) : real.strnlen(s, max);
     access_check(d, dl + 1, ACCESS_READ, fn, caller);
