@@ -20,8 +20,8 @@ struct ctx_pair ctx_get(uint32_t ctx);
 
 /* Once enough pairs exist: gives back the ids of pairs that are gone(pair)
  * (their thread's or coroutine's record went) and that no block names, for
- * new pairs to take. A given-back
- * id reads as no context. Scans every block: other threads may run. */
+ * new pairs to take. A given-back id reads as no context. Scans every
+ * block: other threads may run. */
 void ctx_collect(bool (*gone)(struct ctx_pair p));
 /* Pairs in use (for tests and stats). */
 uint32_t ctx_live(void);

@@ -4,9 +4,9 @@
  * NULL for its numbers), so that a server that starts a thread per
  * request keeps the records of the threads alive. Readers take no lock:
  * a reclaimed chunk is parked a while (dir.h) before it serves new
- * numbers. What the leak
- * scan needs of an ended thread, where its stack was, is kept in a ring
- * of dead stacks (glibc keeps stacks for reuse, with stale pointers). */
+ * numbers. What the leak scan needs of an ended thread, where its stack
+ * was, is kept in a list of dead stacks (glibc keeps stacks for reuse,
+ * with stale pointers). */
 #define _GNU_SOURCE
 #include "threads.h"
 #include "coro.h"
@@ -159,9 +159,6 @@ static void reclaim(uint32_t index, struct thread_chunk *k)
     dir_park(&th.parked, k);
 }
 
-/* Reclaims the chunks due whose threads are all gone; a chunk some of
- * whose threads are still leaving is looked at again later. True if it
- * looked. Called locked. */
 /* A chunk all ended: reclaimed if its threads have left, else put on the
  * waiting list (or, that full, kept). */
 static bool try_reclaim(uint32_t index, uint32_t at)
