@@ -78,6 +78,10 @@ expect_frame() {
         END { exit ok ? 0 : 1 }' "$TMP/err" || fail "no frame '$2' after /$1/"
 }
 
+# peak_kib: the "peak N KiB" a program of tests/progs/peak_rss.h printed
+# on stdout.
+peak_kib() { sed -n 's/.*peak \([0-9]*\) KiB/\1/p' "$TMP/out"; }
+
 pass() { echo "ok   $TEST_NAME"; }
 
 # same_as_plain CMD...: runs CMD plainly, then under ward in the default

@@ -324,12 +324,12 @@ build coro_churn
 ward_run -- "$TMP/coro_churn" churn 2000
 expect_rc 0
 expect_no_report
-few=$(sed -n 's/.*peak \([0-9]*\) KiB/\1/p' "$TMP/out")
+few=$(peak_kib)
 ward_run --stats=1 -- "$TMP/coro_churn" churn 50000
 expect_rc 0
 expect_out "^50000 runs"
 expect_err "and 4[89][0-9]{3} ended coroutines whose records ward let go"
-many=$(sed -n 's/.*peak \([0-9]*\) KiB/\1/p' "$TMP/out")
+many=$(peak_kib)
 [ -n "$few" ] && [ -n "$many" ] && [ $((many - few)) -lt 12000 ] ||
     fail "peak RSS grew from $few to $many KiB with 48,000 more finished coroutines"
 ward_run -- "$TMP/coro_churn" overflow 3000

@@ -10,12 +10,12 @@ build thread_churn
 ward_run -- "$TMP/thread_churn" churn 500
 expect_rc 0
 expect_no_report
-few=$(sed -n 's/.*peak \([0-9]*\) KiB/\1/p' "$TMP/out")
+few=$(peak_kib)
 ward_run -- "$TMP/thread_churn" churn 25000
 expect_rc 0
 expect_no_report
 expect_out "^100000 threads"
-many=$(sed -n 's/.*peak \([0-9]*\) KiB/\1/p' "$TMP/out")
+many=$(peak_kib)
 [ -n "$few" ] && [ -n "$many" ] && [ $((many - few)) -lt 30000 ] ||
     fail "peak RSS grew from $few to $many KiB with 98,000 more ended threads"
 # A thread whose record went is still named when its chunk's threads
@@ -29,7 +29,7 @@ expect_err "^allocated by thread T300 \(handler\) at:$"
 ward_run -- "$TMP/thread_churn" keyfree 12500
 expect_rc 0
 expect_no_report
-keyfree=$(sed -n 's/.*peak \([0-9]*\) KiB/\1/p' "$TMP/out")
+keyfree=$(peak_kib)
 [ -n "$keyfree" ] && [ $((keyfree - few)) -lt 40000 ] ||
     fail "peak RSS grew from $few to $keyfree KiB with 50,000 threads freeing in key destructors"
 ward_run -- "$TMP/thread_churn" late 1000
