@@ -38,10 +38,15 @@ static inline __attribute__((always_inline)) uint32_t stacks_capture(void *calle
 {
     void *raw[STACK_MAX_DEPTH + STACK_OWN_FRAMES];
     int max = (int)wd_opt.stack_depth + STACK_OWN_FRAMES;
-    int got = uw_backtrace(raw, max);
+    struct uw_repeat rep = { (uintptr_t)caller, 0 };
+    int got = uw_backtrace(raw, max, &rep);
+    if (rep.id)
+        return rep.id;
     if (got < 0)
-        got = stacks_walk_slowly(raw, max);
-    return stacks_from_raw(raw, got, caller);
+        return stacks_from_raw(raw, stacks_walk_slowly(raw, max), caller);
+    uint32_t id = stacks_from_raw(raw, got, caller);
+    uw_repeat_done(id);
+    return id;
 }
 
 /* Interns the stack of an interrupted context (a signal's ucontext). */

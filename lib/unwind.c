@@ -14,6 +14,7 @@
 #include "imem.h"
 #include "maps.h"
 #include "prim.h"
+#include "stacks.h"
 #include "threads.h"
 
 #include <dlfcn.h>
@@ -1012,14 +1013,43 @@ struct walk {
     struct mframe f[MEMO_FRAMES + 1];
 };
 
+/* ---- repeated walks ----
+ *
+ * A loop that allocates from one place walks the same stack every time:
+ * the same registers at the top, the same words on the way. Each thread
+ * keeps its last walks in a few slots, chosen by the return address into
+ * the program and the stack pointer, with the id their stack was interned
+ * as. A walk that starts where one of them did and finds every word that
+ * walk's result rests on still there is that walk again, by the memo's
+ * argument: its stack is that id, and the frames are neither worked out
+ * nor hashed and looked up in the stack table. Checking a word is a load
+ * and a compare; for the memo's walk it was that, and the hash of every
+ * frame and a probe of the stack table besides. */
+
+#define REPEAT_SLOTS  8         /* a power of two */
+#define REPEAT_FRAMES 40        /* stack_depth's default and ward's own frames */
+
+struct repeat {
+    uintptr_t hi;
+    uintptr_t end;              /* the word the walk ended on, read below
+                                   WD_PAGE as the last return address; 0: none */
+    uint32_t  gen;
+    uint32_t  id;               /* 0: not interned yet, or empty */
+    int       n, max;
+    struct mframe f[REPEAT_FRAMES];
+};
+
 struct uw_memo {
     struct walk w[2];
     int cur;
     volatile bool busy;
     bool shallow;               /* the last walk was too short to gain */
+    int pending;                /* 1 + the repeat slot the last walk filled; 0: none */
+    uint32_t seq, pending_seq;  /* walks begun; the one that filled it */
+    struct repeat rep[REPEAT_SLOTS];
 };
 
-_Static_assert(sizeof(struct uw_memo) <= 8192, "a thread's memo is two pages");
+_Static_assert(sizeof(struct uw_memo) <= 16384, "a thread's memo is four pages");
 
 struct uw_memo *uw_memo_new(void)
 {
@@ -1082,9 +1112,74 @@ static int reuse(const struct walk *old, int *j, int n, uintptr_t *bp, void **ou
  * another stack (a call made on a stack of its own), for libunwind. */
 #define FOREIGN_SLACK 4096
 
+static struct repeat *repeat_slot(struct uw_memo *memo, uintptr_t caller, uintptr_t sp)
+{
+    uintptr_t k = (caller ^ (sp >> 4)) * 0x9e3779b97f4a7c15ull;
+    return &memo->rep[k >> (64 - __builtin_ctz(REPEAT_SLOTS))];
+}
+
+/* Whether a walk from these registers would take e's frames: each
+ * frame's return address is where it was read, rbp is what it was where a
+ * rule took the CFA from it, and the word the walk ended on is still
+ * below WD_PAGE. A saved rbp that no later rule uses may differ: code
+ * built without frame pointers keeps data there. */
+static bool repeats(const struct repeat *e, uintptr_t bp, uintptr_t sp, uintptr_t ip,
+                    uintptr_t hi, uint32_t gen, int max)
+{
+    if (!e->id || e->f[0].sp != sp || e->f[0].ip != ip || e->hi != hi || e->gen != gen ||
+        e->max != max)
+        return false;
+    for (int m = 0; m < e->n; m++) {
+        const struct mframe *f = &e->f[m];
+        if (m) {
+            if (*(const uintptr_t *)(f->sp - 8) != f->ip)
+                return false;
+            if (f->bp_off)
+                bp = *(const uintptr_t *)(f->sp + f->bp_off);
+        }
+        if (f->cfa_bp && bp != f->bp)
+            return false;
+    }
+    return !e->end || *(const uintptr_t *)e->end < WD_PAGE;
+}
+
+/* Keeps the walk just taken in its repeat slot, to be given its id. */
+static void repeat_keep(struct uw_memo *memo, struct repeat *e, const struct walk *w,
+                        uintptr_t end)
+{
+    e->id = 0;
+    memcpy(e->f, w->f, (size_t)w->n * sizeof *e->f);
+    e->n = w->n;
+    e->hi = w->hi;
+    e->gen = w->gen;
+    e->max = w->max;
+    e->end = end;
+    memo->pending = (int)(e - memo->rep) + 1;
+    memo->pending_seq = memo->seq;
+}
+
+void uw_repeat_done(uint32_t id)
+{
+    struct uw_memo *memo = wd_tls.memo;
+    if (!memo || !memo->pending || memo->busy)
+        return;
+    memo->busy = true;
+    atomic_signal_fence(memory_order_seq_cst);
+    /* A signal handler's walk since then took the slot: seq moved on. */
+    if (memo->pending_seq == memo->seq && id > STACK_FULL)
+        memo->rep[memo->pending - 1].id = id;
+    memo->pending = 0;
+    atomic_signal_fence(memory_order_seq_cst);
+    memo->busy = false;
+}
+
+/* caller: the return address into the program, which picks the repeat
+ * slot (0: no repeat wanted); *id gets a repeat's stack id, and then
+ * nothing is written to out and 0 is returned. */
 static inline __attribute__((always_inline)) int walk(void **out, int max, uintptr_t bp,
                                                       uintptr_t sp, uintptr_t ip,
-                                                      uintptr_t hi, bool foreign)
+                                                      uintptr_t hi, bool foreign,
+                                                      uintptr_t caller, uint32_t *id)
 {
     /* Where a table's entries live and how many there are never change
      * once it is published: read once per walk, not at every frame. */
@@ -1093,13 +1188,26 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
     uint32_t gen = atomic_load_explicit(&forgotten, memory_order_acquire);
     struct uw_memo *memo = foreign ? NULL : wd_tls.memo;
     struct walk *old = NULL, *nw = NULL;
+    struct repeat *e = NULL;
+    uintptr_t end = 0;
     int n = 0, j = 0;
-    if (memo && !memo->busy && !memo->shallow && max <= MEMO_FRAMES) {
+    if (memo && !memo->busy && max <= MEMO_FRAMES) {
         memo->busy = true;
         atomic_signal_fence(memory_order_seq_cst);
-        old = &memo->w[memo->cur];
+        memo->seq++;
+        memo->pending = 0;
+        if (caller) {
+            e = repeat_slot(memo, caller, sp);
+            if (repeats(e, bp, sp, ip, hi, gen, max)) {
+                *id = e->id;
+                atomic_signal_fence(memory_order_seq_cst);
+                memo->busy = false;
+                return 0;
+            }
+        }
         nw = &memo->w[memo->cur ^ 1];
-        if (!old->n || old->hi != hi || old->gen != gen || old->max != max)
+        old = memo->shallow ? NULL : &memo->w[memo->cur];
+        if (old && (!old->n || old->hi != hi || old->gen != gen || old->max != max))
             old = NULL;
         nw->f[0].bp_off = 0;
     }
@@ -1109,6 +1217,7 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
             nw->f[n].ip = ip;
             nw->f[n].sp = sp;
             nw->f[n].bp = bp;
+            nw->f[n].cfa_bp = 0;
         }
         if (old) {
             while (j < old->n && old->f[j].sp < sp)
@@ -1135,6 +1244,10 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
                 n = -1;
             break;
         }
+        /* Before the bounds below: where they end the walk, it ended on
+         * this frame's rbp too. */
+        if (nw)
+            nw->f[n - 1].cfa_bp = r.cfa_bp;
         uintptr_t cfa = (r.cfa_bp ? bp : sp) + (uintptr_t)(intptr_t)r.cfa_off;
         /* Everything read lies between the stack pointer and the top. */
         if (cfa < sp + 8 || cfa > hi || (r.bp_off && cfa + r.bp_off < sp)) {
@@ -1145,13 +1258,13 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
         ip = *(const uintptr_t *)(cfa - 8);
         if (r.bp_off)
             bp = *(const uintptr_t *)(cfa + r.bp_off);
-        if (nw) {
-            nw->f[n - 1].cfa_bp = r.cfa_bp;
+        if (nw)
             nw->f[n].bp_off = r.bp_off;
-        }
         sp = cfa;
-        if (ip < WD_PAGE)
+        if (ip < WD_PAGE) {
+            end = cfa - 8;
             break;
+        }
     }
     if (nw) {
         if (n > 0) {                    /* not libunwind's to walk */
@@ -1161,11 +1274,11 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
             nw->max = max;
             memo->cur ^= 1;
             memo->shallow = n <= MEMO_MIN;
+            if (e && n <= REPEAT_FRAMES)
+                repeat_keep(memo, e, nw, end);
         }
         atomic_signal_fence(memory_order_seq_cst);
         memo->busy = false;
-    } else if (memo && memo->shallow && n > MEMO_MIN) {
-        memo->shallow = false;
     }
     return n;
 }
@@ -1188,17 +1301,18 @@ static WD_PROBED int walk_foreign(void **out, int max, uintptr_t bp, uintptr_t s
         return -1;
     }
     wd_tls.probe = &env;
-    int n = walk(out, max, bp, sp, ip, hi, true);
+    int n = walk(out, max, bp, sp, ip, hi, true, 0, NULL);
     wd_tls.probe = NULL;
     return n;
 }
 
 /* Called by uw_backtrace with the registers its caller left; not static,
  * so that the compiler keeps its name and calling convention. */
-__attribute__((visibility("hidden"))) int uw_walk(void **out, int max, uintptr_t bp,
-                                                  uintptr_t sp, uintptr_t ip);
+__attribute__((visibility("hidden"))) int uw_walk(void **out, int max, struct uw_repeat *rep,
+                                                  uintptr_t bp, uintptr_t sp, uintptr_t ip);
 
-int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
+int uw_walk(void **out, int max, struct uw_repeat *rep, uintptr_t bp, uintptr_t sp,
+            uintptr_t ip)
 {
     bool foreign = false;
     uintptr_t hi = stack_top(sp, &foreign);
@@ -1206,20 +1320,23 @@ int uw_walk(void **out, int max, uintptr_t bp, uintptr_t sp, uintptr_t ip)
         return -1;
     if (WD_UNLIKELY(foreign))
         return walk_foreign(out, max, bp, sp, ip, hi);
-    return walk(out, max, bp, sp, ip, hi, false);
+    if (rep)
+        return walk(out, max, bp, sp, ip, hi, false, rep->caller, &rep->id);
+    return walk(out, max, bp, sp, ip, hi, false, 0, NULL);
 }
 
-/* uw_backtrace(out, max): hands uw_walk its caller's rbp, stack pointer
- * and return address, and lets uw_walk return to that caller directly. */
+/* uw_backtrace(out, max, rep): hands uw_walk its caller's rbp, stack
+ * pointer and return address, and lets uw_walk return to that caller
+ * directly. */
 __asm__(".text\n"
         ".globl uw_backtrace\n"
         ".hidden uw_backtrace\n"
         ".type uw_backtrace, @function\n"
         "uw_backtrace:\n"
         "    .cfi_startproc\n"
-        "    mov %rbp, %rdx\n"
-        "    lea 8(%rsp), %rcx\n"
-        "    mov (%rsp), %r8\n"
+        "    mov %rbp, %rcx\n"
+        "    lea 8(%rsp), %r8\n"
+        "    mov (%rsp), %r9\n"
         "    jmp uw_walk\n"
         "    .cfi_endproc\n"
         ".size uw_backtrace, .-uw_backtrace\n");

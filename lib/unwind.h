@@ -17,10 +17,24 @@
 
 #include "common.h"
 
+/* A walk's key to the thread's repeated walks (see unwind.c): caller is
+ * the return address into the program; id is set when the walk repeats
+ * one whose stack was interned, and uw_repeat_done gives a new walk its
+ * id. */
+struct uw_repeat {
+    uintptr_t caller;
+    uint32_t  id;
+};
+
 /* Fills out with up to max return addresses, starting with the caller's
- * own; returns how many, or -1 when libunwind must do it. Never reads
- * outside the current stack (or the block or mapping that holds it). */
-int uw_backtrace(void **out, int max);
+ * own; returns how many, or -1 when libunwind must do it. With rep (may be
+ * NULL), a repeat returns 0 with rep->id set, and nothing in out. Never
+ * reads outside the current stack (or the block or mapping that holds
+ * it). */
+int uw_backtrace(void **out, int max, struct uw_repeat *rep);
+
+/* The stack id of the calling thread's last walk, once interned. */
+void uw_repeat_done(uint32_t id);
 
 /* A thread's last walk, which the next one reuses the outer frames of;
  * the walk finds it in wd_tls.memo. NULL when there is no memory. */

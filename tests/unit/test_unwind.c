@@ -32,11 +32,49 @@ struct both {
     int nfast, nslow;
 };
 
+/* The stacks the fast walks took, given ids as ward's stack table would:
+ * a repeated walk (see unwind.c) hands back an id, which must stand for
+ * the frames libunwind finds now. */
+#define KNOWN 8192
+static struct known {
+    int n;
+    void *f[MAX];
+} known[KNOWN];
+static unsigned repeats_seen;
+
+static uint32_t intern(void *const *f, int n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < n; i++)
+        h = (h ^ (uintptr_t)f[i]) * 1099511628211ull;
+    for (uint32_t k = 0, i = (uint32_t)(h % KNOWN); k < KNOWN; k++, i = (i + 1) % KNOWN) {
+        if (i < 2)
+            continue;                   /* ids 0 and 1 mean none and full */
+        if (!known[i].n) {
+            known[i].n = n;
+            memcpy(known[i].f, f, (size_t)n * sizeof *f);
+            return i;
+        }
+        if (known[i].n == n && !memcmp(known[i].f, f, (size_t)n * sizeof *f))
+            return i;
+    }
+    return 0;
+}
+
 /* Both unwinds from one frame; frame 0 (this function) differs by call
- * site, so comparisons start at the caller. */
+ * site, so comparisons start at the caller. The fast one through the
+ * thread's repeated walks, as stacks_capture does. */
 static __attribute__((noinline)) void take(struct both *b)
 {
-    b->nfast = uw_backtrace(b->fast, MAX);
+    struct uw_repeat rep = { (uintptr_t)__builtin_return_address(0), 0 };
+    b->nfast = uw_backtrace(b->fast, MAX, &rep);
+    if (rep.id) {
+        b->nfast = known[rep.id].n;
+        memcpy(b->fast, known[rep.id].f, sizeof b->fast);
+        repeats_seen++;
+    } else if (b->nfast > 0) {
+        uw_repeat_done(intern(b->fast, b->nfast));
+    }
     b->nslow = libunwind_bt(b->slow, MAX);
     __asm__ volatile("" ::: "memory");
 }
@@ -164,6 +202,88 @@ static void test_outer_frame_changed(void **state)
     }
 }
 
+/* A walk taken again from the same place is a repeat, also through
+ * frames whose CFA is rbp's (with_vla); one whose outer frames changed
+ * under the same top frames (from_two_places) is not, and its frames are
+ * libunwind's. */
+static void test_repeated_walks(void **state)
+{
+    struct both b;
+    (void)state;
+    unsigned before = repeats_seen;
+    for (int i = 0; i < 3; i++) {
+        plain(&b, 3);
+        assert_same(&b);
+    }
+    assert_int_equal(repeats_seen, before + 2);
+    for (int i = 0; i < 3; i++) {
+        with_fp(&b);
+        assert_same(&b);
+    }
+    assert_int_equal(repeats_seen, before + 4);
+    struct both one, two;
+    for (int i = 0; i < 6; i++) {
+        from_two_places(&b, i & 1);
+        assert_same(&b);
+        if (i < 2)
+            memcpy(i ? &one : &two, &b, sizeof b);
+        else
+            assert_memory_equal(&b.fast[1], i & 1 ? &one.fast[1] : &two.fast[1],
+                                (size_t)(b.nfast - 1) * sizeof b.fast[0]);
+    }
+    assert_int_equal(repeats_seen, before + 4);
+}
+
+/* The same stack pointer and return address at the top, reached through a
+ * frame whose CFA is rbp's (vla_at) at another rbp: outer_big's larger
+ * frame is made up for by a smaller array. Both are called from one call
+ * site, and the array is not written, so the return addresses of the last
+ * walk are still where it read them: only rbp tells the walks apart. */
+static uintptr_t vla_frame;
+
+static __attribute__((noinline)) void vla_at(struct both *b, size_t n)
+{
+    volatile char buf[n];
+    buf[0] = 1;
+    vla_frame = (uintptr_t)__builtin_frame_address(0);
+    if (b)
+        plain(b, buf[0]);
+    __asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline)) void outer_small(struct both *b, size_t n)
+{
+    vla_at(b, n);
+    __asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline)) void outer_big(struct both *b, size_t n)
+{
+    volatile char pad[512];
+    pad[0] = 0;
+    vla_at(b, n);
+    __asm__ volatile("" : : "r"(pad) : "memory");
+}
+
+static void test_repeat_needs_the_same_rbp(void **state)
+{
+    void (*volatile outer)(struct both *, size_t);
+    struct both b;
+    (void)state;
+    outer_small(NULL, 64);
+    uintptr_t small = vla_frame;
+    outer_big(NULL, 64);
+    size_t d = small - vla_frame;
+    assert_true(d >= 512 && d % 16 == 0);
+    unsigned before = repeats_seen;
+    for (int i = 0; i < 6; i++) {
+        outer = i & 1 ? outer_small : outer_big;
+        outer(&b, i & 1 ? 64 + d : 64);
+        assert_same(&b);
+    }
+    assert_int_equal(repeats_seen, before);
+}
+
 static void *in_thread(void *arg)
 {
     struct both *b = arg;
@@ -192,7 +312,7 @@ static void test_unknown_stack_is_left_to_libunwind(void **state)
     void *f[MAX];
     (void)state;
     wd_tls.self = NULL;
-    assert_int_equal(uw_backtrace(f, MAX), -1);
+    assert_int_equal(uw_backtrace(f, MAX, NULL), -1);
     know_my_stack();
 }
 
@@ -289,7 +409,7 @@ static void walking_handler(int sig)
 {
     void *f[MAX];
     (void)sig;
-    uw_backtrace(f, MAX);
+    uw_backtrace(f, MAX, NULL);
     walks_in_handler++;
 }
 
@@ -378,6 +498,8 @@ int main(void)
         cmocka_unit_test(test_vla_and_frame_pointer),
         cmocka_unit_test(test_deep_is_cut_at_max),
         cmocka_unit_test(test_outer_frame_changed),
+        cmocka_unit_test(test_repeated_walks),
+        cmocka_unit_test(test_repeat_needs_the_same_rbp),
         cmocka_unit_test(test_thread),
         cmocka_unit_test(test_unknown_stack_is_left_to_libunwind),
         cmocka_unit_test(test_foreign_static_stack),
