@@ -30,7 +30,9 @@ not count), not their sum: for heaptrack it is mostly heaptrack_interpret's
 heaptrack rows also give the size of its (zstd-compressed) trace per
 allocation it counted.
 
-WARD=PATH benchmarks that ward binary instead of build/bin/ward.
+WARD=PATH benchmarks that ward binary instead of build/bin/ward;
+WARD_BASE=PATH is the ward-base configuration (on request), another build
+in the default mode, for a change against its base in one run.
 
 Never used by the tests: timings are figures to record, not to assert.
 """
@@ -57,6 +59,9 @@ INPUTS = os.path.join(BENCH, "inputs")
 SRC_DIR = os.path.join(ROOT, "scripts", "bench")
 # WARD=path/to/ward benchmarks another build (e.g. one of a fixed commit).
 WARD = os.environ.get("WARD", os.path.join(BUILD, "bin", "ward"))
+# WARD_BASE=path/to/ward: the ward-base configuration, that build in its
+# default mode, to measure a change against its base in one run.
+WARD_BASE = os.environ.get("WARD_BASE", "")
 
 
 def _compile(compiler, flags, src, out):
@@ -490,6 +495,7 @@ CONFIGS = {
     # they cost.
     "ward-libc0": Config([WARD, "run", "--check_libc=0", "--"], tool=WARD),
     "ward-guard": Config([WARD, "run", "--guard=all", "--"], tool=WARD),
+    "ward-base": Config([WARD_BASE, "run", "--"], tool=WARD_BASE or "$WARD_BASE"),
     # guard=all as on kernels without guard markers: a mapping per block.
     "ward-guard-maps": Config([WARD, "run", "--guard=all", "--guard_markers=0", "--"], tool=WARD),
     "asan": AsanConfig(),
@@ -502,7 +508,7 @@ CONFIGS = {
     "duma": Config(preload="libduma.so.0.0.0", env={"DUMA_ALIGNMENT": "16"}, package="duma"),
 }
 SLOW_CONFIGS = ("memcheck", "efence", "duma", "ward-guard-maps")
-ON_REQUEST_CONFIGS = ("ward-libc0",)
+ON_REQUEST_CONFIGS = ("ward-libc0", "ward-base")
 DEFAULT_CONFIGS = [c for c in CONFIGS if c not in SLOW_CONFIGS + ON_REQUEST_CONFIGS]
 
 
