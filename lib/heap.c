@@ -22,7 +22,6 @@
 #include <sys/mman.h>
 
 #define NPCLS     10                /* 2^1 .. 2^10 pages: 8 KiB to a segment */
-#define TC_REFILL 16
 
 struct pool {
     wd_lock   lock;
@@ -48,6 +47,13 @@ static struct {
      * cost nothing until touched), so that no lock guards its making. */
     struct wd_meta *huge_metas;
 } hp;
+
+/* The slots a thread's cache of class c holds at most; it is refilled
+ * and emptied half of that at a time. */
+static unsigned tc_cap(unsigned c)
+{
+    return hp.cls_slot[c] <= TC_BIG ? TC_MAX : TC_MAX / 2;
+}
 
 static uint32_t class_slot_size(unsigned c)
 {
@@ -219,7 +225,7 @@ static bool small_take(struct wd_tcache *tc, size_t size, size_t align, struct w
     if (tc) {
         if (tc->n[c] == 0)
             tc->n[c] = pool_take(&hp.small[c], SEG_SMALL, (uint8_t)c,
-                                 hp.cls_slot[c], tc->slot[c], TC_REFILL);
+                                 hp.cls_slot[c], tc->slot[c], tc_cap(c) / 2);
         if (tc->n[c] == 0)
             return false;
         slot = tc->slot[c][--tc->n[c]];
@@ -557,11 +563,12 @@ void heap_release(struct wd_tcache *tc, const struct wd_block *b)
         }
         /* A full cache hands its older half back in one go: a quarantine
          * batch releases a thousand slots at once. */
-        if (tc->n[c] == TC_MAX) {
-            unsigned k = pool_put_many(&hp.small[c], tc->slot[c], TC_MAX / 2);
-            memmove(tc->slot[c], tc->slot[c] + k, (TC_MAX - k) * sizeof **tc->slot);
+        unsigned cap = tc_cap(c);
+        if (tc->n[c] == cap) {
+            unsigned k = pool_put_many(&hp.small[c], tc->slot[c], cap / 2);
+            memmove(tc->slot[c], tc->slot[c] + k, (cap - k) * sizeof **tc->slot);
             tc->n[c] -= k;
-            if (tc->n[c] == TC_MAX) {
+            if (tc->n[c] == cap) {
                 pool_put(&hp.small[c], b->slot);
                 return;
             }
