@@ -1063,7 +1063,8 @@ void uw_memo_free(struct uw_memo *m)
 
 /* Whether stepping from the old walk's frame m - 1 to m, with rbp = *bp,
  * would read what it read then; *bp becomes frame m's rbp. */
-static bool holds(const struct walk *old, int m, uintptr_t *bp)
+static inline __attribute__((always_inline)) bool holds(const struct walk *old, int m,
+                                                        uintptr_t *bp)
 {
     const struct mframe *f = &old->f[m];
     if (f[-1].cfa_bp && *bp != f[-1].bp)
@@ -1085,7 +1086,8 @@ static bool holds(const struct walk *old, int m, uintptr_t *bp)
  * that changed: a later match before it would fail there again. Every
  * word read lies between the old frame j's stack pointer, which is the
  * current one, and the top. */
-static int reuse(const struct walk *old, int *j, int n, uintptr_t *bp, void **out,
+static inline __attribute__((always_inline)) int reuse(const struct walk *old, int *j, int n,
+                                                      uintptr_t *bp, void **out,
                  struct walk *nw)
 {
     uintptr_t cur = *bp;
@@ -1112,6 +1114,7 @@ static int reuse(const struct walk *old, int *j, int n, uintptr_t *bp, void **ou
  * another stack (a call made on a stack of its own), for libunwind. */
 #define FOREIGN_SLACK 4096
 
+/* The slot of a walk that starts at sp, called from caller. */
 static struct repeat *repeat_slot(struct uw_memo *memo, uintptr_t caller, uintptr_t sp)
 {
     uintptr_t k = (caller ^ (sp >> 4)) * 0x9e3779b97f4a7c15ull;
@@ -1173,13 +1176,13 @@ void uw_repeat_done(uint32_t id)
     memo->busy = false;
 }
 
-/* caller: the return address into the program, which picks the repeat
- * slot (0: no repeat wanted); *id gets a repeat's stack id, and then
- * nothing is written to out and 0 is returned. */
+/* rep (NULL: no repeat wanted): rep->caller picks the repeat slot, and
+ * rep->id gets a repeat's stack id; nothing is then written to out and 0
+ * is returned. */
 static inline __attribute__((always_inline)) int walk(void **out, int max, uintptr_t bp,
                                                       uintptr_t sp, uintptr_t ip,
                                                       uintptr_t hi, bool foreign,
-                                                      uintptr_t caller, uint32_t *id)
+                                                      struct uw_repeat *rep)
 {
     /* Where a table's entries live and how many there are never change
      * once it is published: read once per walk, not at every frame. */
@@ -1188,7 +1191,6 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
     uint32_t gen = atomic_load_explicit(&forgotten, memory_order_acquire);
     struct uw_memo *memo = foreign ? NULL : wd_tls.memo;
     struct walk *old = NULL, *nw = NULL;
-    struct repeat *e = NULL;
     uintptr_t end = 0;
     int n = 0, j = 0;
     if (memo && !memo->busy && max <= MEMO_FRAMES) {
@@ -1196,10 +1198,10 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
         atomic_signal_fence(memory_order_seq_cst);
         memo->seq++;
         memo->pending = 0;
-        if (caller) {
-            e = repeat_slot(memo, caller, sp);
+        if (rep) {
+            const struct repeat *e = repeat_slot(memo, rep->caller, sp);
             if (repeats(e, bp, sp, ip, hi, gen, max)) {
-                *id = e->id;
+                rep->id = e->id;
                 atomic_signal_fence(memory_order_seq_cst);
                 memo->busy = false;
                 return 0;
@@ -1217,7 +1219,6 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
             nw->f[n].ip = ip;
             nw->f[n].sp = sp;
             nw->f[n].bp = bp;
-            nw->f[n].cfa_bp = 0;
         }
         if (old) {
             while (j < old->n && old->f[j].sp < sp)
@@ -1234,6 +1235,10 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
         }
         n++;
         struct rule r = rule_of(t, ip);
+        /* Before the bounds below: where they end the walk, it ended on
+         * this frame's rbp too. */
+        if (nw)
+            nw->f[n - 1].cfa_bp = r.kind == R_FRAME && r.cfa_bp;
         if (r.kind == R_END)
             break;
         if (r.kind != R_FRAME) {
@@ -1244,10 +1249,6 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
                 n = -1;
             break;
         }
-        /* Before the bounds below: where they end the walk, it ended on
-         * this frame's rbp too. */
-        if (nw)
-            nw->f[n - 1].cfa_bp = r.cfa_bp;
         uintptr_t cfa = (r.cfa_bp ? bp : sp) + (uintptr_t)(intptr_t)r.cfa_off;
         /* Everything read lies between the stack pointer and the top. */
         if (cfa < sp + 8 || cfa > hi || (r.bp_off && cfa + r.bp_off < sp)) {
@@ -1274,8 +1275,8 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
             nw->max = max;
             memo->cur ^= 1;
             memo->shallow = n <= MEMO_MIN;
-            if (e && n <= REPEAT_FRAMES)
-                repeat_keep(memo, e, nw, end);
+            if (rep && n <= REPEAT_FRAMES)
+                repeat_keep(memo, repeat_slot(memo, rep->caller, nw->f[0].sp), nw, end);
         }
         atomic_signal_fence(memory_order_seq_cst);
         memo->busy = false;
@@ -1301,7 +1302,7 @@ static WD_PROBED int walk_foreign(void **out, int max, uintptr_t bp, uintptr_t s
         return -1;
     }
     wd_tls.probe = &env;
-    int n = walk(out, max, bp, sp, ip, hi, true, 0, NULL);
+    int n = walk(out, max, bp, sp, ip, hi, true, NULL);
     wd_tls.probe = NULL;
     return n;
 }
@@ -1320,9 +1321,7 @@ int uw_walk(void **out, int max, struct uw_repeat *rep, uintptr_t bp, uintptr_t 
         return -1;
     if (WD_UNLIKELY(foreign))
         return walk_foreign(out, max, bp, sp, ip, hi);
-    if (rep)
-        return walk(out, max, bp, sp, ip, hi, false, rep->caller, &rep->id);
-    return walk(out, max, bp, sp, ip, hi, false, 0, NULL);
+    return walk(out, max, bp, sp, ip, hi, false, rep);
 }
 
 /* uw_backtrace(out, max, rep): hands uw_walk its caller's rbp, stack
