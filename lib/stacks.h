@@ -38,14 +38,14 @@ static inline __attribute__((always_inline)) uint32_t stacks_capture(void *calle
 {
     void *raw[STACK_MAX_DEPTH + STACK_OWN_FRAMES];
     int max = (int)wd_opt.stack_depth + STACK_OWN_FRAMES;
-    struct uw_repeat rep = { (uintptr_t)caller, 0 };
+    struct uw_repeat rep = { .caller = (uintptr_t)caller };
     int got = uw_backtrace(raw, max, &rep);
     if (rep.id)
         return rep.id;
     if (got < 0)
         return stacks_from_raw(raw, stacks_walk_slowly(raw, max), caller);
     uint32_t id = stacks_from_raw(raw, got, caller);
-    uw_repeat_done(id);
+    uw_repeat_done(&rep, id);
     return id;
 }
 

@@ -1044,8 +1044,8 @@ struct uw_memo {
     int cur;
     volatile bool busy;
     bool shallow;               /* the last walk was too short to gain */
-    int pending;                /* 1 + the repeat slot the last walk filled; 0: none */
-    uint32_t seq, pending_seq;  /* walks begun; the one that filled it */
+    uint32_t seq;               /* walks that used the memo: a slot filled by one
+                                   is still its own while seq has not moved */
     struct repeat rep[REPEAT_SLOTS];
 };
 
@@ -1148,7 +1148,7 @@ static bool repeats(const struct repeat *e, uintptr_t bp, uintptr_t sp, uintptr_
 
 /* Keeps the walk just taken in its repeat slot, to be given its id. */
 static void repeat_keep(struct uw_memo *memo, struct repeat *e, const struct walk *w,
-                        uintptr_t end)
+                        uintptr_t end, struct uw_repeat *rep)
 {
     e->id = 0;
     memcpy(e->f, w->f, (size_t)w->n * sizeof *e->f);
@@ -1157,21 +1157,21 @@ static void repeat_keep(struct uw_memo *memo, struct repeat *e, const struct wal
     e->gen = w->gen;
     e->max = w->max;
     e->end = end;
-    memo->pending = (int)(e - memo->rep) + 1;
-    memo->pending_seq = memo->seq;
+    rep->slot = (uint32_t)(e - memo->rep) + 1;
+    rep->seq = memo->seq;
 }
 
-void uw_repeat_done(uint32_t id)
+/* Everything is read under the busy flag: a signal handler's walk in
+ * between may have taken the slot (seq moved on), or be under way. */
+void uw_repeat_done(const struct uw_repeat *rep, uint32_t id)
 {
     struct uw_memo *memo = wd_tls.memo;
-    if (!memo || !memo->pending || memo->busy)
+    if (!rep->slot || !memo || memo->busy)
         return;
     memo->busy = true;
     atomic_signal_fence(memory_order_seq_cst);
-    /* A signal handler's walk since then took the slot: seq moved on. */
-    if (memo->pending_seq == memo->seq && id > STACK_FULL)
-        memo->rep[memo->pending - 1].id = id;
-    memo->pending = 0;
+    if (memo->seq == rep->seq && id > STACK_FULL)
+        memo->rep[rep->slot - 1].id = id;
     atomic_signal_fence(memory_order_seq_cst);
     memo->busy = false;
 }
@@ -1197,7 +1197,6 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
         memo->busy = true;
         atomic_signal_fence(memory_order_seq_cst);
         memo->seq++;
-        memo->pending = 0;
         if (rep) {
             const struct repeat *e = repeat_slot(memo, rep->caller, sp);
             if (repeats(e, bp, sp, ip, hi, gen, max)) {
@@ -1276,7 +1275,7 @@ static inline __attribute__((always_inline)) int walk(void **out, int max, uintp
             memo->cur ^= 1;
             memo->shallow = n <= MEMO_MIN;
             if (rep && n <= REPEAT_FRAMES)
-                repeat_keep(memo, repeat_slot(memo, rep->caller, nw->f[0].sp), nw, end);
+                repeat_keep(memo, repeat_slot(memo, rep->caller, nw->f[0].sp), nw, end, rep);
         }
         atomic_signal_fence(memory_order_seq_cst);
         memo->busy = false;

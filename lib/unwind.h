@@ -18,12 +18,14 @@
 #include "common.h"
 
 /* A walk's key to the thread's repeated walks (see unwind.c): caller is
- * the return address into the program; id is set when the walk repeats
- * one whose stack was interned, and uw_repeat_done gives a new walk its
- * id. */
+ * the return address into the program, and the rest starts zero. id is
+ * set when the walk repeats one whose stack was interned; otherwise slot
+ * and seq say where the walk was kept, for uw_repeat_done. */
 struct uw_repeat {
     uintptr_t caller;
     uint32_t  id;
+    uint32_t  slot;             /* 1 + the slot; 0: not kept */
+    uint32_t  seq;
 };
 
 /* Fills out with up to max return addresses, starting with the caller's
@@ -33,8 +35,8 @@ struct uw_repeat {
  * it). */
 int uw_backtrace(void **out, int max, struct uw_repeat *rep);
 
-/* The stack id of the calling thread's last walk, once interned. */
-void uw_repeat_done(uint32_t id);
+/* The stack id of the walk rep was given to, once interned. */
+void uw_repeat_done(const struct uw_repeat *rep, uint32_t id);
 
 /* A thread's last walk, which the next one reuses the outer frames of;
  * the walk finds it in wd_tls.memo. NULL when there is no memory. */

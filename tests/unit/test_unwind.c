@@ -41,6 +41,7 @@ static struct known {
     void *f[MAX];
 } known[KNOWN];
 static unsigned repeats_seen;
+static uintptr_t take_sp;               /* where the last take ran */
 
 static uint32_t intern(void *const *f, int n)
 {
@@ -66,14 +67,15 @@ static uint32_t intern(void *const *f, int n)
  * thread's repeated walks, as stacks_capture does. */
 static __attribute__((noinline)) void take(struct both *b)
 {
-    struct uw_repeat rep = { (uintptr_t)__builtin_return_address(0), 0 };
+    struct uw_repeat rep = { .caller = (uintptr_t)__builtin_return_address(0) };
+    __asm__ volatile("mov %%rsp, %0" : "=r"(take_sp));   /* no frame pointer forced */
     b->nfast = uw_backtrace(b->fast, MAX, &rep);
     if (rep.id) {
         b->nfast = known[rep.id].n;
         memcpy(b->fast, known[rep.id].f, sizeof b->fast);
         repeats_seen++;
     } else if (b->nfast > 0) {
-        uw_repeat_done(intern(b->fast, b->nfast));
+        uw_repeat_done(&rep, intern(b->fast, b->nfast));
     }
     b->nslow = libunwind_bt(b->slow, MAX);
     __asm__ volatile("" ::: "memory");
@@ -276,10 +278,14 @@ static void test_repeat_needs_the_same_rbp(void **state)
     size_t d = small - vla_frame;
     assert_true(d >= 512 && d % 16 == 0);
     unsigned before = repeats_seen;
+    uintptr_t first = 0;
     for (int i = 0; i < 6; i++) {
         outer = i & 1 ? outer_small : outer_big;
         outer(&b, i & 1 ? 64 + d : 64);
         assert_same(&b);
+        if (!i)
+            first = take_sp;
+        assert_int_equal(take_sp, first);       /* the same top: only rbp differs */
     }
     assert_int_equal(repeats_seen, before);
 }
