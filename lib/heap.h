@@ -12,6 +12,7 @@
 #define HEAP_ALIGN_MAX (1UL << 40)      /* largest alignment heap_take places */
 #define HEAP_REDZONE   16               /* minimum on each side */
 #define TC_MAX         64
+#define TC_BIG         4096
 
 /* Per-thread free-slot caches, so most allocations take no lock: up to
  * TC_MAX slots of a class of at most TC_BIG bytes, half that above (a
@@ -20,7 +21,6 @@
  * its class's shared pool a batch at a time, and a pool's lock and lines
  * moved between cores each time (larson, malloc_heavy and xmalloc 7-10%
  * faster). */
-#define TC_BIG         4096
 struct wd_tcache {
     uint32_t n[HEAP_NCLS];
     uintptr_t slot[HEAP_NCLS][TC_MAX];
