@@ -224,6 +224,13 @@ static inline bool worth_checking(const void *d, const void *s)
     return wd_opt.check_libc && (arena_contains(d) || arena_contains(s));
 }
 
+/* The bytes a scan bounded by max read of a string len long: its
+ * terminator too, if the bound let it get there. */
+static inline size_t bounded_read(size_t len, size_t max)
+{
+    return len < max ? len + 1 : len;
+}
+
 static inline enum access_kind write_kind(size_t need, size_t dlen)
 {
     return need > dlen ? ACCESS_WRITE_REFUSED : ACCESS_WRITE;
@@ -255,7 +262,7 @@ static inline void check_strncpy(char *d, const char *s, size_t n, size_t dlen,
 {
     if (n && worth_checking(d, s)) {
         size_t k = real.strnlen(s, n);
-        access_check(s, k < n ? k + 1 : n, ACCESS_READ, fn, caller);
+        access_check(s, bounded_read(k, n), ACCESS_READ, fn, caller);
         access_check(d, n, write_kind(n, dlen), fn, caller);
     }
 }
@@ -271,7 +278,7 @@ static inline size_t check_strcat(char *d, const char *s, size_t max, size_t dle
         return 0;
     size_t dl = real.strlen(d), k = max == ANY ? real.strlen(s) : real.strnlen(s, max);
     access_check(d, dl + 1, ACCESS_READ, fn, caller);
-    access_check(s, k < max ? k + 1 : k, ACCESS_READ, fn, caller);
+    access_check(s, bounded_read(k, max), ACCESS_READ, fn, caller);
     access_check(d + dl, k + 1, write_kind(dl + k + 1, dlen), fn, caller);
     return dl + k + 1;
 }
@@ -344,7 +351,7 @@ WD_EXPORT size_t strlen(const char *s)
 WD_EXPORT size_t strnlen(const char *s, size_t max)
 {
     size_t n = real.strnlen(s, max);
-    access_check(s, n < max ? n + 1 : n, ACCESS_READ, "strnlen", CALLER);
+    access_check(s, bounded_read(n, max), ACCESS_READ, "strnlen", CALLER);
     return n;
 }
 
@@ -354,14 +361,14 @@ WD_EXPORT char *strdup(const char *s)
 {
     if (arena_contains(s))
         access_check(s, real.strlen(s) + 1, ACCESS_READ, "strdup", CALLER);
-    return real.strdup ? real.strdup(s) : dup(s, real.strlen(s));
+    return __wrap_strdup(s);                /* libc's, or the stand-in */
 }
 
 WD_EXPORT char *strndup(const char *s, size_t max)
 {
     if (arena_contains(s)) {
         size_t n = real.strnlen(s, max);
-        access_check(s, n < max ? n + 1 : n, ACCESS_READ, "strndup", CALLER);
+        access_check(s, bounded_read(n, max), ACCESS_READ, "strndup", CALLER);
     }
     return real.strndup ? real.strndup(s, max) : dup(s, real.strnlen(s, max));
 }
