@@ -43,9 +43,9 @@ static inline __attribute__((always_inline)) uint32_t stacks_capture(void *calle
     if (rep.id)
         return rep.id;
     if (got < 0)
-        return stacks_from_raw(raw, stacks_walk_slowly(raw, max), caller);
+        got = stacks_walk_slowly(raw, max);
     uint32_t id = stacks_from_raw(raw, got, caller);
-    uw_repeat_done(&rep, id);
+    uw_repeat_done(&rep, id);           /* nothing to do unless the walk was kept */
     return id;
 }
 
